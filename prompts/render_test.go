@@ -1,0 +1,105 @@
+package prompts
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// sampleRequest is a full request for step k of a four-step demo cadence.
+func sampleRequest(ch cadence.Channel, p cadence.Purpose) Request {
+	loc := time.FixedZone("PST", -8*3600)
+	r := Request{
+		Contact: cadence.Contact{Name: "Dana Lee", Company: "Acme Logistics", Role: "VP Support",
+			Email: "dana@acme.example", Phone: "+15550100", LinkedIn: "https://www.linkedin.com/in/danalee"},
+		Trigger:     cadence.TriggerDemo,
+		TriggerAt:   time.Date(2026, 3, 3, 18, 0, 0, 0, time.UTC),
+		CadenceName: "After a demo",
+		Goal:        "book a call with her ops lead",
+		StepIndex:   2,
+		StepCount:   4,
+		Step:        cadence.Step{Channel: ch, Purpose: p, Guidance: "Keep it calm; she is busy this quarter."},
+		Intent:      cadence.IntentWarm,
+		Note:        "Response time is their big pain: tickets wait 2 days. Worried about migration effort.",
+		Signals:     []string{"asked for pricing", "opened the recap twice"},
+		Earlier: []Earlier{{Step: 1, Channel: cadence.ChannelEmail, Purpose: cadence.PurposeRecapNextStep,
+			Draft: "Subject: Faster replies for Acme\n\nHi Dana, thanks for the demo on Tuesday. You said tickets wait two days.", Outcome: cadence.OutcomeSent}},
+		RepName:  "Sam Rivera",
+		Now:      time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC),
+		Location: loc,
+	}
+	if p == cadence.PurposeCustom {
+		r.Step.PurposeText = "Invite her to the customer roundtable on support metrics"
+	}
+	return r
+}
+
+func mustRender(tb testing.TB, r Request) (string, string) {
+	tb.Helper()
+	s, u, err := Render(r)
+	if err != nil {
+		tb.Fatalf("Render(%s, %s): %v", r.Step.Purpose, r.Step.Channel, err)
+	}
+	return s, u
+}
+
+func TestRenderGolden(t *testing.T) {
+	for _, p := range cadence.Purposes {
+		for _, ch := range cadence.Channels {
+			name := string(p) + "_" + string(ch)
+			t.Run(name, func(t *testing.T) {
+				s, u := mustRender(t, sampleRequest(ch, p))
+				got := "=== system ===\n" + s + "\n=== user ===\n" + u + "\n"
+				path := filepath.Join("testdata", "golden", name+".txt")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./prompts -run TestRenderGolden -update)", err)
+				}
+				if got != string(want) {
+					t.Errorf("rendered prompt differs from %s (rerun with -update if intended):\n%s", path, got)
+				}
+			})
+		}
+	}
+}
+
+// TestPromptBudget holds every rendered prompt, with a 2,000-character note, three long signals
+// and five long earlier touches, to 600 estimated tokens.
+func TestPromptBudget(t *testing.T) {
+	note := strings.Repeat("Cares about response time and migration effort. ", 42)[:2000]
+	for _, p := range cadence.Purposes {
+		for _, ch := range cadence.Channels {
+			r := sampleRequest(ch, p)
+			r.Note = note
+			r.Step.Guidance = strings.Repeat("guidance ", 60)
+			r.Step.PurposeText = strings.Repeat("purpose ", 40)
+			r.Signals = []string{strings.Repeat("s", 200), strings.Repeat("t", 200), strings.Repeat("u", 200), strings.Repeat("v", 200)}
+			r.Earlier = nil
+			for i := 1; i <= 5; i++ {
+				r.Earlier = append(r.Earlier, Earlier{Step: i, Channel: cadence.ChannelEmail, Purpose: cadence.PurposeShareContext,
+					Draft: strings.Repeat("earlier draft words ", 40), Outcome: cadence.OutcomeSent})
+			}
+			r.Angle = 3
+			s, u := mustRender(t, r)
+			if n := EstimateTokens(s) + EstimateTokens(u); n > 600 {
+				t.Errorf("%s/%s: %d estimated tokens, want <= 600", p, ch, n)
+			}
+		}
+	}
+}
