@@ -1,0 +1,116 @@
+package slacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Block Kit limits the server enforces, from Slack's documentation.
+const (
+	maxMessageBlocks = 50
+	maxViewBlocks    = 100
+	maxSectionText   = 3000
+	maxSectionField  = 2000
+	maxHeaderText    = 150
+	maxButtonText    = 75
+	maxButtonValue   = 2000
+	maxButtonURL     = 3000
+	maxID            = 255
+	maxViewTitle     = 24
+	maxPrivateMeta   = 3000
+	maxViewBytes     = 250 * 1024
+)
+
+// textObj is a Block Kit text object.
+type textObj struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// element is the subset of a Block Kit element the server checks.
+type element struct {
+	Type     string   `json:"type"`
+	ActionID string   `json:"action_id"`
+	Text     *textObj `json:"text"`
+	Value    string   `json:"value"`
+	URL      string   `json:"url"`
+}
+
+// block is the subset of a layout block the server checks.
+type block struct {
+	Type      string    `json:"type"`
+	BlockID   string    `json:"block_id"`
+	Text      *textObj  `json:"text"`
+	Fields    []textObj `json:"fields"`
+	Accessory *element  `json:"accessory"`
+	Elements  []element `json:"elements"`
+	Element   *element  `json:"element"`
+	Label     *textObj  `json:"label"`
+}
+
+// validateBlocks checks a JSON array of blocks against Slack's limits and
+// returns Slack-style messages ("… [json-pointer:/blocks/0/text/text]"); none
+// means the blocks are valid. ptr is the JSON pointer of the array.
+func validateBlocks(raw string, maxBlocks int, ptr string) []string {
+	var blocks []block
+	if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
+		return []string{fmt.Sprintf("invalid JSON: %v [json-pointer:%s]", err, ptr)}
+	}
+	var msgs []string
+	tooLong := func(s string, limit int, at string) {
+		if utf8.RuneCountInString(s) > limit {
+			msgs = append(msgs, fmt.Sprintf("must be less than %d characters [json-pointer:%s]", limit+1, at))
+		}
+	}
+	if len(blocks) > maxBlocks {
+		msgs = append(msgs, fmt.Sprintf("no more than %d items allowed [json-pointer:%s]", maxBlocks, ptr))
+	}
+	checkElement := func(e *element, at string) {
+		tooLong(e.ActionID, maxID, at+"/action_id")
+		if e.Type != "button" {
+			return
+		}
+		if e.Text != nil {
+			tooLong(e.Text.Text, maxButtonText, at+"/text/text")
+		}
+		tooLong(e.Value, maxButtonValue, at+"/value")
+		tooLong(e.URL, maxButtonURL, at+"/url")
+	}
+	for i, b := range blocks {
+		at := fmt.Sprintf("%s/%d", ptr, i)
+		if b.Type == "" {
+			msgs = append(msgs, fmt.Sprintf("missing required field: type [json-pointer:%s]", at))
+		}
+		tooLong(b.BlockID, maxID, at+"/block_id")
+		switch b.Type {
+		case "section":
+			if b.Text != nil {
+				tooLong(b.Text.Text, maxSectionText, at+"/text/text")
+			}
+			for j, f := range b.Fields {
+				tooLong(f.Text, maxSectionField, fmt.Sprintf("%s/fields/%d/text", at, j))
+			}
+		case "header":
+			if b.Text != nil {
+				tooLong(b.Text.Text, maxHeaderText, at+"/text/text")
+			}
+		case "input":
+			if b.Label != nil {
+				tooLong(b.Label.Text, maxSectionField, at+"/label/text")
+			}
+		}
+		if b.Accessory != nil {
+			checkElement(b.Accessory, at+"/accessory")
+		}
+		if b.Element != nil {
+			checkElement(b.Element, at+"/element")
+		}
+		if b.Type == "actions" {
+			for j := range b.Elements {
+				checkElement(&b.Elements[j], fmt.Sprintf("%s/elements/%d", at, j))
+			}
+		}
+	}
+	return msgs
+}
