@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// Backup writes a consistent copy of the database to path while the bot keeps running: VACUUM
+// INTO reads one snapshot (writers are not blocked) into a temporary file in path's directory,
+// which is then linked into place, readable by the owner only (0600). It returns EINVALID when
+// path already exists: a backup never overwrites a file.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return cadence.Errorf(cadence.EINVALID, "%s already exists; choose a new file name for the backup.", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("backup: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // gone after the link, or on failure
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// VACUUM INTO needs the target to be empty or absent; CreateTemp made it empty and 0600.
+	if err := db.vacuumInto(ctx, name); err != nil {
+		return fmt.Errorf("backup: copy database: %w", err)
+	}
+	if err := os.Chmod(name, 0o600); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// A hard link, unlike a rename, fails if path appeared meanwhile instead of replacing it.
+	if err := os.Link(name, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return cadence.Errorf(cadence.EINVALID, "%s already exists; choose a new file name for the backup.", path)
+		}
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// vacuumInto copies the database to name on a read connection, so writers are not held up. Read
+// connections are query-only, which VACUUM INTO counts as writing, so it is lifted for the copy;
+// a connection that cannot be made query-only again is discarded.
+func (db *DB) vacuumInto(ctx context.Context, name string) error {
+	conn, err := db.r.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `VACUUM INTO ?`, name)
+	if _, rerr := conn.ExecContext(context.Background(), `PRAGMA query_only = 1`); rerr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		return errors.Join(err, rerr)
+	}
+	return err
+}

@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// Enrollment returns the follow-up with id, its contact and its open touchpoint. It returns
+// ENOTFOUND when there is no such follow-up.
+func (db *DB) Enrollment(ctx context.Context, id string) (EnrollmentView, error) {
+	var v EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		v, err = view(ctx, tx, id)
+		return err
+	})
+	return v, err
+}
+
+// ListEnrollments returns owner's follow-ups in the given statuses (all statuses when none are
+// given), soonest open touchpoint first and those with none last. An empty owner means every rep's.
+func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]EnrollmentView, error) {
+	where, args := ` WHERE 1 = 1`, []any{}
+	if owner != "" {
+		where += ` AND e.owner = ?`
+		args = append(args, owner)
+	}
+	if len(statuses) > 0 {
+		where += ` AND e.status IN (` + placeholders(len(statuses)) + `)`
+		for _, s := range statuses {
+			args = append(args, string(s))
+		}
+	}
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		vs, err = views(ctx, tx, viewSelect+where+byNextDue, args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list follow-ups: %w", err)
+	}
+	return vs, nil
+}
+
+// Due returns owner's active follow-ups whose open touchpoint is due at or before now, the most
+// overdue first. An empty owner means every rep's.
+func (db *DB) Due(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
+	where, args := ` WHERE e.status = 'active' AND t.due <= ?`, []any{now.UnixMilli()}
+	if owner != "" {
+		where += ` AND e.owner = ?`
+		args = append(args, owner)
+	}
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		vs, err = views(ctx, tx, viewSelect+where+byNextDue, args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list due follow-ups: %w", err)
+	}
+	return vs, nil
+}
+
+// PausedDue returns the paused follow-ups whose pause ended at or before now, so they can be
+// resumed. Open-ended pauses are never due.
+func (db *DB) PausedDue(ctx context.Context, now time.Time) ([]EnrollmentView, error) {
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		vs, err = views(ctx, tx, viewSelect+` WHERE e.status = 'paused' AND e.paused_until <= ? ORDER BY e.paused_until, e.id`,
+			now.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list paused follow-ups: %w", err)
+	}
+	return vs, nil
+}
+
+// Touchpoint returns the touchpoint with id and its follow-up. It returns ENOTFOUND when there is
+// no such touchpoint.
+func (db *DB) Touchpoint(ctx context.Context, id int64) (TouchView, error) {
+	var tv TouchView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		tv, err = touchView(ctx, tx, id)
+		return err
+	})
+	return tv, err
+}
+
+// Touchpoints returns every touchpoint of a follow-up, open or closed, by step. It returns
+// ENOTFOUND when there is no such follow-up.
+func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error) {
+	var ts []cadence.Touchpoint
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		ts, err = touches(ctx, tx, `SELECT `+touchCols+` FROM touchpoints t WHERE t.enrollment_id = ? ORDER BY t.step, t.id`,
+			enrollmentID)
+		if err != nil {
+			return fmt.Errorf("list touchpoints: %w", err)
+		}
+		return nil
+	})
+	return ts, err
+}
+
+// Events returns a follow-up's event log, oldest first. It returns ENOTFOUND when there is no
+// such follow-up.
+func (db *DB) Events(ctx context.Context, enrollmentID string) ([]cadence.Event, error) {
+	var evs []cadence.Event
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail
+			FROM events WHERE enrollment_id = ? ORDER BY at, id`, enrollmentID)
+		if err != nil {
+			return fmt.Errorf("list events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ev cadence.Event
+			var at int64
+			if err := rows.Scan(&ev.ID, &at, &ev.EnrollmentID, &ev.ContactID, &ev.CadenceID, &ev.Step,
+				&ev.Rep, &ev.Actor, &ev.Kind, &ev.Detail); err != nil {
+				return fmt.Errorf("list events: %w", err)
+			}
+			ev.At = time.UnixMilli(at).UTC()
+			evs = append(evs, ev)
+		}
+		return rows.Err()
+	})
+	return evs, err
+}
+
+// Signals returns the intent signals recorded for a follow-up, oldest first. It returns
+// ENOTFOUND when there is no such follow-up.
+func (db *DB) Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error) {
+	var ss []cadence.Signal
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT enrollment_id, text, at, by_user FROM signals
+			WHERE enrollment_id = ? ORDER BY at, id`, enrollmentID)
+		if err != nil {
+			return fmt.Errorf("list signals: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s cadence.Signal
+			var at int64
+			if err := rows.Scan(&s.EnrollmentID, &s.Text, &at, &s.By); err != nil {
+				return fmt.Errorf("list signals: %w", err)
+			}
+			s.At = time.UnixMilli(at).UTC()
+			ss = append(ss, s)
+		}
+		return rows.Err()
+	})
+	return ss, err
+}
+
+// AddSignal records an intent signal for a follow-up. It only stores the signal: the change it
+// leads to (an earlier touch, and its event) goes through Update. It returns ENOTFOUND when there
+// is no such follow-up and EINVALID when the signal has no text.
+func (db *DB) AddSignal(ctx context.Context, s cadence.Signal) error {
+	if s.Text == "" {
+		return cadence.Errorf(cadence.EINVALID, "Say what the signal was, for example \"asked for pricing\".")
+	}
+	if s.At.IsZero() {
+		s.At = db.Now()
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if err := mustExist(ctx, tx, s.EnrollmentID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signals (enrollment_id, text, at, by_user) VALUES (?, ?, ?, ?)`,
+			s.EnrollmentID, s.Text, s.At.UnixMilli(), s.By); err != nil {
+			return fmt.Errorf("add signal: %w", err)
+		}
+		return nil
+	})
+}
+
+// ContactByEmail returns the contact with this normalized email. It returns ENOTFOUND when there
+// is none.
+func (db *DB) ContactByEmail(ctx context.Context, email string) (cadence.Contact, error) {
+	return db.contactWhere(ctx, fmt.Sprintf("no contact has the email %s", email), `c.email = ? AND c.email <> ''`, email)
+}
+
+// ContactByID returns the contact with id. It returns ENOTFOUND when there is none.
+func (db *DB) ContactByID(ctx context.Context, id int64) (cadence.Contact, error) {
+	return db.contactWhere(ctx, fmt.Sprintf("no contact has the id %d", id), `c.id = ?`, id)
+}
+
+func (db *DB) contactWhere(ctx context.Context, missing, where string, args ...any) (cadence.Contact, error) {
+	var c cadence.Contact
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		got, ok, err := contact(ctx, tx, where, args...)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cadence.Errorf(cadence.ENOTFOUND, "There is %s.", missing)
+		}
+		c = got
+		return nil
+	})
+	return c, err
+}
+
+// mustExist returns ENOTFOUND unless the follow-up with id exists.
+func mustExist(ctx context.Context, q queryer, id string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("find follow-up %s: %w", id, err)
+	}
+	if n == 0 {
+		return cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q.", id)
+	}
+	return nil
+}

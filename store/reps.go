@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// GetRep returns the rep with this Slack user id. It returns ENOTFOUND when the rep has never
+// been stored (callers then use the team defaults).
+func (db *DB) GetRep(ctx context.Context, userID string) (cadence.Rep, error) {
+	var rep cadence.Rep
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var manual, gone int
+		var checked sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from,
+			away_until, gone FROM reps WHERE user_id = ?`, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
+			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone)
+		if err == sql.ErrNoRows {
+			return cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)
+		}
+		if err != nil {
+			return fmt.Errorf("load rep %s: %w", userID, err)
+		}
+		rep.TZManual, rep.Gone, rep.TZCheckedAt = manual != 0, gone != 0, fromMS(checked)
+		return nil
+	})
+	return rep, err
+}
+
+// PutRep stores a rep, replacing what was stored for the same Slack user id. It returns EINVALID
+// when the rep has no user id.
+func (db *DB) PutRep(ctx context.Context, rep cadence.Rep) error {
+	if rep.UserID == "" {
+		return cadence.Errorf(cadence.EINVALID, "A rep needs a Slack user id.")
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reps (user_id, name, tz, tz_manual, tz_checked_at, hours, days,
+			away_from, away_until, gone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, tz = excluded.tz, tz_manual = excluded.tz_manual,
+			tz_checked_at = excluded.tz_checked_at, hours = excluded.hours, days = excluded.days,
+			away_from = excluded.away_from, away_until = excluded.away_until, gone = excluded.gone`,
+			rep.UserID, rep.Name, rep.TimeZone, boolInt(rep.TZManual), ms(rep.TZCheckedAt), rep.Hours, rep.Days,
+			rep.AwayFrom, rep.AwayUntil, boolInt(rep.Gone))
+		if err != nil {
+			return fmt.Errorf("store rep %s: %w", rep.UserID, err)
+		}
+		return nil
+	})
+}
+
+// MarkRepGone records that Slack no longer knows the rep (deactivated or removed) and pauses the
+// rep's active follow-ups, open-ended, with a "paused" event each (detail "rep_gone"), so nobody is
+// reminded into the void until an admin reassigns them. It returns the follow-ups it paused.
+func (db *DB) MarkRepGone(ctx context.Context, userID string, now time.Time) ([]cadence.Enrollment, error) {
+	var paused []cadence.Enrollment
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reps (user_id, gone) VALUES (?, 1)
+			ON CONFLICT (user_id) DO UPDATE SET gone = 1`, userID); err != nil {
+			return fmt.Errorf("mark rep %s gone: %w", userID, err)
+		}
+		vs, err := views(ctx, tx, viewSelect+` WHERE e.owner = ? AND e.status = 'active' ORDER BY e.id`, userID)
+		if err != nil {
+			return fmt.Errorf("find follow-ups of rep %s: %w", userID, err)
+		}
+		for _, v := range vs {
+			e := v.Enrollment
+			e.Status, e.PausedAt, e.PausedUntil, e.UpdatedAt = cadence.StatusPaused, now.UTC(), time.Time{}, now.UTC()
+			if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = ?, paused_at = ?, paused_until = NULL,
+				updated_at = ? WHERE id = ?`, string(e.Status), now.UnixMilli(), now.UnixMilli(), e.ID); err != nil {
+				return fmt.Errorf("pause follow-up %s: %w", e.ID, err)
+			}
+			if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: -1, Actor: "bot", Kind: "paused",
+				Detail: string(cadence.StopRepGone)}, e, now)); err != nil {
+				return err
+			}
+			paused = append(paused, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return paused, nil
+}
+
+// Setting returns the team setting with key. It returns ENOTFOUND when it was never set.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var value string
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
+		if err == sql.ErrNoRows {
+			return cadence.Errorf(cadence.ENOTFOUND, "The setting %q is not set.", key)
+		}
+		if err != nil {
+			return fmt.Errorf("load setting %s: %w", key, err)
+		}
+		return nil
+	})
+	return value, err
+}
+
+// PutSetting stores a team setting, replacing its old value.
+func (db *DB) PutSetting(ctx context.Context, key, value string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+			return fmt.Errorf("store setting %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// slackEventTTL is how long a Slack event id is remembered; Slack redelivers within minutes.
+const slackEventTTL = 7 * 24 * time.Hour
+
+// FirstSeen records a Slack event id and says whether this is the first time it was seen; a
+// redelivered event returns false. Ids older than 7 days are forgotten, pruned at most hourly.
+func (db *DB) FirstSeen(ctx context.Context, eventID string, now time.Time) (bool, error) {
+	db.mu.Lock()
+	prune := now.Sub(db.lastPrune) >= time.Hour
+	db.mu.Unlock()
+	var first bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if prune {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM slack_events WHERE seen_at < ?`,
+				now.Add(-slackEventTTL).UnixMilli()); err != nil {
+				return fmt.Errorf("prune slack events: %w", err)
+			}
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?)
+			ON CONFLICT (event_id) DO NOTHING`, eventID, now.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("record slack event: %w", err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("record slack event: %w", err)
+		}
+		first = n == 1
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if prune {
+		db.mu.Lock()
+		db.lastPrune = now
+		db.mu.Unlock()
+	}
+	return first, nil
+}
+
+// Stats counts what the database holds, for the check and migrate commands.
+type Stats struct {
+	SchemaVersion      int                    // the newest migration applied
+	Contacts           int                    // every contact
+	DoNotContact       int                    // contacts who opted out
+	Enrollments        map[cadence.Status]int // follow-ups by status
+	PendingTouchpoints int                    // touchpoints waiting to be reminded
+	Events             int                    // lines of the event log
+}
+
+// Stats returns counts of what the database holds.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{Enrollments: map[cadence.Status]int{}}
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COALESCE(MAX(version), 0) FROM schema_migrations),
+			(SELECT COUNT(*) FROM contacts),
+			(SELECT COUNT(*) FROM contacts WHERE dnc = 1),
+			(SELECT COUNT(*) FROM touchpoints WHERE state = 'pending'),
+			(SELECT COUNT(*) FROM events)`).Scan(&s.SchemaVersion, &s.Contacts, &s.DoNotContact, &s.PendingTouchpoints, &s.Events)
+		if err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT status, COUNT(*) FROM enrollments GROUP BY status`)
+		if err != nil {
+			return fmt.Errorf("count follow-ups: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st cadence.Status
+			var n int
+			if err := rows.Scan(&st, &n); err != nil {
+				return fmt.Errorf("count follow-ups: %w", err)
+			}
+			s.Enrollments[st] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	return s, nil
+}

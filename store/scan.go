@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// The column lists below match the dest methods of the row types; keep them in step.
+const (
+	enrollmentCols = `e.id, e.contact_id, e.owner, e.cadence_id, e.trigger, e.trigger_at, e.intent,
+		e.decision_date, e.note, e.status, e.stop_reason, e.step, e.paused_at, e.paused_until,
+		e.created_at, e.updated_at, e.ended_at`
+	contactCols = `c.id, c.name, c.email, c.phone, c.linkedin, c.company, c.role, c.dnc, c.dnc_at,
+		c.dnc_reason, c.dnc_by`
+	touchCols = `t.id, t.enrollment_id, t.step, t.due, t.state, t.outcome, t.attempts, t.lease_until,
+		t.draft, t.draft_source, t.draft_model, t.dm_channel, t.dm_ts, t.done_at, t.done_by`
+
+	// viewSelect selects EnrollmentViews; callers add WHERE and ORDER BY.
+	viewSelect = `SELECT ` + enrollmentCols + `, ` + contactCols + `, ` + touchCols + `
+		FROM enrollments e
+		JOIN contacts c ON c.id = e.contact_id
+		LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+
+	// byNextDue orders views by their open touchpoint's due time, those without one last.
+	byNextDue = ` ORDER BY (t.due IS NULL), t.due, e.created_at, e.id`
+)
+
+type enrollmentRow struct {
+	e                                                                   cadence.Enrollment
+	triggerAt, decision, pausedAt, pausedUntil, created, updated, ended sql.NullInt64
+}
+
+func (r *enrollmentRow) dest() []any {
+	e := &r.e
+	return []any{&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Trigger, &r.triggerAt, &e.Intent,
+		&r.decision, &e.Note, &e.Status, &e.StopReason, &e.Step, &r.pausedAt, &r.pausedUntil,
+		&r.created, &r.updated, &r.ended}
+}
+
+func (r *enrollmentRow) value() cadence.Enrollment {
+	e := r.e
+	e.TriggerAt, e.DecisionDate = fromMS(r.triggerAt), fromMS(r.decision)
+	e.PausedAt, e.PausedUntil = fromMS(r.pausedAt), fromMS(r.pausedUntil)
+	e.CreatedAt, e.UpdatedAt, e.EndedAt = fromMS(r.created), fromMS(r.updated), fromMS(r.ended)
+	return e
+}
+
+type contactRow struct {
+	c     cadence.Contact
+	dnc   int
+	dncAt sql.NullInt64
+}
+
+func (r *contactRow) dest() []any {
+	c := &r.c
+	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &c.Role, &r.dnc, &r.dncAt,
+		&c.DNCReason, &c.DNCBy}
+}
+
+func (r *contactRow) value() cadence.Contact {
+	c := r.c
+	c.DoNotContact = r.dnc != 0
+	c.DNCAt = fromMS(r.dncAt)
+	return c
+}
+
+// touchRow scans a touchpoint that may be absent (the LEFT JOIN of viewSelect).
+type touchRow struct {
+	id, step, due, attempts, lease, doneAt                            sql.NullInt64
+	enrollment, state, outcome, draft, source, model, channel, ts, by sql.NullString
+}
+
+func (r *touchRow) dest() []any {
+	return []any{&r.id, &r.enrollment, &r.step, &r.due, &r.state, &r.outcome, &r.attempts, &r.lease,
+		&r.draft, &r.source, &r.model, &r.channel, &r.ts, &r.doneAt, &r.by}
+}
+
+func (r *touchRow) value() *cadence.Touchpoint {
+	if !r.id.Valid {
+		return nil
+	}
+	return &cadence.Touchpoint{
+		ID:           r.id.Int64,
+		EnrollmentID: r.enrollment.String,
+		Step:         int(r.step.Int64),
+		Due:          fromMS(r.due),
+		State:        cadence.TouchState(r.state.String),
+		Outcome:      cadence.Outcome(r.outcome.String),
+		Attempts:     int(r.attempts.Int64),
+		LeaseUntil:   fromMS(r.lease),
+		Draft:        r.draft.String,
+		DraftSource:  r.source.String,
+		DraftModel:   r.model.String,
+		DMChannel:    r.channel.String,
+		DMTS:         r.ts.String,
+		DoneAt:       fromMS(r.doneAt),
+		DoneBy:       r.by.String,
+	}
+}
+
+// queryer is what *sql.Tx and *sql.DB have in common.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// views runs a viewSelect query and scans every row.
+func views(ctx context.Context, q queryer, query string, args ...any) ([]EnrollmentView, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EnrollmentView
+	for rows.Next() {
+		var er enrollmentRow
+		var cr contactRow
+		var tr touchRow
+		dest := append(append(er.dest(), cr.dest()...), tr.dest()...)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, EnrollmentView{Enrollment: er.value(), Contact: cr.value(), Open: tr.value()})
+	}
+	return out, rows.Err()
+}
+
+// view loads one enrollment's view, or returns ENOTFOUND.
+func view(ctx context.Context, q queryer, id string) (EnrollmentView, error) {
+	vs, err := views(ctx, q, viewSelect+` WHERE e.id = ?`, id)
+	if err != nil {
+		return EnrollmentView{}, fmt.Errorf("load follow-up %s: %w", id, err)
+	}
+	if len(vs) == 0 {
+		return EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q.", id)
+	}
+	return vs[0], nil
+}
+
+// touches runs a query selecting touchCols and scans every row.
+func touches(ctx context.Context, q queryer, query string, args ...any) ([]cadence.Touchpoint, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cadence.Touchpoint
+	for rows.Next() {
+		var tr touchRow
+		if err := rows.Scan(tr.dest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, *tr.value())
+	}
+	return out, rows.Err()
+}
+
+// touchView loads one touchpoint with its enrollment, or returns ENOTFOUND.
+func touchView(ctx context.Context, q queryer, id int64) (TouchView, error) {
+	ts, err := touches(ctx, q, `SELECT `+touchCols+` FROM touchpoints t WHERE t.id = ?`, id)
+	if err != nil {
+		return TouchView{}, fmt.Errorf("load touchpoint %d: %w", id, err)
+	}
+	if len(ts) == 0 {
+		return TouchView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", id)
+	}
+	v, err := view(ctx, q, ts[0].EnrollmentID)
+	if err != nil {
+		return TouchView{}, err
+	}
+	return TouchView{Touch: ts[0], EnrollmentView: v}, nil
+}
+
+// contact loads one contact by a condition on the contacts table (aliased c).
+func contact(ctx context.Context, q queryer, where string, args ...any) (cadence.Contact, bool, error) {
+	var cr contactRow
+	err := q.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts c WHERE `+where, args...).Scan(cr.dest()...)
+	if err == sql.ErrNoRows {
+		return cadence.Contact{}, false, nil
+	}
+	if err != nil {
+		return cadence.Contact{}, false, fmt.Errorf("load contact: %w", err)
+	}
+	return cr.value(), true, nil
+}

@@ -1,0 +1,194 @@
+// Package store keeps followup's state in SQLite: team settings, reps, contacts, enrollments,
+// touchpoints, intent signals, the append-only event log and the Slack event dedupe table. It is
+// the only package that speaks SQL.
+//
+// Every exported method owns its transaction. Writes go through a single connection that begins
+// every transaction with BEGIN IMMEDIATE, so writes are serialized inside this process and, through
+// SQLite's write lock and a 5 s busy timeout, with any other process using the same file. Reads go
+// through a separate pool of several connections; in WAL mode they see the last committed state
+// and never wait for the writer. A method that reads before it writes (Update, Claim, Enroll) does
+// its reading inside the write transaction, so what it decides on is fresh.
+//
+// The SQL is kept portable because a PostgreSQL backend is planned: plain TEXT and INTEGER
+// columns, times as INTEGER unix milliseconds UTC (NULL when unset), booleans as 0/1, partial
+// indexes, INSERT ... ON CONFLICT and RETURNING. Placeholders are "?" and would be rebound.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// busyTimeout is how long a connection waits for another writer's lock before failing.
+const busyTimeout = 5 * time.Second
+
+// readers is the size of the read pool.
+const readers = 4
+
+// DB is an open followup database. It is safe for concurrent use.
+type DB struct {
+	path string
+	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	r    *sql.DB // several connections for reads
+
+	// Now is the clock used when a change carries no time of its own. Open sets it to time.Now;
+	// tests may replace it before use.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	lastPrune time.Time // when FirstSeen last pruned slack_events
+}
+
+// EnrollmentView is an enrollment with its contact and its open touchpoint, if any.
+type EnrollmentView struct {
+	Enrollment cadence.Enrollment
+	Contact    cadence.Contact
+	Open       *cadence.Touchpoint // the pending or reminded touchpoint; nil when none is open
+}
+
+// TouchView is one touchpoint with the enrollment it belongs to.
+type TouchView struct {
+	Touch cadence.Touchpoint
+	EnrollmentView
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
+// The database file and its -wal and -shm files are readable and writable by the owner only
+// (0600). A path containing '?' is refused with EINVALID.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, cadence.Errorf(cadence.EINVALID, "the database must be a file path, not %q", path)
+	}
+	if strings.ContainsRune(path, '?') {
+		return nil, cadence.Errorf(cadence.EINVALID, "the database path %q must not contain '?'", path)
+	}
+	// Create the file ourselves so it is 0600 whatever the umask; SQLite gives the -wal and -shm
+	// files the database file's permissions.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+
+	common := fmt.Sprintf("_journal_mode=WAL&_foreign_keys=1&_busy_timeout=%d", busyTimeout.Milliseconds())
+	w, err := sql.Open("sqlite3", path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	db := &DB{path: path, w: w, Now: time.Now}
+	if err := w.PingContext(ctx); err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	if err := db.fixModes(); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+
+	r, err := sql.Open("sqlite3", path+"?"+common+"&_txlock=deferred&_query_only=1")
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	db.r = r
+	return db, nil
+}
+
+// fixModes makes the -wal and -shm files 0600 in case they were created by an older process with
+// a looser mode. It runs after the first write, when both files exist.
+func (db *DB) fixModes() error {
+	for _, p := range []string{db.path + "-wal", db.path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("set database file mode: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database. In-flight methods should have returned first.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	errs = append(errs, db.w.Close())
+	return errors.Join(errs...)
+}
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE), committing if fn returns nil and
+// rolling back otherwise. fn's error is returned as it is, so coded errors keep their code.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in one read transaction, so the queries inside see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
+}
+
+// ms stores a time as unix milliseconds UTC, and the zero time as NULL.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS reads a time stored by ms.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// boolInt stores a bool as 0 or 1.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// placeholders returns "?, ?, ?" for n arguments.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
