@@ -1,0 +1,465 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// The numbers of the team report, and how they are counted. Every count is over the event log or
+// the enrollments table inside a half-open range [From, To) of event times:
+//
+//   - Enrolled: "enrolled" events (contacts put in a follow-up).
+//   - Touches: "sent" events (touches the rep logged as done).
+//   - Replies: positive answers, that is "replied" and "meeting_booked" events, counting once an
+//     answer to the same touch: a reply logged and then a meeting booked after the same touch is
+//     one reply (and one meeting). A reply is attributed to the step of the last touch sent to that
+//     contact in that follow-up before it; an answer before any touch has no step.
+//   - Reply rate: Replies / Touches, both inside the range, for a cadence or for one step (replies
+//     attributed to the step / touches of the step). In a short range a reply to a touch sent before
+//     the range can make it exceed 100%; "since the start" it cannot.
+//   - Meetings, Deals closed: "meeting_booked" and "deal_closed" events.
+//   - Opt-outs, Complaints, Bounces: follow-ups of the cadence that ended in the range for that
+//     reason (the same numbers as Stopped[reason]). The team total of opt-outs counts distinct
+//     contacts who opted out, whether or not they were in a follow-up.
+//   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
+//   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
+
+// Counts are the numbers of one cadence, one rep or the whole team over a range.
+type Counts struct {
+	Enrolled    int
+	Touches     int
+	Replies     int
+	Meetings    int
+	DealsClosed int
+	OptOuts     int
+	Complaints  int
+	Bounces     int
+	Overdue     int // now, not over the range
+}
+
+// StepStats are the touches and replies of one step of a cadence.
+type StepStats struct {
+	Step    int // index into the cadence's steps (shown to people as Step+1)
+	Touches int
+	Replies int
+}
+
+// CadenceStats are the numbers of one cadence.
+type CadenceStats struct {
+	CadenceID string
+	Counts
+	Stopped map[cadence.StopReason]int // follow-ups ended in the range, by reason
+	Steps   []StepStats                // by step, only steps with a touch or a reply
+	// NoStepReplies counts replies that came before any touch of their follow-up.
+	NoStepReplies int
+}
+
+// RepStats are the numbers of one rep.
+type RepStats struct {
+	Rep      string // Slack user id
+	Touches  int
+	Replies  int
+	Meetings int
+	Overdue  int // now
+}
+
+// Section is the report over one range.
+type Section struct {
+	From, To time.Time
+	Team     Counts         // every cadence together
+	Cadences []CadenceStats // most touches first, then by id
+	Reps     []RepStats     // most touches first, then by id
+}
+
+// Cadence returns the stats of the cadence with id, and false when it had no activity.
+func (s Section) Cadence(id string) (CadenceStats, bool) {
+	for _, c := range s.Cadences {
+		if c.CadenceID == id {
+			return c, true
+		}
+	}
+	return CadenceStats{}, false
+}
+
+// Report is the team report for one range, with the range just before it (same length, for
+// "opt-outs rose") and everything since the start up to To.
+type Report struct {
+	Now      time.Time // when overdue touchpoints were counted
+	Period   Section   // [From, To)
+	Previous Section   // [From-(To-From), From)
+	AllTime  Section   // [zero, To)
+}
+
+// Report computes the team report for [from, to), the range of the same length before it and
+// everything before to, from one consistent snapshot of the database. Overdue touchpoints are
+// counted as of now. It returns EINVALID when to is not after from.
+func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, error) {
+	if !to.After(from) {
+		return Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
+			to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	r := Report{Now: now}
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		overdue, err := overdueCounts(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		prevFrom := from.Add(-to.Sub(from))
+		if r.Period, err = section(ctx, tx, from, to, overdue); err != nil {
+			return err
+		}
+		if r.Previous, err = section(ctx, tx, prevFrom, from, nil); err != nil {
+			return err
+		}
+		r.AllTime, err = section(ctx, tx, time.Time{}, to, overdue)
+		return err
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	return r, nil
+}
+
+// overdue holds the open touchpoints due before now, by cadence and by rep.
+type overdue struct {
+	byCadence, byRep map[string]int
+	total            int
+}
+
+func overdueCounts(ctx context.Context, tx *sql.Tx, now time.Time) (*overdue, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT e.cadence_id, e.owner, COUNT(*)
+		FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
+		WHERE t.state IN ('pending', 'reminded') AND t.due < ? AND e.status = 'active'
+		GROUP BY e.cadence_id, e.owner`, now.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("count overdue: %w", err)
+	}
+	defer rows.Close()
+	o := &overdue{byCadence: map[string]int{}, byRep: map[string]int{}}
+	for rows.Next() {
+		var cad, rep string
+		var n int
+		if err := rows.Scan(&cad, &rep, &n); err != nil {
+			return nil, fmt.Errorf("count overdue: %w", err)
+		}
+		o.byCadence[cad] += n
+		o.byRep[rep] += n
+		o.total += n
+	}
+	return o, rows.Err()
+}
+
+// rangeArgs turns [from, to) into query arguments; a zero from means the start of time.
+func rangeArgs(from, to time.Time) (int64, int64) {
+	lo := int64(-1 << 62)
+	if !from.IsZero() {
+		lo = from.UnixMilli()
+	}
+	return lo, to.UnixMilli()
+}
+
+// section computes one range of the report. ov, when not nil, fills in the overdue numbers.
+func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (Section, error) {
+	lo, hi := rangeArgs(from, to)
+	cads := map[string]*CadenceStats{}
+	reps := map[string]*RepStats{}
+	cad := func(id string) *CadenceStats {
+		c, ok := cads[id]
+		if !ok {
+			c = &CadenceStats{CadenceID: id, Stopped: map[cadence.StopReason]int{}}
+			cads[id] = c
+		}
+		return c
+	}
+	rep := func(id string) *RepStats {
+		r, ok := reps[id]
+		if !ok {
+			r = &RepStats{Rep: id}
+			reps[id] = r
+		}
+		return r
+	}
+	steps := map[string]map[int]*StepStats{}
+	step := func(cadID string, n int) *StepStats {
+		m, ok := steps[cadID]
+		if !ok {
+			m = map[int]*StepStats{}
+			steps[cadID] = m
+		}
+		s, ok := m[n]
+		if !ok {
+			s = &StepStats{Step: n}
+			m[n] = s
+		}
+		return s
+	}
+	var team Counts
+
+	// Plain counts of enrollments, touches, meetings and deals, by cadence, step and rep. The
+	// events_report index covers this query.
+	rows, err := tx.QueryContext(ctx, `SELECT kind, cadence_id, step, rep, COUNT(*) FROM events
+		WHERE kind IN ('enrolled', 'sent', 'meeting_booked', 'deal_closed') AND at >= ? AND at < ?
+		GROUP BY kind, cadence_id, step, rep`, lo, hi)
+	if err != nil {
+		return Section{}, fmt.Errorf("count events: %w", err)
+	}
+	for rows.Next() {
+		var kind, cadID, repID string
+		var st, n int
+		if err := rows.Scan(&kind, &cadID, &st, &repID, &n); err != nil {
+			rows.Close()
+			return Section{}, fmt.Errorf("count events: %w", err)
+		}
+		c, r := cad(cadID), rep(repID)
+		switch kind {
+		case "enrolled":
+			c.Enrolled += n
+			team.Enrolled += n
+		case string(cadence.OutcomeSent):
+			c.Touches += n
+			r.Touches += n
+			team.Touches += n
+			step(cadID, st).Touches += n
+		case string(cadence.OutcomeMeetingBooked):
+			c.Meetings += n
+			r.Meetings += n
+			team.Meetings += n
+		case string(cadence.OutcomeDealClosed):
+			c.DealsClosed += n
+			team.DealsClosed += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Section{}, fmt.Errorf("count events: %w", err)
+	}
+
+	// Replies: each positive answer with the step of the touch sent last before it (-1 when none),
+	// skipping an answer that follows another answer to the same touch. The correlated lookups
+	// walk events_enrollment inside one follow-up's few events.
+	rows, err = tx.QueryContext(ctx, `WITH answers AS (
+			SELECT a.id, a.at, a.enrollment_id, a.cadence_id, a.rep,
+				(SELECT s.id FROM events s WHERE s.enrollment_id = a.enrollment_id AND s.kind = 'sent'
+					AND (s.at < a.at OR (s.at = a.at AND s.id < a.id))
+					ORDER BY s.at DESC, s.id DESC LIMIT 1) AS sent_id
+			FROM events a
+			WHERE a.kind IN ('replied', 'meeting_booked') AND a.at >= ? AND a.at < ? AND a.enrollment_id <> ''
+		)
+		SELECT a.cadence_id, a.rep, COALESCE(s.step, -1), COUNT(*)
+		FROM answers a LEFT JOIN events s ON s.id = a.sent_id
+		WHERE NOT EXISTS (
+			SELECT 1 FROM events p WHERE p.enrollment_id = a.enrollment_id
+				AND p.kind IN ('replied', 'meeting_booked')
+				AND (p.at < a.at OR (p.at = a.at AND p.id < a.id))
+				AND (s.id IS NULL OR p.at > s.at OR (p.at = s.at AND p.id > s.id)))
+		GROUP BY a.cadence_id, a.rep, COALESCE(s.step, -1)`, lo, hi)
+	if err != nil {
+		return Section{}, fmt.Errorf("count replies: %w", err)
+	}
+	for rows.Next() {
+		var cadID, repID string
+		var st, n int
+		if err := rows.Scan(&cadID, &repID, &st, &n); err != nil {
+			rows.Close()
+			return Section{}, fmt.Errorf("count replies: %w", err)
+		}
+		c := cad(cadID)
+		c.Replies += n
+		rep(repID).Replies += n
+		team.Replies += n
+		if st < 0 {
+			c.NoStepReplies += n
+		} else {
+			step(cadID, st).Replies += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Section{}, fmt.Errorf("count replies: %w", err)
+	}
+
+	// Follow-ups ended in the range, by cadence and reason.
+	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, stop_reason, COUNT(*) FROM enrollments
+		WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at < ? AND status IN ('completed', 'stopped')
+		GROUP BY cadence_id, stop_reason`, lo, hi)
+	if err != nil {
+		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+	}
+	for rows.Next() {
+		var cadID, reason string
+		var n int
+		if err := rows.Scan(&cadID, &reason, &n); err != nil {
+			rows.Close()
+			return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+		}
+		c := cad(cadID)
+		c.Stopped[cadence.StopReason(reason)] += n
+		switch cadence.StopReason(reason) {
+		case cadence.StopOptedOut:
+			c.OptOuts += n
+		case cadence.StopComplained:
+			c.Complaints += n
+			team.Complaints += n
+		case cadence.StopBounced:
+			c.Bounces += n
+			team.Bounces += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+	}
+
+	// The team's opt-outs: distinct contacts, in a follow-up or not.
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT contact_id) FROM events
+		WHERE kind = 'opted_out' AND at >= ? AND at < ?`, lo, hi).Scan(&team.OptOuts); err != nil {
+		return Section{}, fmt.Errorf("count opt-outs: %w", err)
+	}
+
+	if ov != nil {
+		team.Overdue = ov.total
+		for id, n := range ov.byCadence {
+			cad(id).Overdue = n
+		}
+		for id, n := range ov.byRep {
+			rep(id).Overdue = n
+		}
+	}
+
+	s := Section{From: from, To: to, Team: team}
+	for id, c := range cads {
+		if id == "" {
+			continue // contact-wide events belong to no cadence; they count in Team only
+		}
+		for _, st := range steps[id] {
+			c.Steps = append(c.Steps, *st)
+		}
+		sort.Slice(c.Steps, func(i, j int) bool { return c.Steps[i].Step < c.Steps[j].Step })
+		s.Cadences = append(s.Cadences, *c)
+	}
+	sort.Slice(s.Cadences, func(i, j int) bool {
+		a, b := s.Cadences[i], s.Cadences[j]
+		if a.Touches != b.Touches {
+			return a.Touches > b.Touches
+		}
+		return a.CadenceID < b.CadenceID
+	})
+	for id, r := range reps {
+		if id == "" {
+			continue
+		}
+		s.Reps = append(s.Reps, *r)
+	}
+	sort.Slice(s.Reps, func(i, j int) bool {
+		a, b := s.Reps[i], s.Reps[j]
+		if a.Touches != b.Touches {
+			return a.Touches > b.Touches
+		}
+		return a.Rep < b.Rep
+	})
+	return s, nil
+}
+
+// reportKey is the settings key holding the end of the last period the weekly report covered.
+const reportKey = "report.last_period_end"
+
+// LastReportedWeek returns the end of the last period the scheduled report was posted for (unix
+// time of the cron firing that closed it), or the zero time when none was.
+func (db *DB) LastReportedWeek(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		t, err = lastReported(ctx, tx)
+		return err
+	})
+	return t, err
+}
+
+func lastReported(ctx context.Context, q queryer) (time.Time, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, reportKey).Scan(&v)
+	if err == sql.ErrNoRows {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read last report: %w", err)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read last report: bad value %q", v)
+	}
+	return time.UnixMilli(n).UTC(), nil
+}
+
+// MarkReported records that the report for the period ending at end is being posted, unless a
+// period ending at or after end was already recorded: it returns false then, and the caller must
+// not post (another run, or an earlier start of the bot, already did). Check and record happen in
+// one write transaction, so two processes cannot both claim the same week.
+func (db *DB) MarkReported(ctx context.Context, end time.Time) (bool, error) {
+	claimed := false
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		last, err := lastReported(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !last.IsZero() && !end.After(last) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, reportKey, strconv.FormatInt(end.UnixMilli(), 10)); err != nil {
+			return fmt.Errorf("record report: %w", err)
+		}
+		claimed = true
+		return nil
+	})
+	return claimed, err
+}
+
+// UnmarkReported undoes MarkReported(end) after the report could not be posted, setting the
+// record back to prev (zero for none), so the next start tries again. It does nothing when a later
+// period was recorded meanwhile.
+func (db *DB) UnmarkReported(ctx context.Context, end, prev time.Time) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		last, err := lastReported(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !last.Equal(end.UTC().Truncate(time.Millisecond)) {
+			return nil
+		}
+		if prev.IsZero() {
+			_, err = tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, reportKey)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE settings SET value = ? WHERE key = ?`, strconv.FormatInt(prev.UnixMilli(), 10), reportKey)
+		}
+		if err != nil {
+			return fmt.Errorf("undo report record: %w", err)
+		}
+		return nil
+	})
+}
+
+// RecentlyEnded returns owner's follow-ups that ended (completed or stopped) at or after since,
+// the most recent first, at most limit of them, with the total number that ended since then.
+func (db *DB) RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]EnrollmentView, int, error) {
+	var vs []EnrollmentView
+	var total int
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE owner = ? AND ended_at IS NOT NULL AND ended_at >= ?`,
+			owner, since.UnixMilli()).Scan(&total); err != nil {
+			return err
+		}
+		vs, err = views(ctx, tx, viewSelect+` WHERE e.owner = ? AND e.ended_at IS NOT NULL AND e.ended_at >= ?
+			ORDER BY e.ended_at DESC, e.id LIMIT ?`, owner, since.UnixMilli(), limit)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list ended follow-ups: %w", err)
+	}
+	return vs, total, nil
+}
