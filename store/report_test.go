@@ -60,7 +60,7 @@ func (l reportLog) touch(enr string, step int, due time.Time, state string) {
 func TestReportNumbers(t *testing.T) {
 	db := mustOpenReportDB(t)
 	l := reportLog{tb: t, db: db, t0: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)} // a Monday
-	from, to := l.day(7, 0), l.day(14, 0)                                            // the second week
+	from, to := l.day(7, 0), l.day(14, 0)                                          // the second week
 	now := l.day(14, 1)
 
 	// e1 (demo, alice): enrolled week 1, step 0 sent week 1, step 1 sent week 2, replied week 2,
