@@ -86,7 +86,9 @@ func collect(opts []EnvelopeOption) envelopeOptions {
 // SendEnvelope sends an envelope of type typ ("slash_commands", "interactive",
 // "events_api") carrying payload (any JSON-marshalable value, or
 // json.RawMessage) on the current websocket, waiting for one to be open first.
-// It returns the ack once it arrives, or the context's error. The payload is
+// It returns the ack once it arrives; if none does (the client never acks, or
+// the websocket drops first) it returns the context's error, or ErrClosed when
+// the server closes, with an Ack holding only EnvelopeID and SentAt. The payload is
 // sent as given: use NewResponseURL and NewTriggerID to fill its URLs.
 // accepts_response_payload defaults to true for slash commands and view
 // submissions.

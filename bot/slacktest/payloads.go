@@ -62,8 +62,9 @@ type BlockAction struct {
 	ChannelID, MessageTs string
 	// ViewID locates a view holding the element instead of a message.
 	ViewID string
-	// ActionID, BlockID, Value and Type ("button" by default) describe the element.
-	ActionID, BlockID, Value, Type string
+	// ActionID, BlockID, Value and Type ("button" by default) describe the
+	// element; Text is its label (Value by default).
+	ActionID, BlockID, Value, Type, Text string
 	// Action, when set, replaces the whole actions[0] object.
 	Action any
 	// State is the view's or message's state.values.
@@ -90,7 +91,7 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction, opts ...Env
 	if action == nil {
 		action = map[string]any{
 			"action_id": a.ActionID, "block_id": a.BlockID, "value": a.Value, "type": or(a.Type, "button"),
-			"text":      map[string]any{"type": "plain_text", "text": a.Value},
+			"text":      map[string]any{"type": "plain_text", "text": or(a.Text, a.Value)},
 			"action_ts": "1735725612.345678",
 		}
 	}

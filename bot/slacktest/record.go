@@ -188,7 +188,12 @@ func (s *Server) newResponseURLLocked() string {
 	return s.http.URL + "/response/" + s.cfg.teamID + "/" + strconv.Itoa(s.nextIDLocked())
 }
 
-// serveResponseURL records a JSON POST to a response_url and answers {"ok":true}.
+// maxResponsePosts is how many times Slack lets an app use one response_url.
+const maxResponsePosts = 5
+
+// serveResponseURL records a JSON POST to a response_url and answers
+// {"ok":true}; a sixth post to the same URL gets HTTP 404 used_url, which
+// slack-go reports as slack.StatusCodeError.
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil || r.Method != http.MethodPost {
@@ -199,9 +204,22 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	if s.applyFault(w, r, &call) {
 		return
 	}
+	u := s.http.URL + r.URL.Path
 	s.mu.Lock()
-	s.responses = append(s.responses, ResponsePost{URL: s.http.URL + r.URL.Path, Body: body, At: call.At})
-	s.notifyLocked()
+	used := 0
+	for _, p := range s.responses {
+		if p.URL == u {
+			used++
+		}
+	}
+	if used < maxResponsePosts {
+		s.responses = append(s.responses, ResponsePost{URL: u, Body: body, At: call.At})
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
+	if used >= maxResponsePosts {
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "used_url"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }

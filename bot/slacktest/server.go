@@ -77,8 +77,9 @@ func WithAppToken(token string) Option { return func(c *config) { c.appToken = t
 // wall clock, because they measure real latency.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithPingInterval sets how often the server pings each websocket (default 5 s).
-// slack-go reconnects when no ping arrives for 30 s, so keep it well below that.
+// WithPingInterval sets how often the server pings each websocket (default 5 s;
+// zero or less keeps the default). slack-go reconnects when no ping arrives
+// for 30 s, so keep it well below that.
 func WithPingInterval(d time.Duration) Option { return func(c *config) { c.pingInterval = d } }
 
 // WithTriggerTTL sets how long a trigger_id stays valid for views.open (default
@@ -119,6 +120,9 @@ func New(opts ...Option) *Server {
 	}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.pingInterval <= 0 {
+		cfg.pingInterval = 5 * time.Second
 	}
 	s := &Server{cfg: cfg, closed: make(chan struct{}), changed: make(chan struct{})}
 	s.state.init()

@@ -183,7 +183,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 	s.mu.Unlock()
 
-	go s.ping(c)
+	s.wsWG.Go(func() { s.ping(c) })
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {

@@ -92,6 +92,16 @@ func TestSlashCommandAckAndResponseURL(t *testing.T) {
 	if err := posts[0].Decode(&body); err != nil || body.Text != "Marked done." || posts[0].URL != cmd.ResponseURL {
 		t.Errorf("response post = %+v %+v (%v)", posts[0], body, err)
 	}
+
+	// Slack lets a response_url be used five times.
+	for i := 2; i <= 6; i++ {
+		_, _, err = b.api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(cmd.ResponseURL, slack.ResponseTypeEphemeral),
+			slack.MsgOptionText("again", false))
+		var sc slack.StatusCodeError
+		if gotErr := errors.As(err, &sc) && sc.Code == 404; gotErr != (i == 6) {
+			t.Errorf("post %d: %v", i, err)
+		}
+	}
 }
 
 func TestForeignTeamOverride(t *testing.T) {

@@ -150,11 +150,19 @@ func TestInjectedFaults(t *testing.T) {
 		t.Errorf("wildcard fault: got %v", err)
 	}
 
+	srv.FailNext("chat.postMessage", 1, slacktest.Hook(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":false,"error":"not_in_channel"}`))
+	}))
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hi", false)); slackErr(err) != "not_in_channel" {
+		t.Errorf("hook: got %v", err)
+	}
+
 	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hi", false)); err != nil {
 		t.Errorf("after faults: %v", err)
 	}
 	calls := srv.CallsTo("chat.postMessage")
-	if len(calls) != 3 || calls[0].Status != 429 || calls[1].Status != 503 || calls[2].Error != "" {
+	if len(calls) != 4 || calls[0].Status != 429 || calls[1].Status != 503 || calls[3].Error != "" {
 		t.Errorf("recorded calls = %+v", calls)
 	}
 }
@@ -332,5 +340,33 @@ func TestFileUpload(t *testing.T) {
 	if len(files) != 1 || files[0].ID != sum.ID || string(files[0].Content) != content ||
 		files[0].Name != "report.csv" || !files[0].Completed || files[0].Channels[0] != "D0ALICE001" {
 		t.Errorf("files = %+v", files)
+	}
+}
+
+func TestEphemeralAndDelete(t *testing.T) {
+	srv := mustServer(t)
+	ctx := testCtx(t)
+	api := newAPI(srv)
+	if _, err := api.PostEphemeralContext(ctx, "C0GENERAL1", "U0ALICE001", slack.MsgOptionText("only you", false)); err != nil {
+		t.Fatalf("postEphemeral: %v", err)
+	}
+	if e := srv.Ephemerals("C0GENERAL1"); len(e) != 1 || e[0].User != "U0ALICE001" || e[0].Text != "only you" {
+		t.Errorf("ephemerals = %+v", e)
+	}
+	ch, ts, err := api.PostMessageContext(ctx, "C0GENERAL1", slack.MsgOptionText("oops", false), slack.MsgOptionTS("1.000001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := srv.Messages(ch); len(m) != 1 || m[0].Thread != "1.000001" {
+		t.Errorf("threaded message = %+v", m)
+	}
+	if _, _, err := api.DeleteMessageContext(ctx, ch, ts); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if m := srv.Messages(ch); len(m) != 0 {
+		t.Errorf("after delete: %+v", m)
+	}
+	if _, _, err := api.DeleteMessageContext(ctx, ch, ts); slackErr(err) != "message_not_found" {
+		t.Errorf("second delete: %v", err)
 	}
 }
