@@ -74,6 +74,7 @@ type method struct {
 // methods lists the Web API methods the fake implements.
 var methods = map[string]method{
 	"auth.test":                    {botToken, (*Server).authTest},
+	"bots.info":                    {botToken, (*Server).botsInfo},
 	"apps.connections.open":        {appToken, (*Server).connectionsOpen},
 	"chat.postMessage":             {botToken, (*Server).chatPostMessage},
 	"chat.update":                  {botToken, (*Server).chatUpdate},
@@ -189,6 +190,17 @@ func (s *Server) authTest(*apiRequest) reply {
 		"user": s.cfg.botName, "team_id": s.cfg.teamID, "user_id": s.cfg.botUserID,
 		"bot_id": s.cfg.botID, "is_enterprise_install": false,
 	})
+}
+
+// botsInfo answers bots.info for the bot itself (it is how a bot learns its app id).
+func (s *Server) botsInfo(r *apiRequest) reply {
+	if r.form.Get("bot") != s.cfg.botID {
+		return fail("bot_not_found")
+	}
+	return ok(map[string]any{"bot": map[string]any{
+		"id": s.cfg.botID, "deleted": false, "name": s.cfg.botName, "app_id": s.cfg.appID,
+		"user_id": s.cfg.botUserID, "updated": 1735725600,
+	}})
 }
 
 // connectionsOpen answers apps.connections.open with a websocket URL on this server.
