@@ -88,7 +88,9 @@ func newComposer(r Request) *composer {
 }
 
 // pick returns the phrasing for variant v.
-func pick(v int, options ...string) string { return options[((v%len(options))+len(options))%len(options)] }
+func pick(v int, options ...string) string {
+	return options[((v%len(options))+len(options))%len(options)]
+}
 
 func (c *composer) hi() string {
 	if c.first == "" {

@@ -1,0 +1,157 @@
+// Package openaitest is a fake OpenAI-compatible chat-completions server for tests. Each request
+// to POST /v1/chat/completions (or /chat/completions, for a base URL without the version prefix)
+// takes the next scripted Reply; every request is recorded so a test can assert how many were
+// made and what they carried.
+package openaitest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Reply is one scripted answer. Build it with Draft, Content, Status, Hang, Malformed or
+// NoChoices.
+type Reply struct {
+	status     int    // HTTP status; 0 means 200
+	retryAfter int    // seconds, sent as Retry-After when > 0
+	content    string // the assistant message content
+	raw        string // when set, the response body as it is (not JSON-encoded)
+	hang       bool   // block until the client gives up
+	noChoices  bool   // a 200 with an empty choice list
+}
+
+// Draft answers with a well-formed completion whose content is the JSON object {subject, body}.
+func Draft(subject, body string) Reply {
+	b, _ := json.Marshal(map[string]string{"subject": subject, "body": body})
+	return Reply{content: string(b)}
+}
+
+// Content answers with a well-formed completion whose content is s as it is.
+func Content(s string) Reply { return Reply{content: s} }
+
+// Status answers with an OpenAI-style error and the given HTTP status; retryAfter > 0 adds a
+// Retry-After header (seconds).
+func Status(code, retryAfter int) Reply { return Reply{status: code, retryAfter: retryAfter} }
+
+// Hang never answers: the handler returns only when the client's request context ends, so a
+// client with a short timeout sees a timeout and the test needs no sleep.
+func Hang() Reply { return Reply{hang: true} }
+
+// Malformed answers 200 with a body that is not valid JSON.
+func Malformed() Reply { return Reply{raw: `{"id": "chatcmpl-1", "choices": [ {"message": `} }
+
+// NoChoices answers 200 with a well-formed completion that has no choices.
+func NoChoices() Reply { return Reply{noChoices: true} }
+
+// Request is one recorded request.
+type Request struct {
+	Path string
+	Auth string // the Authorization header
+	Body []byte
+	Chat openai.ChatCompletionRequest // Body decoded
+}
+
+// Server is the fake. Its URL (with /v1) is the base URL to configure a client with.
+type Server struct {
+	*httptest.Server
+	tb testing.TB
+
+	mu       sync.Mutex
+	script   []Reply
+	requests []Request
+}
+
+// Model is the model name the fake reports in its answers.
+const Model = "fake-model"
+
+// Usage is the token usage the fake reports with every completion.
+var Usage = openai.Usage{PromptTokens: 400, CompletionTokens: 60, TotalTokens: 460}
+
+// New starts a fake that answers with replies in order; it is closed when the test ends. A request
+// beyond the script fails the test and gets a 500.
+func New(tb testing.TB, replies ...Reply) *Server {
+	tb.Helper()
+	s := &Server{tb: tb, script: replies}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// BaseURL is the base URL with the /v1 prefix, as OPENAI_BASE_URL would hold it.
+func (s *Server) BaseURL() string { return s.URL + "/v1" }
+
+// Enqueue appends replies to the script.
+func (s *Server) Enqueue(replies ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, replies...)
+}
+
+// Requests returns a copy of the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || (r.URL.Path != "/v1/chat/completions" && r.URL.Path != "/chat/completions") {
+		http.NotFound(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	req := Request{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), Body: body}
+	if err := json.Unmarshal(body, &req.Chat); err != nil {
+		s.tb.Errorf("openaitest: request body does not decode: %v", err)
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	n := len(s.requests)
+	var reply Reply
+	ok := n <= len(s.script)
+	if ok {
+		reply = s.script[n-1]
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.tb.Errorf("openaitest: unscripted request #%d", n)
+		writeError(w, http.StatusInternalServerError, "unscripted request")
+		return
+	}
+	switch {
+	case reply.hang:
+		<-r.Context().Done()
+	case reply.status != 0 && reply.status != http.StatusOK:
+		if reply.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(reply.retryAfter))
+		}
+		writeError(w, reply.status, http.StatusText(reply.status))
+	case reply.raw != "":
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, reply.raw)
+	default:
+		resp := openai.ChatCompletionResponse{ID: fmt.Sprintf("chatcmpl-%d", n), Object: "chat.completion",
+			Model: Model, Usage: Usage, Choices: []openai.ChatCompletionChoice{}}
+		if !reply.noChoices {
+			resp.Choices = append(resp.Choices, openai.ChatCompletionChoice{
+				Message:      openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: reply.content},
+				FinishReason: openai.FinishReasonStop})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(resp)
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "fake_error", "code": status}})
+}
