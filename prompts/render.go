@@ -34,9 +34,10 @@ const (
 	maxSignalChars   = 80  // per signal
 	maxEarlier       = 3   // the three most recent earlier touches
 	maxExcerptChars  = 80  // per earlier draft
-	maxGuidanceChars = 160 // the step's guidance
+	maxGuidanceChars = 320 // the step's guidance (the built-in library's run to about 300)
 	maxPurposeChars  = 120 // a custom purpose's text
-	maxFieldChars    = 60  // names, company, role, cadence name, goal
+	maxGoalChars     = 100 // the cadence's goal
+	maxFieldChars    = 60  // names, company, role, cadence name
 )
 
 // Limits are the channel lengths that the prompts ask for and Check enforces.
@@ -180,7 +181,7 @@ func newView(r Request) (view, error) {
 		TriggerDate:  formatDate(r.TriggerAt, r.Location),
 		Today:        orDefault(formatDate(r.Now, r.Location), "unknown"),
 		CadenceName:  clip(data(r.CadenceName), maxFieldChars),
-		Goal:         clip(data(r.Goal), maxFieldChars),
+		Goal:         clip(data(r.Goal), maxGoalChars),
 		Rep:          orDefault(clip(data(r.RepName), maxFieldChars), "the rep"),
 		K:            max(r.StepIndex, 1),
 		N:            max(r.StepCount, r.StepIndex, 1),
