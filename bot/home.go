@@ -1,0 +1,263 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// Limits that keep the App Home inside Slack's (100 blocks, 250 KB) for a rep with hundreds of
+// follow-ups: the first due touches get their own buttons, the rest are listed as lines, and
+// every list ends with "and N more".
+const (
+	maxHomeActionable = 15             // due touches shown with buttons (2 blocks each)
+	maxHomeEnded      = 15             // recently ended follow-ups listed
+	homeRecentDays    = 7              // "recently" ended: this many days
+	homeSectionCap    = 2900           // characters of a list section
+	actHomeRefresh    = "home.refresh" // the Refresh button
+)
+
+// homeData is everything the App Home shows, loaded at the moment it is published.
+type homeData struct {
+	Rep     cadence.Rep
+	Window  cadence.Window
+	Running []store.EnrollmentView // active and paused, soonest due first
+	Ended   []store.EnrollmentView // most recent first
+	EndedN  int                    // how many ended in the last homeRecentDays
+	Now     time.Time
+	Lookup  func(id string) (cadence.Cadence, bool)
+}
+
+// refreshHome publishes user's App Home again from the current state: call it after anything that
+// changes the rep's queue (an outcome, a snooze, an enrollment). A failure is logged, not
+// returned: the Home is a view, and the change it shows is already stored.
+func (b *Bot) refreshHome(ctx context.Context, user string) {
+	if err := b.onHomeOpened(ctx, user); err != nil {
+		b.log.Warn("app home not refreshed", "user", user, "err", err)
+	}
+}
+
+// onHomeOpened publishes the rep's App Home: overdue, due today (with buttons to log the
+// outcome), upcoming this week, recently ended, and their working-time settings.
+func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
+	d, err := b.loadHome(ctx, user)
+	if err != nil {
+		return err
+	}
+	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)}); err != nil {
+		return fmt.Errorf("publish app home of %s: %w", user, err)
+	}
+	return nil
+}
+
+// onHomeAction handles the App Home's own buttons ("home."). Buttons acting on a touchpoint use
+// the reminder DM's "tp." action ids and are handled there.
+func (b *Bot) onHomeAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
+	switch a.ActionID {
+	case actHomeRefresh:
+		return b.onHomeOpened(ctx, cb.User.ID)
+	default:
+		b.log.Debug("unknown home action", "action_id", a.ActionID)
+		return nil
+	}
+}
+
+func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
+	w, rep, err := b.repWindow(ctx, user)
+	if err != nil {
+		return homeData{}, err
+	}
+	now := b.now()
+	running, err := b.store.ListEnrollments(ctx, user, cadence.StatusActive, cadence.StatusPaused)
+	if err != nil {
+		return homeData{}, err
+	}
+	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: func(id string) (cadence.Cadence, bool) {
+		cd, err := b.lib.Get(id)
+		return cd, err == nil
+	}}
+	if rs, ok := b.store.(ReportStore); ok {
+		d.Ended, d.EndedN, err = rs.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
+		if err != nil {
+			return homeData{}, err
+		}
+	}
+	return d, nil
+}
+
+// homeLine is one follow-up on one line: who, where it stands, when, and its id.
+func (d homeData) homeLine(v store.EnrollmentView, loc *time.Location) string {
+	e := v.Enrollment
+	who := "*" + escapeText(truncate(contactName(v.Contact), 80)) + "*"
+	if v.Contact.Company != "" {
+		who += " · " + escapeText(truncate(v.Contact.Company, 60))
+	}
+	what := e.CadenceID
+	total := 0
+	if cd, ok := d.Lookup(e.CadenceID); ok {
+		what, total = cd.Name, len(cd.Steps)
+		if v.Open != nil && v.Open.Step < len(cd.Steps) {
+			what += ", " + stepLabel(v.Open.Step, total) + " · " + cd.Steps[v.Open.Step].Channel.Label()
+		}
+	}
+	when := ""
+	switch {
+	case e.Status == cadence.StatusPaused && e.PausedUntil.IsZero():
+		when = "paused"
+	case e.Status == cadence.StatusPaused:
+		when = "paused until " + fmtWhen(e.PausedUntil, loc, d.Now)
+	case v.Open != nil:
+		when = "due " + fmtWhen(v.Open.Due, loc, d.Now)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%s — %s · %s · `%s`", who, escapeText(what), when, e.ID), " ·  · ")
+}
+
+// homeView renders the App Home.
+func homeView(d homeData) slack.HomeTabViewRequest {
+	loc := orUTC(d.Window.Location)
+	today := dayStart(d.Now, loc)
+	tomorrow := today.AddDate(0, 0, 1)
+	weekEnd := today.AddDate(0, 0, 8)
+
+	var overdue, dueToday, upcoming, paused []store.EnrollmentView
+	for _, v := range d.Running {
+		switch {
+		case v.Enrollment.Status == cadence.StatusPaused:
+			paused = append(paused, v)
+		case v.Open == nil:
+		case v.Open.Due.Before(today):
+			overdue = append(overdue, v)
+		case v.Open.Due.Before(tomorrow):
+			dueToday = append(dueToday, v)
+		case v.Open.Due.Before(weekEnd):
+			upcoming = append(upcoming, v)
+		}
+	}
+
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Your follow-ups")),
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d overdue · %d due today · %d more this week · %d running in all. Updated %s.",
+			len(overdue), len(dueToday), len(upcoming), len(d.Running), fmtWhen(d.Now, loc, d.Now))), nil, nil),
+		slack.NewActionBlock("home.top",
+			button(actionAddOpen, "Add a follow-up", "add").WithStyle(slack.StylePrimary),
+			button(actHomeRefresh, "Refresh", "refresh"),
+		),
+	}
+
+	// Due touches, the most overdue first; the first ones get outcome buttons.
+	actionable := 0
+	dueSection := func(title string, vs []store.EnrollmentView) {
+		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s (%d)*", title, len(vs))), nil, nil))
+		if len(vs) == 0 {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Nothing here.")))
+			return
+		}
+		var rest []string
+		for _, v := range vs {
+			if actionable >= maxHomeActionable {
+				rest = append(rest, "• "+d.homeLine(v, loc))
+				continue
+			}
+			actionable++
+			id := strconv.FormatInt(v.Open.ID, 10)
+			blocks = append(blocks,
+				slack.NewSectionBlock(mrkdwn(truncate(d.homeLine(v, loc), maxSectionText)), nil, nil),
+				slack.NewActionBlock("home.tp."+id,
+					button(actSent, "Sent", id).WithStyle(slack.StylePrimary),
+					button(actReplied, "Replied", id),
+					button(actMeeting, "Meeting booked", id),
+					button(actSnooze1d, "Snooze 1 day", id),
+					button(actOptOut, "Opted out", id).WithStyle(slack.StyleDanger).WithConfirm(
+						slack.NewConfirmationBlockObject(plain("Record an opt-out?"),
+							mrkdwn(truncate(escapeText(orDash(v.Contact.Name))+" will be marked do-not-contact, and every follow-up with them stops, whoever owns it.", 300)),
+							plain("Opted out"), plain("Cancel"))),
+				))
+		}
+		if len(rest) > 0 {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(rest, homeSectionCap, "follow-ups")+
+				"\n_Use `/followup due` or the reminder DMs for these._"), nil, nil))
+		}
+	}
+	dueSection("Overdue", overdue)
+	dueSection("Due today", dueToday)
+
+	listSection := func(title string, lines []string, empty string) {
+		blocks = append(blocks, slack.NewDividerBlock())
+		text := fmt.Sprintf("*%s (%d)*\n", title, len(lines))
+		if len(lines) == 0 {
+			text += empty
+		} else {
+			text += joinLines(lines, homeSectionCap, "follow-ups")
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	var lines []string
+	for _, v := range upcoming {
+		lines = append(lines, "• "+d.homeLine(v, loc))
+	}
+	listSection("Upcoming this week", lines, "Nothing else due this week.")
+	if len(paused) > 0 {
+		lines = nil
+		for _, v := range paused {
+			lines = append(lines, "• "+d.homeLine(v, loc))
+		}
+		listSection("Paused", lines, "")
+	}
+	lines = nil
+	for _, v := range d.Ended {
+		e := v.Enrollment
+		lines = append(lines, fmt.Sprintf("• *%s* — %s · %s %s · `%s`", escapeText(truncate(contactName(v.Contact), 80)),
+			escapeText(d.cadenceName(e.CadenceID)), e.StopReason.Label(), fmtWhen(e.EndedAt, loc, d.Now), e.ID))
+	}
+	if d.EndedN > len(d.Ended) {
+		lines = append(lines, fmt.Sprintf("…and %d more", d.EndedN-len(d.Ended)))
+	}
+	listSection(fmt.Sprintf("Completed or stopped in the last %d days", homeRecentDays), lines, "None.")
+
+	blocks = append(blocks, slack.NewDividerBlock(),
+		slack.NewSectionBlock(mrkdwn(d.settingsText()), nil, nil),
+		slack.NewContextBlock("home.help", mrkdwn("Change them with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin` or `/followup away 2026-04-06 2026-04-10`. Reminders come only inside your working hours.")),
+	)
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, CallbackID: "home"}
+}
+
+func (d homeData) cadenceName(id string) string {
+	if cd, ok := d.Lookup(id); ok && cd.Name != "" {
+		return cd.Name
+	}
+	return id
+}
+
+// settingsText shows the rep's working time: their own settings or the team's defaults.
+func (d homeData) settingsText() string {
+	r := d.Rep
+	or := func(v, team string) string {
+		if v == "" {
+			return team + " (team default)"
+		}
+		return v
+	}
+	away := "not away"
+	if r.AwayFrom != "" {
+		away = r.AwayFrom + " to " + r.AwayUntil
+	}
+	tz := fmtZone(d.Window.Location)
+	if r.TimeZone == "" {
+		tz += " (team default)"
+	}
+	return fmt.Sprintf("*Your settings*\nTime zone: %s\nWorking hours: %s\nWorking days: %s\nAway: %s",
+		escapeText(tz), escapeText(or(r.Hours, "the team's hours")), escapeText(or(r.Days, "the team's days")), escapeText(away))
+}
+
+// dayStart returns midnight of t's day in loc.
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+}

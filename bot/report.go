@@ -1,0 +1,516 @@
+package bot
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// ReportStore is what the weekly report and the App Home need from the database beyond Store.
+// *store.DB implements it.
+type ReportStore interface {
+	Report(ctx context.Context, from, to, now time.Time) (store.Report, error)
+	LastReportedWeek(ctx context.Context) (time.Time, error)
+	MarkReported(ctx context.Context, end time.Time) (bool, error)
+	UnmarkReported(ctx context.Context, end, prev time.Time) error
+	RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]store.EnrollmentView, int, error)
+}
+
+var _ ReportStore = (*store.DB)(nil)
+
+// Limits that keep the report message inside Block Kit's (50 blocks, 3000 characters a section)
+// however many cadences and reps there are.
+const (
+	maxReportCadences = 20   // cadence sections; the rest are named in "and N more"
+	maxReportBlocks   = 50   // Slack's limit for a message
+	reportSectionCap  = 2900 // a little under 3000, for the "and N more" line
+)
+
+// reportStore returns the store's report methods, or an error when the Store does not have them.
+func (b *Bot) reportStore() (ReportStore, error) {
+	rs, ok := b.store.(ReportStore)
+	if !ok {
+		return nil, fmt.Errorf("report: the store (%T) has no report queries", b.store)
+	}
+	return rs, nil
+}
+
+// ReportView is a computed report with what it takes to show it to people.
+type ReportView struct {
+	Report store.Report
+	Loc    *time.Location                          // the team's zone: dates are shown in it
+	Lookup func(id string) (cadence.Cadence, bool) // the cadence library; nil shows ids only
+}
+
+// NewReportView returns the view of r with cadence names from lib (which may be nil).
+func NewReportView(r store.Report, lib *cadence.Library, loc *time.Location) ReportView {
+	v := ReportView{Report: r, Loc: orUTC(loc)}
+	if lib != nil {
+		v.Lookup = func(id string) (cadence.Cadence, bool) {
+			cd, err := lib.Get(id)
+			return cd, err == nil
+		}
+	}
+	return v
+}
+
+// cadenceName names a cadence for people: "After a demo", or its id when the library lost it.
+func (v ReportView) cadenceName(id string) string {
+	if v.Lookup != nil {
+		if cd, ok := v.Lookup(id); ok && cd.Name != "" {
+			return cd.Name
+		}
+	}
+	return id
+}
+
+// stepName names a step: "step 2 (Answer a likely concern)".
+func (v ReportView) stepName(cadID string, step int) string {
+	s := fmt.Sprintf("step %d", step+1)
+	if v.Lookup != nil {
+		if cd, ok := v.Lookup(cadID); ok && step >= 0 && step < len(cd.Steps) {
+			s += " (" + cd.Steps[step].PurposeLabel() + ")"
+		}
+	}
+	return s
+}
+
+// rate shows a rate with its counts: "3/12 (25%)"; "0/0" when there is nothing to divide by.
+func rate(n, d int) string {
+	if d == 0 {
+		return fmt.Sprintf("%d/0", n)
+	}
+	return fmt.Sprintf("%d/%d (%d%%)", n, d, (n*100+d/2)/d)
+}
+
+// plural returns "1 reply" or "3 replies".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// periodLabel says which days the report covers: "Mon 2 Mar – Sun 8 Mar 2026".
+func (v ReportView) periodLabel() string {
+	from, to := v.Report.Period.From.In(v.Loc), v.Report.Period.To.In(v.Loc).Add(-time.Millisecond)
+	return from.Format("Mon 2 Jan") + " – " + to.Format("Mon 2 Jan 2006")
+}
+
+// cadenceOrder lists every cadence seen since the start, the busiest this period first.
+func (v ReportView) cadenceOrder() []string {
+	type key struct {
+		id           string
+		period, ever int
+	}
+	var ks []key
+	for _, c := range v.Report.AllTime.Cadences {
+		p, _ := v.Report.Period.Cadence(c.CadenceID)
+		ks = append(ks, key{c.CadenceID, p.Touches + p.Enrolled + p.Replies, c.Touches})
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		if ks[i].period != ks[j].period {
+			return ks[i].period > ks[j].period
+		}
+		if ks[i].ever != ks[j].ever {
+			return ks[i].ever > ks[j].ever
+		}
+		return ks[i].id < ks[j].id
+	})
+	ids := make([]string, len(ks))
+	for i, k := range ks {
+		ids[i] = k.id
+	}
+	return ids
+}
+
+// minStepTouches is how many touches a step needs before it can be called the best: one reply to
+// one touch is luck, not a finding.
+const minStepTouches = 3
+
+// Highlights returns the report's findings in plain words: the step that gets the most answers,
+// cadences whose opt-outs rose against the period before, complaints, and overdue touches.
+func (v ReportView) Highlights() []string {
+	var out []string
+	r := v.Report
+	best := func(s store.Section, when string) bool {
+		var bc string
+		var bs store.StepStats
+		for _, c := range s.Cadences {
+			for _, st := range c.Steps {
+				if st.Touches < minStepTouches {
+					continue
+				}
+				// a/b > c/d  <=>  a*d > c*b; ties go to the step with more replies.
+				if bc == "" || st.Replies*bs.Touches > bs.Replies*st.Touches ||
+					st.Replies*bs.Touches == bs.Replies*st.Touches && st.Replies > bs.Replies {
+					bc, bs = c.CadenceID, st
+				}
+			}
+		}
+		if bc == "" || bs.Replies == 0 {
+			return false
+		}
+		out = append(out, fmt.Sprintf("Best step %s: *%s*, %s: %s to %s (%s).", when,
+			escapeText(v.cadenceName(bc)), escapeText(v.stepName(bc, bs.Step)),
+			plural(bs.Replies, "reply", "replies"), plural(bs.Touches, "touch", "touches"), rate(bs.Replies, bs.Touches)))
+		return true
+	}
+	if !best(r.Period, "this week") {
+		best(r.AllTime, "since the start")
+	}
+	for _, c := range r.Period.Cadences {
+		prev, _ := r.Previous.Cadence(c.CadenceID)
+		if c.OptOuts > prev.OptOuts {
+			out = append(out, fmt.Sprintf("Opt-outs rose in *%s*: %d this week, %d the week before. Check its timing and whether each message gives a new reason to reply.",
+				escapeText(v.cadenceName(c.CadenceID)), c.OptOuts, prev.OptOuts))
+		}
+		if c.Complaints > 0 {
+			out = append(out, fmt.Sprintf("*%s* drew %s this week: look at who it reaches and how often.",
+				escapeText(v.cadenceName(c.CadenceID)), plural(c.Complaints, "complaint", "complaints")))
+		}
+	}
+	if n := r.Period.Team.Overdue; n > 0 {
+		out = append(out, fmt.Sprintf("%s overdue right now.", capitalize(plural(n, "touch is", "touches are"))))
+	}
+	if r.Period.Team.Touches == 0 && r.Period.Team.Enrolled == 0 {
+		out = append(out, "No touches were logged this week.")
+	}
+	return out
+}
+
+// countsLine is one line of a cadence's or the team's numbers.
+func countsLine(c store.Counts, withOverdue bool) string {
+	s := fmt.Sprintf("Enrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d · Complaints %d · Bounces %d",
+		c.Enrolled, c.Touches, rate(c.Replies, c.Touches), c.Meetings, c.OptOuts, c.Complaints, c.Bounces)
+	if withOverdue {
+		s += fmt.Sprintf(" · Overdue now %d", c.Overdue)
+	}
+	return s
+}
+
+// cadenceText is the section of one cadence: the period, since the start, its steps and its ends.
+func (v ReportView) cadenceText(id string) string {
+	p, _ := v.Report.Period.Cadence(id)
+	all, _ := v.Report.AllTime.Cadence(id)
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* (`%s`)\n", escapeText(v.cadenceName(id)), escapeText(id))
+	fmt.Fprintf(&b, "This week: %s\n", countsLine(p.Counts, true))
+	fmt.Fprintf(&b, "Since the start: Enrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d\n",
+		all.Enrolled, all.Touches, rate(all.Replies, all.Touches), all.Meetings, all.OptOuts)
+	var steps []string
+	for _, st := range all.Steps {
+		ps := store.StepStats{}
+		for _, x := range p.Steps {
+			if x.Step == st.Step {
+				ps = x
+			}
+		}
+		steps = append(steps, fmt.Sprintf("%d. %s this week, %s since the start", st.Step+1, rate(ps.Replies, ps.Touches), rate(st.Replies, st.Touches)))
+	}
+	if len(steps) > 0 {
+		b.WriteString("Replies per step (replies/touches):\n")
+		b.WriteString(joinLines(steps, 1200, "steps"))
+		b.WriteByte('\n')
+	}
+	var ended []string
+	for _, reason := range cadence.StopReasons {
+		if n := p.Stopped[reason]; n > 0 {
+			ended = append(ended, fmt.Sprintf("%s %d", reason.Label(), n))
+		}
+	}
+	if len(ended) > 0 {
+		b.WriteString("Ended this week: " + strings.Join(ended, " · "))
+	}
+	return truncate(strings.TrimRight(b.String(), "\n"), reportSectionCap)
+}
+
+// repLines are the per-rep lines, the busiest first.
+func (v ReportView) repLines() []string {
+	var lines []string
+	for _, r := range v.Report.Period.Reps {
+		lines = append(lines, fmt.Sprintf("%s: %s · replies %s · %s · %d overdue", mention(r.Rep),
+			plural(r.Touches, "touch", "touches"), rate(r.Replies, r.Touches), plural(r.Meetings, "meeting", "meetings"), r.Overdue))
+	}
+	return lines
+}
+
+// Blocks renders the report as one Slack message within Block Kit's limits, with its
+// notification text.
+func (v ReportView) Blocks() (string, []slack.Block) {
+	r := v.Report
+	t := r.Period.Team
+	fallback := fmt.Sprintf("Follow-up report, %s: %s, replies %s, %s, %s.", v.periodLabel(),
+		plural(t.Touches, "touch", "touches"), rate(t.Replies, t.Touches), plural(t.Meetings, "meeting", "meetings"), plural(t.OptOuts, "opt-out", "opt-outs"))
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(truncate("Follow-up report · "+v.periodLabel(), maxHeaderChars))),
+	}
+	if hs := v.Highlights(); len(hs) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(bullets(hs), reportSectionCap, "highlights")), nil, nil))
+	}
+	blocks = append(blocks,
+		slack.NewSectionBlock(mrkdwn(truncate("*Team this week*\n"+countsLine(t, true)+
+			fmt.Sprintf("\n*Since the start*\nEnrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d · Complaints %d · Bounces %d",
+				r.AllTime.Team.Enrolled, r.AllTime.Team.Touches, rate(r.AllTime.Team.Replies, r.AllTime.Team.Touches),
+				r.AllTime.Team.Meetings, r.AllTime.Team.OptOuts, r.AllTime.Team.Complaints, r.AllTime.Team.Bounces), reportSectionCap)), nil, nil),
+		slack.NewDividerBlock(),
+	)
+	ids := v.cadenceOrder()
+	// Keep room for: "and N more" context, divider, reps section, footer context.
+	room := min(maxReportCadences, maxReportBlocks-len(blocks)-4)
+	for i, id := range ids {
+		if i == room {
+			var rest []string
+			for _, id := range ids[i:] {
+				rest = append(rest, v.cadenceName(id))
+			}
+			blocks = append(blocks, slack.NewContextBlock("report.more",
+				mrkdwn(truncate(fmt.Sprintf("…and %d more cadences: %s", len(rest), escapeText(strings.Join(rest, ", "))), reportSectionCap))))
+			break
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(v.cadenceText(id)), nil, nil))
+	}
+	if len(ids) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No follow-ups yet. Enroll a contact with `/followup add`."), nil, nil))
+	}
+	blocks = append(blocks, slack.NewDividerBlock())
+	if lines := v.repLines(); len(lines) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reps this week*\n"+joinLines(lines, reportSectionCap-20, "reps")), nil, nil))
+	}
+	blocks = append(blocks, slack.NewContextBlock("report.how", mrkdwn(
+		"A reply rate is replies/touches logged in the same days; a reply counts for the step whose touch came just before it. Opens are not counted: replies, meetings, opt-outs and complaints say more.")))
+	return truncate(fallback, maxSectionText), blocks
+}
+
+func bullets(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = "• " + l
+	}
+	return out
+}
+
+// Text renders the report as plain text for a terminal (followup report).
+func (v ReportView) Text() string {
+	r := v.Report
+	var b strings.Builder
+	fmt.Fprintf(&b, "Follow-up report, %s (%s)\n\n", v.periodLabel(), v.Loc)
+	for _, h := range v.Highlights() {
+		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(h, "*", ""))
+	}
+	fmt.Fprintf(&b, "\nTeam: %s\n", countsLine(r.Period.Team, true))
+	fmt.Fprintf(&b, "Team since the start: %s\n", countsLine(r.AllTime.Team, false))
+	for _, id := range v.cadenceOrder() {
+		b.WriteString("\n")
+		b.WriteString(strings.NewReplacer("*", "", "`", "").Replace(v.cadenceText(id)))
+		b.WriteString("\n")
+	}
+	if len(r.Period.Reps) > 0 {
+		b.WriteString("\nReps:\n")
+		for _, rp := range r.Period.Reps {
+			fmt.Fprintf(&b, "  %s: %s, replies %s, %s, %d overdue\n", rp.Rep, plural(rp.Touches, "touch", "touches"),
+				rate(rp.Replies, rp.Touches), plural(rp.Meetings, "meeting", "meetings"), rp.Overdue)
+		}
+	}
+	return b.String()
+}
+
+// WriteCSV writes the per-step numbers, this period and since the start, one row a step.
+func (v ReportView) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"from", "to", "cadence_id", "cadence", "step", "purpose", "touches", "replies", "reply_rate",
+		"touches_all_time", "replies_all_time", "reply_rate_all_time"})
+	from, to := v.Report.Period.From.In(v.Loc).Format(time.DateOnly), v.Report.Period.To.In(v.Loc).Format(time.DateOnly)
+	pct := func(n, d int) string {
+		if d == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(float64(n)/float64(d), 'f', 4, 64)
+	}
+	for _, id := range v.cadenceOrder() {
+		all, _ := v.Report.AllTime.Cadence(id)
+		p, _ := v.Report.Period.Cadence(id)
+		for _, st := range all.Steps {
+			var ps store.StepStats
+			for _, x := range p.Steps {
+				if x.Step == st.Step {
+					ps = x
+				}
+			}
+			purpose := ""
+			if v.Lookup != nil {
+				if cd, ok := v.Lookup(id); ok && st.Step < len(cd.Steps) {
+					purpose = cd.Steps[st.Step].PurposeLabel()
+				}
+			}
+			_ = cw.Write([]string{from, to, id, v.cadenceName(id), strconv.Itoa(st.Step + 1), purpose,
+				strconv.Itoa(ps.Touches), strconv.Itoa(ps.Replies), pct(ps.Replies, ps.Touches),
+				strconv.Itoa(st.Touches), strconv.Itoa(st.Replies), pct(st.Replies, st.Touches)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// buildReport computes the report for [from, to) as of now.
+func (b *Bot) buildReport(ctx context.Context, from, to time.Time) (ReportView, error) {
+	rs, err := b.reportStore()
+	if err != nil {
+		return ReportView{}, err
+	}
+	r, err := rs.Report(ctx, from, to, b.now())
+	if err != nil {
+		return ReportView{}, err
+	}
+	return NewReportView(r, b.lib, b.cfg.Team.Location), nil
+}
+
+// postReport posts the report to channel with its chart. A chart that cannot be drawn or
+// uploaded is logged: the numbers matter more than the picture.
+func (b *Bot) postReport(ctx context.Context, channel string, v ReportView) error {
+	text, blocks := v.Blocks()
+	ch, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		return fmt.Errorf("post report to %s: %w", channel, err)
+	}
+	if err := b.uploadChart(ctx, ch, v); err != nil {
+		b.log.Warn("report chart not uploaded", "channel", ch, "err", err)
+	}
+	return nil
+}
+
+// lastWeek returns [to-7 days, to) in the team's zone (seven calendar days across a DST change).
+func (b *Bot) lastWeek(to time.Time) (time.Time, time.Time) {
+	loc := orUTC(b.cfg.Team.Location)
+	t := to.In(loc)
+	return t.AddDate(0, 0, -7), t
+}
+
+// reportCommand answers /followup report: the past 7 days, posted to the report channel when one
+// is set (the reply says so), else shown only to the asker.
+func (b *Bot) reportCommand(ctx context.Context, cmd slack.SlashCommand) (Reply, error) {
+	from, to := b.lastWeek(b.now())
+	v, err := b.buildReport(ctx, from, to)
+	if err != nil {
+		return Reply{}, err
+	}
+	if ch := b.cfg.ReportChannel; ch != "" {
+		if err := b.postReport(ctx, ch, v); err != nil {
+			return Reply{}, err
+		}
+		return textReply("Posted the report for %s in <#%s>.", v.periodLabel(), ch), nil
+	}
+	text, blocks := v.Blocks()
+	return Reply{Text: text, Blocks: blocks}, nil
+}
+
+// reportSchedule parses FOLLOWUP_REPORT_CRON in the team's zone.
+func (b *Bot) reportSchedule() (cron.Schedule, string, error) {
+	spec := "CRON_TZ=" + orUTC(b.cfg.Team.Location).String() + " " + b.cfg.ReportCron
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("FOLLOWUP_REPORT_CRON %q: %w", b.cfg.ReportCron, err)
+	}
+	return s, spec, nil
+}
+
+// lastFiring returns the latest time at or before now at which the schedule fired, looking back at
+// most 45 days, or the zero time when it did not fire in that time.
+func lastFiring(s cron.Schedule, now time.Time) time.Time {
+	var last time.Time
+	t := now.Add(-45 * 24 * time.Hour)
+	for range 100_000 {
+		next := s.Next(t)
+		if next.IsZero() || next.After(now) {
+			break
+		}
+		last, t = next, next
+	}
+	return last
+}
+
+// runScheduledReport posts the report that was due last (at the latest firing of the schedule at
+// or before now) unless it was already posted. It serves the cron job and the catch-up at start
+// alike, so a report missed while the bot was down goes out when it is back, and no week is
+// reported twice, even by two processes. It does nothing without a report channel.
+func (b *Bot) runScheduledReport(ctx context.Context) error {
+	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
+		return nil
+	}
+	sched, _, err := b.reportSchedule()
+	if err != nil {
+		return err
+	}
+	rs, err := b.reportStore()
+	if err != nil {
+		return err
+	}
+	due := lastFiring(sched, b.now())
+	if due.IsZero() {
+		return nil
+	}
+	prev, err := rs.LastReportedWeek(ctx)
+	if err != nil {
+		return err
+	}
+	if !prev.IsZero() && !due.After(prev) {
+		return nil
+	}
+	claimed, err := rs.MarkReported(ctx, due)
+	if err != nil || !claimed {
+		return err
+	}
+	from, to := b.lastWeek(due)
+	v, err := b.buildReport(ctx, from, to)
+	if err == nil {
+		err = b.postReport(ctx, b.cfg.ReportChannel, v)
+	}
+	if err != nil {
+		if uerr := rs.UnmarkReported(ctx, due, prev); uerr != nil {
+			b.log.Error("undo report record", "err", uerr)
+		}
+		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
+	}
+	b.log.Info("weekly report posted", "channel", b.cfg.ReportChannel, "period_end", due)
+	return nil
+}
+
+// scheduleReport adds the weekly report to the scheduler: a cron job on FOLLOWUP_REPORT_CRON in
+// FOLLOWUP_TIMEZONE, and a one-time job at start that posts a report missed while the bot was
+// down. It adds nothing when no report channel is set.
+func (b *Bot) scheduleReport(s gocron.Scheduler) error {
+	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
+		return nil
+	}
+	_, spec, err := b.reportSchedule()
+	if err != nil {
+		return err
+	}
+	task := gocron.NewTask(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := b.runScheduledReport(ctx); err != nil {
+			b.log.Error("weekly report failed", "err", err)
+		}
+	})
+	if _, err := s.NewJob(gocron.CronJob(spec, false), task, gocron.WithName("weekly-report"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return fmt.Errorf("schedule weekly report: %w", err)
+	}
+	if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), task, gocron.WithName("weekly-report-catch-up")); err != nil {
+		return fmt.Errorf("schedule weekly report catch-up: %w", err)
+	}
+	return nil
+}
