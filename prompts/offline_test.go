@@ -10,6 +10,13 @@ import (
 
 // contexts are the variations every offline draft must survive.
 func contexts() map[string]func(*Request) {
+	var many []Earlier
+	for _, p := range cadence.Purposes {
+		for _, ch := range cadence.Channels {
+			d, _ := Offline{}.Draft(context.Background(), sampleRequest(ch, p))
+			many = append(many, Earlier{Step: 1, Channel: ch, Purpose: p, Draft: d.Text()})
+		}
+	}
 	return map[string]func(*Request){
 		"full": func(*Request) {},
 		"bare": func(r *Request) {
@@ -36,14 +43,7 @@ func contexts() map[string]func(*Request) {
 			r.Signals = []string{"<@U123> asked for pricing", "circling back"}
 		},
 		"she-note": func(r *Request) { r.Note = "She wants a pilot before Q3." },
-		"many-earlier": func(r *Request) {
-			for _, p := range cadence.Purposes {
-				for _, ch := range cadence.Channels {
-					d, _ := Offline{}.Draft(context.Background(), sampleRequest(ch, p))
-					r.Earlier = append(r.Earlier, Earlier{Step: 1, Channel: ch, Purpose: p, Draft: d.Text()})
-				}
-			}
-		},
+		"many-earlier": func(r *Request) { r.Earlier = append(r.Earlier, many...) },
 		"angle-5": func(r *Request) { r.Angle = 5 },
 	}
 }
