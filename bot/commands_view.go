@@ -1,0 +1,258 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// maxReplyBlocks keeps a reply under Block Kit's 50 blocks a message.
+const maxReplyBlocks = 45
+
+// cmdList lists the rep's running (active and paused) follow-ups, soonest due first.
+func (b *Bot) cmdList(ctx context.Context, r request) (Reply, error) {
+	if err := wantArgs("list", values(r.args), 0, 0); err != nil {
+		return Reply{}, err
+	}
+	vs, err := b.store.ListEnrollments(ctx, r.user, cadence.StatusActive, cadence.StatusPaused)
+	if err != nil {
+		return Reply{}, fmt.Errorf("list enrollments: %w", err)
+	}
+	if len(vs) == 0 {
+		return textReply("You have no running follow-ups. Start one with `/followup add`."), nil
+	}
+	w, _, err := b.repWindow(ctx, r.user)
+	if err != nil {
+		return Reply{}, err
+	}
+	head := fmt.Sprintf("*Your follow-ups* (%d running; times in %s)", len(vs), fmtZone(w.Location))
+	return blocksReply(head, head, b.enrollmentLines(vs, w)), nil
+}
+
+// cmdDue lists the rep's follow-ups whose current touch is due now or overdue.
+func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
+	if err := wantArgs("due", values(r.args), 0, 0); err != nil {
+		return Reply{}, err
+	}
+	vs, err := b.store.Due(ctx, r.user, b.now())
+	if err != nil {
+		return Reply{}, fmt.Errorf("due enrollments: %w", err)
+	}
+	if len(vs) == 0 {
+		return textReply("Nothing is due right now. `/followup list` shows what comes next."), nil
+	}
+	w, _, err := b.repWindow(ctx, r.user)
+	if err != nil {
+		return Reply{}, err
+	}
+	head := fmt.Sprintf("*Due now* (%d; times in %s)", len(vs), fmtZone(w.Location))
+	return blocksReply(head, head, b.enrollmentLines(vs, w)), nil
+}
+
+// enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section.
+func (b *Bot) enrollmentLines(vs []store.EnrollmentView, w cadence.Window) string {
+	now := b.now()
+	lines := make([]string, 0, len(vs))
+	for _, v := range vs {
+		e := v.Enrollment
+		total := 0
+		if cd, err := b.lib.Get(e.CadenceID); err == nil {
+			total = len(cd.Steps)
+		}
+		line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(contactName(v.Contact), 60)), e.CadenceID, stepLabel(e.Step, total))
+		switch {
+		case e.Status == cadence.StatusPaused && !e.PausedUntil.IsZero():
+			line += " · paused until " + fmtDay(e.PausedUntil, now)
+		case e.Status == cadence.StatusPaused:
+			line += " · paused"
+		case v.Open != nil && !v.Open.Due.After(now):
+			line += " · *due* since " + fmtWhen(v.Open.Due, w.Location, now)
+		case v.Open != nil:
+			line += " · next " + fmtWhen(v.Open.Due, w.Location, now)
+		}
+		lines = append(lines, line)
+	}
+	return joinLines(lines, maxSectionText, "follow-ups (finish or stop some to see them)")
+}
+
+// cmdShow shows one follow-up: the contact, the note, the signals, and the timeline of past
+// touches with their outcomes and planned ones with their dates.
+func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
+	pos, _, err := splitArgs(r.args)
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := wantArgs("show", pos, 1, 1); err != nil {
+		return Reply{}, err
+	}
+	v, err := b.ownEnrollment(ctx, r.user, pos[0])
+	if err != nil {
+		return Reply{}, err
+	}
+	w, _, err := b.repWindow(ctx, r.user)
+	if err != nil {
+		return Reply{}, err
+	}
+	touches, err := b.store.Touchpoints(ctx, v.Enrollment.ID)
+	if err != nil {
+		return Reply{}, fmt.Errorf("touchpoints of %s: %w", v.Enrollment.ID, err)
+	}
+	signals, err := b.store.Signals(ctx, v.Enrollment.ID)
+	if err != nil {
+		return Reply{}, fmt.Errorf("signals of %s: %w", v.Enrollment.ID, err)
+	}
+	now := b.now()
+	e, c := v.Enrollment, v.Contact
+	cd, cerr := b.lib.Get(e.CadenceID)
+
+	head := fmt.Sprintf("*%s*", escapeText(contactName(c)))
+	var details []string
+	for _, d := range []string{c.Role, c.Company, c.Email, c.Phone, c.LinkedIn} {
+		if d != "" {
+			details = append(details, escapeText(d))
+		}
+	}
+	if len(details) > 0 {
+		head += " · " + strings.Join(details, " · ")
+	}
+	head += fmt.Sprintf("\nFollow-up `%s` · %s · owner <@%s> · intent %s · %s", e.ID, e.CadenceID, e.Owner, strings.ToLower(e.Intent.Label()), statusText(e, now))
+	if !e.DecisionDate.IsZero() {
+		head += " · decision " + fmtDay(e.DecisionDate, now)
+	}
+	if e.Note != "" {
+		head += "\n>" + escapeText(truncate(strings.ReplaceAll(e.Note, "\n", " "), 1500))
+	}
+
+	var past []string
+	for _, t := range touches {
+		if t.State.Open() {
+			continue
+		}
+		label := fmt.Sprintf("step %d", t.Step+1)
+		if cerr == nil && t.Step < len(cd.Steps) {
+			label = fmt.Sprintf("%s · %s", cd.Steps[t.Step].Channel.Label(), cd.Steps[t.Step].PurposeLabel())
+		}
+		outcome := "cancelled"
+		if t.State == cadence.TouchDone {
+			outcome = strings.ToLower(t.Outcome.Label())
+		}
+		when := fmtWhen(t.DoneAt, w.Location, now)
+		if t.DoneAt.IsZero() {
+			when = fmtWhen(t.Due, w.Location, now)
+		}
+		line := fmt.Sprintf("%d. %s · %s — _%s_", t.Step+1, when, label, outcome)
+		if t.DoneBy != "" && t.DoneBy != "bot" {
+			line += fmt.Sprintf(" by <@%s>", t.DoneBy)
+		}
+		past = append(past, line)
+	}
+	var timeline string
+	switch {
+	case cerr != nil:
+		timeline = joinLines(past, maxSectionText-200, "touches") + fmt.Sprintf("\n_The cadence %q is no longer in the library._", e.CadenceID)
+	case e.Status.Ended():
+		timeline = joinLines(append(past, "_Ended: "+strings.ToLower(e.StopReason.Label())+"._"), maxSectionText-200, "touches")
+	default:
+		timeline = scheduleText(v, cd, w, now, past)
+		if e.Status == cadence.StatusPaused {
+			timeline += "\n_Paused: the planned dates move when it resumes._"
+		}
+	}
+	timeline = "*Timeline* (times in " + fmtZone(w.Location) + ")\n" + timeline
+
+	var sig []string
+	for _, s := range signals {
+		sig = append(sig, fmt.Sprintf("• %s — %s", fmtWhen(s.At, w.Location, now), escapeText(truncate(s.Text, 200))))
+	}
+	sigText := ""
+	if len(sig) > 0 {
+		sigText = "*Signals*\n" + joinLines(sig, maxSectionText-20, "signals")
+	}
+	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, contactName(c)), head, timeline, sigText), nil
+}
+
+// statusText describes an enrollment's state: "active", "paused until Tue 3 Mar", "completed".
+func statusText(e cadence.Enrollment, now time.Time) string {
+	switch {
+	case e.Status == cadence.StatusPaused && !e.PausedUntil.IsZero():
+		return "paused until " + fmtDay(e.PausedUntil, now)
+	case e.Status.Ended():
+		return string(e.Status)
+	}
+	return string(e.Status)
+}
+
+// cmdCadences lists the library: one section per cadence with its steps.
+func (b *Bot) cmdCadences(_ context.Context, r request) (Reply, error) {
+	if err := wantArgs("cadences", values(r.args), 0, 0); err != nil {
+		return Reply{}, err
+	}
+	all := b.lib.All()
+	parts := []string{fmt.Sprintf("*Cadences* (%d). Use the id with `/followup add … cadence=<id>`.", len(all))}
+	for i, cd := range all {
+		if i == maxReplyBlocks-2 {
+			parts = append(parts, fmt.Sprintf("…and %d more: `followup cadences` on the server lists them all.", len(all)-i))
+			break
+		}
+		head := fmt.Sprintf("*%s* — %s", cd.ID, escapeText(cd.Name))
+		if cd.Goal != "" {
+			head += " (goal: " + escapeText(cd.Goal) + ")"
+		}
+		lines := []string{head}
+		for j, s := range cd.Steps {
+			when := "at once"
+			if !s.Gap.IsZero() {
+				when = "after " + s.Gap.String()
+			}
+			lines = append(lines, stepLine(j, when, s, ""))
+		}
+		parts = append(parts, joinLines(lines, maxSectionText, "steps"))
+	}
+	return blocksReply("The cadence library", parts...), nil
+}
+
+// values returns the tokens as typed, for commands that take no options.
+func values(toks []token) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.String()
+	}
+	return out
+}
+
+// ownEnrollment loads the follow-up with id and checks that actor may see and change it: its
+// owner or an admin. An unknown id is ENOTFOUND, someone else's EFORBIDDEN ("not yours").
+func (b *Bot) ownEnrollment(ctx context.Context, actor, id string) (store.EnrollmentView, error) {
+	id = strings.ToLower(strings.Trim(strings.TrimSpace(id), "`"))
+	if !validID(id) {
+		return store.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q; ids look like `k3f9a2` (see `/followup list`).", truncate(id, 40))
+	}
+	v, err := b.store.Enrollment(ctx, id)
+	if err != nil {
+		if cadence.ErrorCode(err) == cadence.ENOTFOUND {
+			return store.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id `%s`; see `/followup list` for yours.", id)
+		}
+		return store.EnrollmentView{}, err
+	}
+	if err := b.authorize(actor, v.Enrollment); err != nil {
+		return store.EnrollmentView{}, err
+	}
+	return v, nil
+}
+
+// validID reports whether s could be an enrollment id: a few lower-case letters and digits.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
