@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -116,24 +115,6 @@ func TestMigrateIdempotentAndRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, db2.Migrate(ctx), cadence.ECONFLICT)
-}
-
-func TestFileModes(t *testing.T) {
-	// With no umask, anything SQLite created with its default 0644 would show.
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-	path := filepath.Join(t.TempDir(), "followup.db")
-	db := mustOpenPath(t, path)
-	mustEnroll(t, db, dana(), "U1", t0)
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode = %v, want 0600", filepath.Base(p), fi.Mode().Perm())
-		}
-	}
 }
 
 func TestOpenRefusesNonFiles(t *testing.T) {

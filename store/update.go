@@ -42,6 +42,8 @@ type OptOutResult struct {
 // creates ch.Next as the new pending touchpoint; when ch.DoNotContact is set, marks the contact
 // do-not-contact and stops the contact's other running follow-ups; and appends ch.Event.
 //
+// A Change whose Enrollment has no ID leaves the enrollment row as it was (but for updated_at).
+//
 // Update returns ENOTFOUND when there is no such follow-up and ECONFLICT when the change closes
 // or moves a touchpoint but none is open. Nothing is written when it fails.
 func (db *DB) Update(ctx context.Context, id string, fn func(EnrollmentView) (cadence.Change, error)) (UpdateResult, error) {
@@ -69,10 +71,15 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 	var res UpdateResult
 	e := ch.Enrollment
 	if e.ID == "" {
-		e.ID = before.Enrollment.ID
+		// A change that does not touch the enrollment may leave it zero; never store blanks.
+		e = before.Enrollment
+		e.UpdatedAt = time.Time{}
 	}
 	if e.ID != before.Enrollment.ID || (e.ContactID != 0 && e.ContactID != before.Enrollment.ContactID) {
 		return res, fmt.Errorf("update follow-up %s: the change is for follow-up %s, contact %d", before.Enrollment.ID, e.ID, e.ContactID)
+	}
+	if e.Owner == "" || e.CadenceID == "" {
+		return res, fmt.Errorf("update follow-up %s: the change has no owner or cadence", e.ID)
 	}
 	e.ContactID = before.Enrollment.ContactID
 	e.CreatedAt = before.Enrollment.CreatedAt

@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// contactN is a distinct contact for fixtures.
+func contactN(i int) cadence.Contact {
+	return cadence.Contact{Name: fmt.Sprintf("Contact %d", i), Email: fmt.Sprintf("c%d@example.com", i)}
+}
+
+func claimIDs(cs []Claim) []string {
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.Enrollment.ID)
+	}
+	return ids
+}
+
+func TestClaimTakesDueOldestFirst(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	second := mustEnroll(t, db, contactN(1), "U1", t0.Add(-time.Hour))
+	first := mustEnroll(t, db, contactN(2), "U1", t0.Add(-2*time.Hour))
+	third := mustEnroll(t, db, contactN(3), "U2", t0)
+	mustEnroll(t, db, contactN(4), "U1", t0.Add(time.Hour)) // not due yet
+
+	claims, err := db.Claim(ctx, t0, 2, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := claimIDs(claims); len(ids) != 2 || ids[0] != first.Enrollment.ID || ids[1] != second.Enrollment.ID {
+		t.Fatalf("first Claim = %v, want [%s %s]", ids, first.Enrollment.ID, second.Enrollment.ID)
+	}
+	c := claims[0]
+	if c.Attempts != 1 || c.Touch.Attempts != 1 || !c.Touch.LeaseUntil.Equal(t0.Add(10*time.Minute)) ||
+		c.Open == nil || c.Open.ID != c.Touch.ID || c.Contact.Name != "Contact 2" {
+		t.Errorf("claim = %+v", c)
+	}
+	claims, _ = db.Claim(ctx, t0, 10, 10*time.Minute)
+	if ids := claimIDs(claims); len(ids) != 1 || ids[0] != third.Enrollment.ID {
+		t.Fatalf("second Claim = %v, want only %s (the others are leased)", ids, third.Enrollment.ID)
+	}
+	if claims, _ = db.Claim(ctx, t0.Add(9*time.Minute), 10, 10*time.Minute); len(claims) != 0 {
+		t.Fatalf("Claim while leased = %v", claimIDs(claims))
+	}
+	// The leases end: the three are taken again, oldest first, on their second attempt.
+	claims, _ = db.Claim(ctx, t0.Add(10*time.Minute), 10, 10*time.Minute)
+	if ids := claimIDs(claims); len(ids) != 3 || ids[0] != first.Enrollment.ID || claims[0].Attempts != 2 || claims[2].Attempts != 2 {
+		t.Fatalf("Claim after the leases = %v", ids)
+	}
+	if claims, _ := db.Claim(ctx, t0, 0, time.Minute); len(claims) != 0 {
+		t.Errorf("Claim with limit 0 took %d", len(claims))
+	}
+}
+
+func TestClaimSkipsPausedOptedOutAndClosed(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	paused := mustEnroll(t, db, contactN(1), "U1", t0)
+	optedOut := mustEnroll(t, db, contactN(2), "U1", t0)
+	reminded := mustEnroll(t, db, contactN(3), "U1", t0)
+	ok := mustEnroll(t, db, contactN(4), "U1", t0)
+	if _, err := db.Update(ctx, paused.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+		e := v.Enrollment
+		e.Status, e.PausedAt = cadence.StatusPaused, t0
+		return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "paused", Step: -1}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Marked do-not-contact directly, as if by an older path, to check Claim's own guard.
+	if _, err := db.w.Exec(`UPDATE contacts SET dnc = 1 WHERE id = ?`, optedOut.Contact.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkReminded(ctx, reminded.Open.ID, "D1", "1.1", t0); err != nil {
+		t.Fatal(err)
+	}
+	claims, err := db.Claim(ctx, t0.Add(time.Hour), 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := claimIDs(claims); len(ids) != 1 || ids[0] != ok.Enrollment.ID {
+		t.Fatalf("Claim = %v, want only %s", ids, ok.Enrollment.ID)
+	}
+}
+
+func TestClaimUsesPendingDueIndex(t *testing.T) {
+	db := mustOpen(t)
+	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+claimable, t0.UnixMilli(), t0.UnixMilli(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "touchpoints_pending_due") || strings.Contains(text, "TEMP B-TREE") {
+		t.Errorf("Claim's plan does not walk touchpoints_pending_due in order:\n%s", text)
+	}
+}
+
+// TestClaimConcurrent has two processes' worth of claimers (two DB handles on one file) take
+// due touchpoints at once, round after round; no touchpoint may be taken twice.
+func TestClaimConcurrent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "followup.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	const rounds, perRound = 10, 60
+	n := 0
+	for round := range rounds {
+		now := t0.Add(time.Duration(round) * time.Hour)
+		var want []int64
+		for range perRound {
+			v := mustEnroll(t, a, contactN(n), "U1", now)
+			want = append(want, v.Open.ID)
+			n++
+		}
+		var mu sync.Mutex
+		taken := map[int64]string{}
+		var wg sync.WaitGroup
+		for name, db := range map[string]*DB{"a": a, "b": b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					// A lease of a day: nothing of this round is taken twice even when slow.
+					claims, err := db.Claim(ctx, now, 7, 24*time.Hour)
+					if err != nil {
+						t.Errorf("%s: Claim: %v", name, err)
+						return
+					}
+					if len(claims) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, c := range claims {
+						if other, dup := taken[c.Touch.ID]; dup {
+							t.Errorf("round %d: touchpoint %d taken by %s and %s", round, c.Touch.ID, other, name)
+						}
+						taken[c.Touch.ID] = name
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(taken) != len(want) {
+			t.Fatalf("round %d: %d touchpoints taken, want %d", round, len(taken), len(want))
+		}
+		// Hand them back as reminded so the next round only sees its own.
+		for id := range taken {
+			if err := b.MarkReminded(ctx, id, "D", "1", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestMarkRemindedRefusedAfterStop(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	v := mustEnroll(t, db, dana(), "U1", t0)
+	claims, err := db.Claim(ctx, t0, 1, time.Minute)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("Claim = %v, %v", claims, err)
+	}
+	// The rep stops the follow-up while the reminder is being drafted.
+	if _, err := db.Update(ctx, v.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+		e := v.Enrollment
+		e.Status, e.StopReason, e.EndedAt = cadence.StatusStopped, cadence.StopManual, t0
+		return cadence.Change{Enrollment: e, Close: cadence.TouchCancelled, Event: cadence.Event{Kind: "stopped", Actor: "U1"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.MarkReminded(ctx, claims[0].Touch.ID, "D1", "1.1", t0)
+	ce := wantCode(t, err, cadence.ECONFLICT)
+	if want := fmt.Sprintf("Follow-up %s with Dana Lee was stopped before this reminder went out.", v.Enrollment.ID); ce.Message != want {
+		t.Errorf("message = %q, want %q", ce.Message, want)
+	}
+	wantCode(t, db.SaveDraft(ctx, claims[0].Touch.ID, "Hi", "offline", "", 0, 0), cadence.ECONFLICT)
+	wantCode(t, db.Reschedule(ctx, claims[0].Touch.ID, t0.Add(time.Hour)), cadence.ECONFLICT)
+	if err := db.Release(ctx, claims[0].Touch.ID, t0); err != nil {
+		t.Errorf("Release of a cancelled touch: %v", err)
+	}
+	wantCode(t, db.MarkReminded(ctx, 999, "D1", "1.1", t0), cadence.ENOTFOUND)
+	wantCode(t, db.Release(ctx, 999, t0), cadence.ENOTFOUND)
+}
+
+func TestDraftReleaseRescheduleRemind(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	v := mustEnroll(t, db, dana(), "U1", t0)
+	id := v.Open.ID
+	if claims, _ := db.Claim(ctx, t0, 1, time.Minute); len(claims) != 1 {
+		t.Fatal("nothing claimed")
+	}
+	if err := db.SaveDraft(ctx, id, "Hi Dana, ...", "llm", "gpt-x", 120, 80); err != nil {
+		t.Fatal(err)
+	}
+	// Slack failed: retry in five minutes, not before.
+	if err := db.Release(ctx, id, t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if claims, _ := db.Claim(ctx, t0.Add(4*time.Minute), 1, time.Minute); len(claims) != 0 {
+		t.Fatal("claimed before retryAt")
+	}
+	claims, _ := db.Claim(ctx, t0.Add(5*time.Minute), 1, time.Minute)
+	if len(claims) != 1 || claims[0].Attempts != 2 || claims[0].Touch.Draft != "Hi Dana, ..." || claims[0].Touch.DraftModel != "gpt-x" {
+		t.Fatalf("claim after retryAt = %+v", claims)
+	}
+	// Outside working hours: move it to tomorrow morning.
+	tomorrow := t0.Add(19 * time.Hour)
+	if err := db.Reschedule(ctx, id, tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	if claims, _ := db.Claim(ctx, tomorrow.Add(-time.Minute), 1, time.Minute); len(claims) != 0 {
+		t.Fatal("claimed before the new due time")
+	}
+	if claims, _ := db.Claim(ctx, tomorrow, 1, time.Minute); len(claims) != 1 {
+		t.Fatal("not claimed at the new due time")
+	}
+	if err := db.MarkReminded(ctx, id, "D1", "42.1", tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	tv, err := db.Touchpoint(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tv.Touch.State != cadence.TouchReminded || tv.Touch.DMChannel != "D1" || tv.Touch.DMTS != "42.1" || !tv.Touch.LeaseUntil.IsZero() ||
+		!tv.Touch.Due.Equal(tomorrow) || tv.Enrollment.ID != v.Enrollment.ID || tv.Contact.Email != "dana@example.com" {
+		t.Errorf("touch view = %+v", tv)
+	}
+	var prompt, completion int
+	if err := db.r.QueryRow(`SELECT draft_prompt_tokens, draft_completion_tokens FROM touchpoints WHERE id = ?`, id).Scan(&prompt, &completion); err != nil ||
+		prompt != 120 || completion != 80 {
+		t.Errorf("tokens = %d, %d, %v", prompt, completion, err)
+	}
+	wantCode(t, db.MarkReminded(ctx, id, "D1", "42.2", tomorrow), cadence.ECONFLICT)
+	if err := db.SaveDraft(ctx, id, "Redrafted", "offline", "", 0, 0); err != nil {
+		t.Errorf("SaveDraft of a reminded touch: %v", err)
+	}
+}
+
+// BenchmarkClaim claims 100 due touchpoints among 10,000 and 1,000,000 stored. The fixture has
+// exactly 100 due; every iteration's clock is one lease later, so the same 100 are due again and
+// each iteration does the same work whatever b.N is.
+func BenchmarkClaim(b *testing.B) {
+	const due, lease = 100, time.Minute
+	ctx := context.Background()
+	for _, stored := range []int{10_000, 1_000_000} {
+		if stored > 100_000 && testing.Short() {
+			b.Run(fmt.Sprintf("stored=%d", stored), func(b *testing.B) { b.Skip("the 1M fixture is skipped with -short") })
+			continue
+		}
+		// Built once per size: the sub-benchmark runs several times with growing b.N.
+		db := mustOpen(b)
+		fillTouchpoints(b, db, stored, due)
+		b.Run(fmt.Sprintf("stored=%d", stored), func(b *testing.B) {
+			if _, err := db.w.Exec(`UPDATE touchpoints SET lease_until = NULL, attempts = 0 WHERE state = 'pending' AND due <= ?`,
+				t0.UnixMilli()); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				claims, err := db.Claim(ctx, t0.Add(time.Duration(i)*lease), due, lease)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(claims) != due {
+					b.Fatalf("iteration %d claimed %d, want %d", i, len(claims), due)
+				}
+			}
+		})
+	}
+}
+
+// fillTouchpoints stores n pending touchpoints (one per follow-up and contact), due of them due
+// before t0 and the rest a year later, in one transaction with prepared statements.
+func fillTouchpoints(tb testing.TB, db *DB, n, due int) {
+	tb.Helper()
+	tx, err := db.w.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	cs, err1 := tx.Prepare(`INSERT INTO contacts (id, name, email, created_at) VALUES (?, ?, ?, 0)`)
+	es, err2 := tx.Prepare(`INSERT INTO enrollments (id, contact_id, owner, cadence_id, trigger, trigger_at, status, created_at, updated_at)
+		VALUES (?, ?, 'U1', 'demo', 'demo', 0, 'active', 0, 0)`)
+	ts, err3 := tx.Prepare(`INSERT INTO touchpoints (enrollment_id, step, due, state) VALUES (?, 0, ?, 'pending')`)
+	if err := errorsJoin(err1, err2, err3); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		id := fmt.Sprintf("b%07d", i)
+		at := t0.Add(365*24*time.Hour + time.Duration(i)*time.Second)
+		if i < due {
+			at = t0.Add(-time.Duration(due-i) * time.Second)
+		}
+		if _, err := cs.Exec(i+1, "Bench", fmt.Sprintf("b%d@example.com", i)); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := es.Exec(id, i+1); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := ts.Exec(id, at.UnixMilli()); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func errorsJoin(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
