@@ -1,0 +1,226 @@
+// Package bot is followup's Slack side: the Socket Mode loop, the routing of slash commands,
+// button clicks, modal submissions and events, the Block Kit rendering, the due-reminder
+// dispatcher, the weekly report and the App Home. It reaches the database only through the Store
+// interface it declares, and drafts only through prompts.Drafter.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts"
+)
+
+// Config is what the bot needs from its wiring. Now, Store, Library, API and Drafter are required.
+type Config struct {
+	API     *slack.Client // built with the bot token, the app token and the API URL
+	Store   Store
+	Library *cadence.Library
+	Drafter prompts.Drafter
+	Team    cadence.Window // the team's default working time (FOLLOWUP_TIMEZONE, _WORK_HOURS, _WORK_DAYS, _HOLIDAYS)
+	Admins  []string       // Slack user ids that may change anyone's enrollments
+	Now     func() time.Time
+	Logger  *slog.Logger
+
+	Tick          time.Duration // how often due touchpoints are looked for (FOLLOWUP_TICK)
+	ReportChannel string        // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
+	ReportCron    string        // FOLLOWUP_REPORT_CRON
+	Clock         Clock         // the scheduler's clock; nil means the real one
+
+	// PingInterval is how long the Socket Mode client waits for Slack's ping before it reconnects;
+	// zero means slack-go's default (30 s). Tests shorten it.
+	PingInterval time.Duration
+	// Workers bounds the envelopes handled at once after their ack; zero means 16.
+	Workers int
+}
+
+// Bot is a running followup Slack bot.
+type Bot struct {
+	cfg    Config
+	api    *slack.Client
+	store  Store
+	lib    *cadence.Library
+	now    func() time.Time
+	log    *slog.Logger
+	admins map[string]bool
+
+	// identity, from auth.test (and bots.info for the app id) at start
+	teamID, botUserID, botID, appID string
+
+	pacer pacer // spaces DMs to one channel a second apart (dispatch.go)
+
+	work   sync.WaitGroup // handlers running after their ack
+	slots  chan struct{}  // bounds handlers running at once
+	tzMu   sync.Mutex     // serialises time-zone refreshes from users.info
+	stopMu sync.Mutex
+	closed bool
+}
+
+// New checks the configuration and returns a bot that is not yet connected.
+func New(cfg Config) (*Bot, error) {
+	switch {
+	case cfg.API == nil:
+		return nil, errors.New("bot: Config.API is required")
+	case cfg.Store == nil:
+		return nil, errors.New("bot: Config.Store is required")
+	case cfg.Library == nil:
+		return nil, errors.New("bot: Config.Library is required")
+	case cfg.Drafter == nil:
+		return nil, errors.New("bot: Config.Drafter is required")
+	case cfg.Now == nil:
+		return nil, errors.New("bot: Config.Now is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 30 * time.Second
+	}
+	admins := make(map[string]bool, len(cfg.Admins))
+	for _, a := range cfg.Admins {
+		admins[strings.TrimSpace(a)] = true
+	}
+	return &Bot{
+		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
+		admins: admins, slots: make(chan struct{}, cfg.Workers),
+	}, nil
+}
+
+// ErrAuth reports a Slack token that is missing, malformed or rejected. Its message says what to fix.
+var ErrAuth = errors.New("slack authentication failed")
+
+// Identify calls auth.test with the bot token and remembers the team, bot user and app the bot is.
+// It returns an error wrapping ErrAuth when Slack rejects the token.
+func (b *Bot) Identify(ctx context.Context) error {
+	res, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) || isAuthError(err) {
+			return fmt.Errorf("%w: auth.test said %q for SLACK_BOT_TOKEN: check that it is the app's current Bot User OAuth Token (xoxb-…) from the app created with manifest.yaml (README: \"Create the Slack app\")", ErrAuth, err.Error())
+		}
+		return fmt.Errorf("auth.test: %w", err)
+	}
+	b.teamID, b.botUserID, b.botID = res.TeamID, res.UserID, res.BotID
+	if res.BotID != "" {
+		if info, err := b.api.GetBotInfoContext(ctx, slack.GetBotInfoParameters{Bot: res.BotID}); err == nil {
+			b.appID = info.AppID
+		} else {
+			b.log.Warn("bots.info failed; requests will be checked by team id only", "err", err)
+		}
+	}
+	b.log.Info("slack identity", "team", b.teamID, "bot_user", b.botUserID, "app", b.appID)
+	return nil
+}
+
+func isAuthError(err error) bool {
+	s := err.Error()
+	for _, code := range []string{"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"} {
+		if strings.Contains(s, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// Run connects over Socket Mode and serves until ctx is done, then shuts down in order: it stops
+// taking envelopes, stops the scheduled jobs, and waits for handlers in flight. It returns nil on a
+// clean shutdown and an error wrapping ErrAuth when Slack rejects a token.
+func (b *Bot) Run(ctx context.Context) error {
+	if b.teamID == "" {
+		if err := b.Identify(ctx); err != nil {
+			return err
+		}
+	}
+	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{b.log})}
+	if b.cfg.PingInterval > 0 {
+		opts = append(opts, socketmode.OptionPingInterval(b.cfg.PingInterval))
+	}
+	sm := socketmode.New(b.api, opts...)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopJobs, err := b.startJobs(runCtx)
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- sm.RunContext(runCtx) }()
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-errc:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				if isAuthError(err) {
+					runErr = fmt.Errorf("%w: Socket Mode said %q for SLACK_APP_TOKEN: create an app-level token (xapp-…) with the connections:write scope (README: \"Create the Slack app\")", ErrAuth, err.Error())
+				} else {
+					runErr = fmt.Errorf("socket mode: %w", err)
+				}
+			}
+			break loop
+		case ev, ok := <-sm.Events:
+			if !ok {
+				break loop
+			}
+			b.handleEvent(runCtx, sm, ev)
+		}
+	}
+	cancel()
+	b.stopMu.Lock()
+	b.closed = true
+	b.stopMu.Unlock()
+	if err := stopJobs(); err != nil {
+		b.log.Error("stop scheduler", "err", err)
+	}
+	b.work.Wait()
+	return runErr
+}
+
+// goWork runs fn after an ack, bounded by Config.Workers, and tracked for a graceful shutdown.
+// The handler gets a context that outlives the Socket Mode connection by a grace period, so work
+// that was acked is finished even while the bot shuts down.
+func (b *Bot) goWork(name string, fn func(ctx context.Context) error) {
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		b.slots <- struct{}{}
+		defer func() { <-b.slots }()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("handler panicked", "handler", name, "panic", r)
+			}
+		}()
+		if err := fn(ctx); err != nil {
+			b.log.Error("handler failed", "handler", name, "err", err)
+		}
+	}()
+}
+
+// isAdmin reports whether user may change anyone's enrollments.
+func (b *Bot) isAdmin(user string) bool { return b.admins[user] }
+
+// slogAdapter lets slack-go's socketmode log through slog at debug level.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Output(_ int, s string) error {
+	a.l.Debug(strings.TrimSpace(s), "component", "socketmode")
+	return nil
+}

@@ -1,0 +1,79 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// tzRefresh is how long a time zone read from users.info is trusted before it is asked again.
+const tzRefresh = 24 * time.Hour
+
+// rep returns the rep's stored settings, creating them on first sight, and refreshes the time zone
+// from users.info once a day unless the rep set it with "settings tz=". A users.info failure keeps
+// the last known zone (or the team's) and is logged, so a Slack hiccup never blocks a command.
+func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
+	r, err := b.store.GetRep(ctx, userID)
+	if err != nil && cadence.ErrorCode(err) != cadence.ENOTFOUND {
+		return cadence.Rep{}, fmt.Errorf("load rep %s: %w", userID, err)
+	}
+	if err != nil {
+		r = cadence.Rep{UserID: userID}
+	}
+	if r.TZManual || (!r.TZCheckedAt.IsZero() && b.now().Sub(r.TZCheckedAt) < tzRefresh) {
+		return r, nil
+	}
+	b.tzMu.Lock()
+	defer b.tzMu.Unlock()
+	u, uerr := b.api.GetUserInfoContext(ctx, userID)
+	r.TZCheckedAt = b.now()
+	if uerr != nil {
+		b.log.Warn("users.info failed; keeping the last known time zone", "user", userID, "err", uerr)
+	} else {
+		r.Name = displayName(u)
+		if _, lerr := time.LoadLocation(u.TZ); u.TZ != "" && lerr == nil {
+			r.TimeZone = u.TZ
+		}
+	}
+	if err := b.store.PutRep(ctx, r); err != nil {
+		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)
+	}
+	return r, nil
+}
+
+// repWindow returns the rep's working window: their settings over the team defaults.
+func (b *Bot) repWindow(ctx context.Context, userID string) (cadence.Window, cadence.Rep, error) {
+	r, err := b.rep(ctx, userID)
+	if err != nil {
+		return cadence.Window{}, r, err
+	}
+	w, err := r.Window(b.cfg.Team)
+	if err != nil {
+		return cadence.Window{}, r, fmt.Errorf("working window of %s: %w", userID, err)
+	}
+	return w, r, nil
+}
+
+// authorize returns a coded EFORBIDDEN error unless actor owns the enrollment or is an admin.
+func (b *Bot) authorize(actor string, e cadence.Enrollment) error {
+	if actor == e.Owner || b.isAdmin(actor) {
+		return nil
+	}
+	return cadence.Errorf(cadence.EFORBIDDEN, "Follow-up %s is not yours: it belongs to <@%s>. Only its owner or an admin can change it.", e.ID, e.Owner)
+}
+
+func displayName(u *slack.User) string {
+	switch {
+	case u == nil:
+		return ""
+	case u.Profile.DisplayName != "":
+		return u.Profile.DisplayName
+	case u.RealName != "":
+		return u.RealName
+	}
+	return u.Name
+}

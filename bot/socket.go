@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Clock is the scheduler's clock: clockwork.NewRealClock() in production, a fake clock in tests.
+type Clock = clockwork.Clock
+
+// viewDeadline bounds the synchronous work done before a modal submission is acked: Slack waits
+// 3 s, and the reply (field errors or a closed modal) must travel in the ack itself.
+const viewDeadline = 2 * time.Second
+
+// handleEvent acks every envelope at once, then hands the work to a handler. Nothing is left
+// unacked: an envelope the bot does not understand, or one from a foreign team or app, is acked
+// with an empty payload and logged.
+func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
+	switch ev.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("socket mode connecting")
+		return
+	case socketmode.EventTypeConnected:
+		b.log.Info("socket mode connected")
+		return
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("socket mode error", "type", ev.Type, "err", fmt.Sprint(ev.Data))
+		return
+	case socketmode.EventTypeErrorBadMessage:
+		b.log.Warn("socket mode: a message could not be read", "err", fmt.Sprint(ev.Data))
+		return
+	}
+	req := ev.Request
+	if req == nil || req.EnvelopeID == "" {
+		return // hello, disconnect and client-side events carry no envelope
+	}
+	ack := func(payload any) {
+		if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+			b.log.Error("ack failed", "envelope", req.EnvelopeID, "err", err)
+		}
+	}
+
+	switch ev.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := ev.Data.(slack.SlashCommand)
+		if !ok {
+			ack(nil)
+			b.log.Warn("unreadable slash command", "envelope", req.EnvelopeID)
+			return
+		}
+		if !b.fromUs(cmd.TeamID, cmd.APIAppID) {
+			ack(nil)
+			b.log.Warn("refused slash command from a foreign team or app", "team", cmd.TeamID, "app", cmd.APIAppID, "user", cmd.UserID)
+			return
+		}
+		ack(nil)
+		b.goWork("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
+
+	case socketmode.EventTypeInteractive:
+		cb, ok := ev.Data.(slack.InteractionCallback)
+		if !ok {
+			ack(nil)
+			b.log.Warn("unreadable interaction", "envelope", req.EnvelopeID)
+			return
+		}
+		if !b.fromUs(cb.Team.ID, cb.APIAppID) {
+			ack(nil)
+			b.log.Warn("refused interaction from a foreign team or app", "team", cb.Team.ID, "app", cb.APIAppID, "user", cb.User.ID)
+			return
+		}
+		switch cb.Type {
+		case slack.InteractionTypeViewSubmission:
+			vctx, cancel := context.WithTimeout(ctx, viewDeadline)
+			resp := b.serveViewSubmission(vctx, cb)
+			cancel()
+			if resp == nil {
+				ack(nil)
+			} else {
+				ack(resp)
+			}
+		case slack.InteractionTypeBlockActions:
+			ack(nil)
+			b.goWork("action", func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) })
+		default:
+			ack(nil)
+			b.log.Debug("ignored interaction", "type", cb.Type)
+		}
+
+	case socketmode.EventTypeEventsAPI:
+		ack(nil)
+		outer, ok := ev.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			b.log.Warn("unreadable event", "envelope", req.EnvelopeID)
+			return
+		}
+		if !b.fromUs(outer.TeamID, outer.APIAppID) {
+			b.log.Warn("refused event from a foreign team or app", "team", outer.TeamID, "app", outer.APIAppID)
+			return
+		}
+		eventID := eventIDOf(req.Payload)
+		b.goWork("event", func(ctx context.Context) error {
+			if eventID != "" {
+				first, err := b.store.FirstSeen(ctx, eventID, b.now())
+				if err != nil {
+					return fmt.Errorf("dedupe event %s: %w", eventID, err)
+				}
+				if !first {
+					b.log.Debug("redelivered event ignored", "event_id", eventID, "retry", req.RetryAttempt)
+					return nil
+				}
+			}
+			return b.serveEvent(ctx, outer)
+		})
+
+	default:
+		ack(nil)
+		b.log.Debug("acked an envelope of an unknown type", "type", ev.Type)
+	}
+}
+
+// fromUs reports whether a request comes from the workspace and app that auth.test reported.
+// An empty id in the request is not trusted either.
+func (b *Bot) fromUs(team, app string) bool {
+	if b.teamID != "" && team != b.teamID {
+		return false
+	}
+	if b.appID != "" && app != b.appID {
+		return false
+	}
+	return true
+}
+
+// eventIDOf reads event_id from an events_api envelope payload.
+func eventIDOf(payload json.RawMessage) string {
+	var p struct {
+		EventID string `json:"event_id"`
+	}
+	_ = json.Unmarshal(payload, &p)
+	return p.EventID
+}

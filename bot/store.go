@@ -1,0 +1,45 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// Store is what the bot needs from the database. *store.DB implements it; every method owns its
+// transaction, and returns coded cadence errors (ENOTFOUND, ECONFLICT, EOPTEDOUT) with messages
+// fit to show a person.
+type Store interface {
+	GetRep(ctx context.Context, userID string) (cadence.Rep, error)
+	PutRep(ctx context.Context, r cadence.Rep) error
+	MarkRepGone(ctx context.Context, userID string, now time.Time) ([]cadence.Enrollment, error)
+
+	Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (store.EnrollmentView, error)
+	Enrollment(ctx context.Context, id string) (store.EnrollmentView, error)
+	ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]store.EnrollmentView, error)
+	Due(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
+	Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error)
+	Touchpoint(ctx context.Context, id int64) (store.TouchView, error)
+	Events(ctx context.Context, enrollmentID string) ([]cadence.Event, error)
+	Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error)
+	AddSignal(ctx context.Context, s cadence.Signal) error
+	ContactByEmail(ctx context.Context, email string) (cadence.Contact, error)
+
+	Update(ctx context.Context, id string, fn func(store.EnrollmentView) (cadence.Change, error)) (store.UpdateResult, error)
+	OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (store.OptOutResult, error)
+
+	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
+	SaveDraft(ctx context.Context, touchID int64, draft, source, model string, promptTokens, completionTokens int) error
+	MarkReminded(ctx context.Context, touchID int64, channel, ts string, now time.Time) error
+	Release(ctx context.Context, touchID int64, retryAt time.Time) error
+	Reschedule(ctx context.Context, touchID int64, due time.Time) error
+	PausedDue(ctx context.Context, now time.Time) ([]store.EnrollmentView, error)
+
+	FirstSeen(ctx context.Context, eventID string, now time.Time) (bool, error)
+	Setting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+}
+
+var _ Store = (*store.DB)(nil)
