@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// loadLibrary returns the built-in cadences merged with the cadence file, if one is configured.
+func loadLibrary(path string) (*cadence.Library, error) {
+	lib := cadence.Builtin()
+	if path == "" {
+		return lib, nil
+	}
+	custom, err := cadence.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return lib.Merge(custom), nil
+}
+
+func cmdCadences(_ context.Context, e *env, args []string) error {
+	rest, c, err := e.parse(args)
+	if err != nil {
+		return err
+	}
+	lib, err := loadLibrary(c.CadencesFile)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 1 {
+		return usageError{"cadences takes at most one cadence id"}
+	}
+	if len(rest) == 1 {
+		cd, err := lib.Get(rest[0])
+		if err != nil {
+			return errors.New(cadence.ErrorMessage(err))
+		}
+		printCadence(e.stdout, cd)
+		return nil
+	}
+	for i, cd := range lib.All() {
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		printCadence(e.stdout, cd)
+	}
+	return nil
+}
+
+// printCadence writes one cadence and its steps as plain text.
+func printCadence(w io.Writer, cd cadence.Cadence) {
+	origin := "built-in"
+	if !cd.Builtin {
+		origin = "custom"
+	}
+	fmt.Fprintf(w, "%s — %s (%s, trigger %s)\n", cd.ID, cd.Name, origin, cd.Trigger)
+	if cd.Goal != "" {
+		fmt.Fprintf(w, "  goal: %s\n", cd.Goal)
+	}
+	for i, s := range cd.Steps {
+		purpose := s.Purpose.Label()
+		if s.Purpose == cadence.PurposeCustom && s.PurposeText != "" {
+			purpose = s.PurposeText
+		}
+		fmt.Fprintf(w, "  %d. after %-5s %-9s %s\n", i+1, s.Gap.String(), s.Channel, purpose)
+		if s.Guidance != "" {
+			fmt.Fprintf(w, "       %s\n", s.Guidance)
+		}
+	}
+}
+
+// cmdCheck validates everything it can without connecting anywhere and lists every problem.
+func cmdCheck(_ context.Context, e *env, args []string) error {
+	if err := e.fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	var problems []string
+	c, err := e.raw.load()
+	if err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	}
+	if path := e.raw["FOLLOWUP_CADENCES"]; path != "" {
+		if _, err := cadence.LoadFile(path); err != nil {
+			var verrs cadence.ValidationErrors
+			if errors.As(err, &verrs) {
+				for _, v := range verrs {
+					problems = append(problems, v.Error())
+				}
+			} else {
+				problems = append(problems, err.Error())
+			}
+		}
+	}
+	if err == nil {
+		if serr := c.checkSlack(); serr != nil {
+			for _, line := range strings.Split(serr.Error(), "\n") {
+				problems = append(problems, line+" (needed by run)")
+			}
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stderr, "followup check: %d problem(s):\n", len(problems))
+		for _, p := range problems {
+			fmt.Fprintln(e.stderr, "  "+p)
+		}
+		return errReported
+	}
+	fmt.Fprintln(e.stdout, "followup check: configuration and cadences are valid")
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, e *env, args []string) error {
+	_, c, err := e.parse(args)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "followup migrate: %s is up to date\n", c.DB)
+	return nil
+}
+
+func cmdBackup(ctx context.Context, e *env, args []string) error {
+	rest, c, err := e.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError{"usage: followup backup PATH"}
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, rest[0]); err != nil {
+		if cadence.ErrorCode(err) != cadence.EINTERNAL {
+			return errors.New(cadence.ErrorMessage(err))
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "followup backup: wrote %s\n", rest[0])
+	return nil
+}
