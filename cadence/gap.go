@@ -72,11 +72,10 @@ func ParseGap(s string) (Gap, error) {
 		}
 		return Gap{BusinessDays: n}, nil
 	}
-	wall := time.Duration(n) * per
-	if wall > MaxGapDays*day {
+	if time.Duration(n) > MaxGapDays*day/per { // checked before multiplying: 8000000h would overflow
 		return Gap{}, tooLong
 	}
-	return Gap{Wall: wall}, nil
+	return Gap{Wall: time.Duration(n) * per}, nil
 }
 
 // splitGap splits "12bd" into "12" and "bd": the unit is the trailing run of letters.
