@@ -156,7 +156,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	dueSection := func(title string, vs []store.EnrollmentView) {
 		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s (%d)*", title, len(vs))), nil, nil))
 		if len(vs) == 0 {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Nothing here.")))
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn("_Nothing here._"), nil, nil))
 			return
 		}
 		var rest []string
@@ -223,7 +223,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 
 	blocks = append(blocks, slack.NewDividerBlock(),
 		slack.NewSectionBlock(mrkdwn(d.settingsText()), nil, nil),
-		slack.NewContextBlock("home.help", mrkdwn("Change them with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin` or `/followup away 2026-04-06 2026-04-10`. Reminders come only inside your working hours.")),
+		slack.NewSectionBlock(mrkdwn("_Change them with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin` or `/followup away 2026-04-06 2026-04-10`. Reminders come only inside your working hours._"), nil, nil),
 	)
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, CallbackID: "home"}
 }

@@ -276,8 +276,8 @@ func (v ReportView) Blocks() (string, []slack.Block) {
 			for _, id := range ids[i:] {
 				rest = append(rest, v.cadenceName(id))
 			}
-			blocks = append(blocks, slack.NewContextBlock("report.more",
-				mrkdwn(truncate(fmt.Sprintf("…and %d more cadences: %s", len(rest), escapeText(strings.Join(rest, ", "))), reportSectionCap))))
+			blocks = append(blocks, slack.NewSectionBlock(
+				mrkdwn(truncate(fmt.Sprintf("…and %d more cadences: %s", len(rest), escapeText(strings.Join(rest, ", "))), reportSectionCap)), nil, nil))
 			break
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(v.cadenceText(id)), nil, nil))
@@ -289,8 +289,8 @@ func (v ReportView) Blocks() (string, []slack.Block) {
 	if lines := v.repLines(); len(lines) > 0 {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reps this week*\n"+joinLines(lines, reportSectionCap-20, "reps")), nil, nil))
 	}
-	blocks = append(blocks, slack.NewContextBlock("report.how", mrkdwn(
-		"A reply rate is replies/touches logged in the same days; a reply counts for the step whose touch came just before it. Opens are not counted: replies, meetings, opt-outs and complaints say more.")))
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(
+		"_A reply rate is replies/touches logged in the same days; a reply counts for the step whose touch came just before it. Opens are not counted: replies, meetings, opt-outs and complaints say more._"), nil, nil))
 	return truncate(fallback, maxSectionText), blocks
 }
 
@@ -485,6 +485,12 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	}
 	b.log.Info("weekly report posted", "channel", b.cfg.ReportChannel, "period_end", due)
 	return nil
+}
+
+// registerReportJob is the hook startJobs' registerJobs calls: it adds the weekly report jobs to
+// s (see scheduleReport). ctx is unused: each run has its own bounded context.
+func (b *Bot) registerReportJob(_ context.Context, s gocron.Scheduler) error {
+	return b.scheduleReport(s)
 }
 
 // scheduleReport adds the weekly report to the scheduler: a cron job on FOLLOWUP_REPORT_CRON in
