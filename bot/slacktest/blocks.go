@@ -20,6 +20,8 @@ const (
 	maxViewTitle     = 24
 	maxPrivateMeta   = 3000
 	maxViewBytes     = 250 * 1024
+
+	maxContextElements = 10
 )
 
 // textObj is a Block Kit text object.
@@ -44,9 +46,11 @@ type block struct {
 	Text      *textObj  `json:"text"`
 	Fields    []textObj `json:"fields"`
 	Accessory *element  `json:"accessory"`
-	Elements  []element `json:"elements"`
-	Element   *element  `json:"element"`
-	Label     *textObj  `json:"label"`
+	// Elements stays raw: their shape depends on the block (buttons in actions blocks, text
+	// objects and images in context blocks, nested elements in rich_text blocks).
+	Elements []json.RawMessage `json:"elements"`
+	Element  *element          `json:"element"`
+	Label    *textObj          `json:"label"`
 }
 
 // validateBlocks checks a JSON array of blocks against Slack's limits and
@@ -106,9 +110,25 @@ func validateBlocks(raw string, maxBlocks int, ptr string) []string {
 		if b.Element != nil {
 			checkElement(b.Element, at+"/element")
 		}
-		if b.Type == "actions" {
-			for j := range b.Elements {
-				checkElement(&b.Elements[j], fmt.Sprintf("%s/elements/%d", at, j))
+		switch b.Type {
+		case "actions":
+			for j, raw := range b.Elements {
+				var e element
+				if err := json.Unmarshal(raw, &e); err != nil {
+					msgs = append(msgs, fmt.Sprintf("invalid element: %v [json-pointer:%s/elements/%d]", err, at, j))
+					continue
+				}
+				checkElement(&e, fmt.Sprintf("%s/elements/%d", at, j))
+			}
+		case "context":
+			if len(b.Elements) > maxContextElements {
+				msgs = append(msgs, fmt.Sprintf("no more than %d items allowed [json-pointer:%s/elements]", maxContextElements, at))
+			}
+			for j, raw := range b.Elements {
+				var t textObj
+				if json.Unmarshal(raw, &t) == nil && (t.Type == "mrkdwn" || t.Type == "plain_text") {
+					tooLong(t.Text, maxSectionText, fmt.Sprintf("%s/elements/%d/text", at, j))
+				}
 			}
 		}
 	}

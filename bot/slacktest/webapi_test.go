@@ -370,3 +370,18 @@ func TestEphemeralAndDelete(t *testing.T) {
 		t.Errorf("second delete: %v", err)
 	}
 }
+
+func TestContextBlocksAreAccepted(t *testing.T) {
+	srv := slacktest.New()
+	t.Cleanup(srv.Close)
+	api := slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()))
+	ctx := context.Background()
+	ctxBlock := slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "_drafted offline_", false, false))
+	if _, _, err := api.PostMessageContext(ctx, "C0TEST0001", slack.MsgOptionBlocks(ctxBlock)); err != nil {
+		t.Fatalf("context block refused: %v", err)
+	}
+	long := slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, strings.Repeat("x", 3001), false, false))
+	if _, _, err := api.PostMessageContext(ctx, "C0TEST0001", slack.MsgOptionBlocks(long)); err == nil || !strings.Contains(err.Error(), "invalid_blocks") {
+		t.Fatalf("overlong context text: err = %v, want invalid_blocks", err)
+	}
+}
