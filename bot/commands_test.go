@@ -1,11 +1,15 @@
 package bot
 
 import (
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
 )
 
@@ -104,4 +108,256 @@ func mustLoc(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `Dana dana@acme.com cadence=demo`)
+	tests := []struct{ text, want string }{
+		{"lsit", "Did you mean `/followup list`?"},
+		{"frobnicate", "I don't know `frobnicate`"},
+		{"add cadence=demo", "name is missing"},
+		{"add Eve eve@@x cadence=demo", `"eve@@x" is not an email address`},
+		{"add Eve email=nope cadence=demo", `"nope" is not an email address`},
+		{"add Eve", "Which cadence? Add `cadence=` with one of: `demo`, `cold-email`"},
+		{"add Eve cadence=webinar", `There is no cadence "webinar". Use one of: ` + "`demo`"},
+		{"add Eve cadence=demo intent=lukewarm", `Intent "lukewarm" is not one of hot, warm, cold`},
+		{"add Eve cadence=demo decision=2026-02-30", `"2026-02-30" is not a date`},
+		{"add Eve cadence=demo decision=soon", `"soon" is not a date`},
+		{"add Eve cadence=demo decision=2026-03-02", "decision date 2026-03-02 is in the past"},
+		{"add Eve cadence=demo start=2025-01-01", "first touch date 2025-01-01 is in the past"},
+		{"add Eve cadence=demo start=tomorrow", "must be `now` or a date"},
+		{`add Eve cadence=demo note="` + strings.Repeat("n", 2001) + `"`, "The note is 2001 characters long; keep it under 2000"},
+		{"add " + strings.Repeat("x", 10000), "That command is 10004 characters long; the limit is 4000"},
+		{`add "Eve Unclosed cadence=demo`, "A double quote (\") is not closed"},
+		{"add Eve cadense=demo", "Unknown option `cadense=`. Did you mean `cadence=`?"},
+		{"add Eve cadence=demo colour=blue", "Unknown option `colour=`"},
+		{"add Eve a@b.co c@d.co cadence=demo", "Two email addresses"},
+		{"show nosuch", "There is no follow-up with id `nosuch`"},
+		{"show", "Usage: `/followup show <id>`"},
+		{"show ../../etc", "There is no follow-up with id"},
+		{"pause nosuch", "There is no follow-up with id `nosuch`"},
+		{"pause " + id + " until=someday", `"someday" is not a date`},
+		{"pause " + id + " until=2026-03-01", "until=2026-03-01 is not in the future"},
+		{"resume " + id, "not paused"},
+		{"snooze " + id + " 2x", "2x"},
+		{"snooze " + id, "Usage: `/followup snooze <id> <duration>`"},
+		{"signal " + id, "What happened?"},
+		{"reassign " + id + " @sam", `"@sam" is not a Slack user`},
+		{"reassign " + id + " <@" + alice + "|alice>", "already belongs to"},
+		{"optout nobody@example.org", "No contact has the email nobody@example.org"},
+		{"optout nosuch", "There is no follow-up with id"},
+		{"away 2026-04-10 2026-04-06", "ends (2026-04-06) before it starts"},
+		{"away someday 2026-04-06", `"someday" is not a date`},
+		{"settings hours=25:00-17:00", "25:00-17:00"},
+		{"settings days=Funday", "Funday"},
+		{"settings tz=Mars/Olympus", `Unknown time zone "Mars/Olympus"`},
+		{"settings colour=blue", "Unknown option `colour=`"},
+		{"list everything", "Usage: `/followup list"},
+	}
+	before := h.snapshot(t, alice)
+	for _, tt := range tests {
+		got := h.slash(t, alice, tt.text)
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("/followup %.50s\n got %q\nwant it to contain %q", tt.text, got, tt.want)
+		}
+		if strings.Contains(got, "Something went wrong") {
+			t.Errorf("/followup %.50s: internal error %q", tt.text, got)
+		}
+	}
+	if after := h.snapshot(t, alice); after != before {
+		t.Errorf("bad input changed the state:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// snapshot renders everything a user's bad input could change: their follow-ups (with their
+// touchpoints and events) and their settings.
+func (h *harness) snapshot(t *testing.T, user string) string {
+	t.Helper()
+	var b strings.Builder
+	vs, err := h.store.ListEnrollments(h.ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		ts, _ := h.store.Touchpoints(h.ctx, v.Enrollment.ID)
+		evs, _ := h.store.Events(h.ctx, v.Enrollment.ID)
+		sig, _ := h.store.Signals(h.ctx, v.Enrollment.ID)
+		fmt.Fprintf(&b, "%+v %+v %+v %d %d|", v.Enrollment, v.Contact, ts, len(evs), len(sig))
+	}
+	r, _ := h.store.GetRep(h.ctx, user)
+	fmt.Fprintf(&b, "%+v", r)
+	return b.String()
+}
+
+func TestSteering(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `Dana dana@acme.com cadence=demo`)
+	state := func() (cadence.Enrollment, *cadence.Touchpoint) {
+		t.Helper()
+		v, err := h.store.Enrollment(h.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Enrollment, v.Open
+	}
+
+	// A snooze counts from now (09:00 in New York).
+	mustContain(t, h.slash(t, alice, "snooze "+id+" 2d"), "Snoozed follow-up `"+id+"`", "Next touch: Thu 5 Mar 09:00")
+	if _, open := state(); open.Due.Format(time.RFC3339) != "2026-03-05T14:00:00Z" {
+		t.Errorf("snoozed due %v", open.Due)
+	}
+	mustContain(t, h.slash(t, alice, "skip "+id), "Skipped the current touch of follow-up `"+id+"`")
+	if e, open := state(); e.Step != 1 || open.Step != 1 {
+		t.Errorf("after skip: step %d, open %+v", e.Step, open)
+	}
+	mustContain(t, h.slash(t, alice, "signal "+id+" asked for pricing"), "Noted for `"+id+"`", "asked for pricing")
+	if e, _ := state(); e.Intent != cadence.IntentHot {
+		t.Errorf("signal left intent %s", e.Intent)
+	}
+	mustContain(t, h.slash(t, alice, "pause "+id+" until=2026-04-01"), "Paused follow-up `"+id+"`", "until Wed 1 Apr 09:00")
+	if e, _ := state(); e.Status != cadence.StatusPaused {
+		t.Errorf("status %s after pause", e.Status)
+	}
+	mustContain(t, h.slash(t, alice, "list"), "paused until Wed 1 Apr")
+	mustContain(t, h.slash(t, alice, "show "+id), "paused until", "asked for pricing", "1. ", "skipped")
+	mustContain(t, h.slash(t, alice, "resume "+id), "Resumed follow-up `"+id+"`", "Next touch:")
+	mustContain(t, h.slash(t, alice, "stop "+id+" went with a competitor"), "Stopped follow-up `"+id+"`", "went with a competitor")
+	if e, _ := state(); e.Status != cadence.StatusStopped || e.StopReason != cadence.StopManual {
+		t.Errorf("after stop: %s %s", e.Status, e.StopReason)
+	}
+	mustContain(t, h.slash(t, alice, "stop "+id), "ended")
+	mustContain(t, h.slash(t, alice, "show "+id), "Ended: stopped by the rep")
+	mustContain(t, h.slash(t, alice, "list"), "no running follow-ups")
+}
+
+func TestDue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	mustContain(t, h.slash(t, alice, "due"), "Nothing is due right now")
+	id := h.mustAdd(t, alice, `Dana dana@acme.com cadence=demo`)
+	mustContain(t, h.slash(t, alice, "due"), "Nothing is due")
+	h.clock.Advance(2 * time.Hour)
+	mustContain(t, h.slash(t, alice, "due"), "*Due now* (1", "`"+id+"` *Dana*", "*due* since Tue 3 Mar 10:00")
+}
+
+func TestAuthorization(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `Dana dana@acme.com cadence=demo`)
+	before := h.snapshot(t, alice)
+	for _, cmd := range []string{"show", "pause", "resume", "stop", "skip", "snooze %s 1d", "signal %s hi", "reassign %s <@" + bob + ">"} {
+		text := cmd + " " + id
+		if strings.Contains(cmd, "%s") {
+			text = fmt.Sprintf(cmd, id)
+		}
+		mustContain(t, h.slash(t, bob, text), "is not yours", "<@"+alice+">")
+	}
+	if after := h.snapshot(t, alice); after != before {
+		t.Errorf("a stranger changed the follow-up:\nbefore %s\nafter  %s", before, after)
+	}
+	// An admin may; the new owner may too, and the old one no longer.
+	mustContain(t, h.slash(t, admin, "reassign "+id+" <@"+bob+"|bob>"), "now belongs to <@"+bob+">")
+	mustContain(t, h.slash(t, bob, "list"), "`"+id+"` *Dana*")
+	mustContain(t, h.slash(t, alice, "pause "+id), "is not yours")
+	mustContain(t, h.slash(t, bob, "pause "+id), "Paused follow-up")
+}
+
+func TestOptOutByAnyone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `Dana <mailto:dana@acme.com|dana@acme.com> cadence=demo`)
+	mustContain(t, h.slash(t, bob, "optout <mailto:Dana@acme.com|Dana@acme.com> asked us to stop"), "Dana will not be contacted again", "Stopped follow-up `"+id+"`")
+	v, err := h.store.Enrollment(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Enrollment.Status != cadence.StatusStopped || !v.Contact.DoNotContact || v.Contact.DNCBy != bob {
+		t.Errorf("after opt-out: %+v %+v", v.Enrollment, v.Contact)
+	}
+	// Enrolling them again is refused with the date and the reason.
+	mustContain(t, h.slash(t, alice, "add Dana dana@acme.com cadence=cold-email"), "opted out on 3 Mar 2026", "asked us to stop")
+	// By id, too.
+	id2 := h.mustAdd(t, alice, `Lee lee@acme.com cadence=demo`)
+	mustContain(t, h.slash(t, bob, "optout "+id2), "Lee will not be contacted again")
+}
+
+func TestAddRefusesContactActiveElsewhere(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `Dana dana@acme.com cadence=demo`)
+	reply := h.slash(t, bob, "add Dana DANA@acme.com cadence=cold-email")
+	mustContain(t, reply, id, alice)
+	if strings.Contains(reply, "Follow-up id:") {
+		t.Errorf("enrolled twice: %s", reply)
+	}
+}
+
+func TestSettingsAndAway(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	mustContain(t, h.slash(t, alice, "settings"), "Hours: 09:00-17:00 (team default)", "Days: Mon-Fri (team default)", "Time zone: America/New_York (from your Slack profile)", "Away: not away")
+	mustContain(t, h.slash(t, alice, "settings hours=8:30-16:30 days=Mon-Thu tz=Europe/Berlin"), "Saved", "Hours: 08:30-16:30", "Days: Mon-Thu", "Time zone: Europe/Berlin (set by you")
+	r, err := h.store.GetRep(h.ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hours != "08:30-16:30" || r.Days != "Mon-Thu" || r.TimeZone != "Europe/Berlin" || !r.TZManual {
+		t.Errorf("stored %+v", r)
+	}
+	// New enrollments follow the new window: 15:00 Berlin now, demo's first touch 1h later.
+	mustContain(t, h.slash(t, alice, "add Dana cadence=demo"), "1. Tue 3 Mar 16:00", "Times in Europe/Berlin")
+	mustContain(t, h.slash(t, alice, "settings tz=auto"), "Time zone: America/New_York (from your Slack profile)")
+
+	mustContain(t, h.slash(t, alice, "away 2026-04-06 2026-04-10"), "You're away from Mon 6 Apr to Fri 10 Apr")
+	mustContain(t, h.slash(t, alice, "settings"), "Away: 2026-04-06 to 2026-04-10")
+	mustContain(t, h.slash(t, alice, "away off"), "Welcome back")
+	mustContain(t, h.slash(t, alice, "away off"), "You were not away")
+}
+
+func TestCadences(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	reply := h.slash(t, alice, "cadences")
+	for _, id := range cadence.Builtin().IDs() {
+		mustContain(t, reply, "*"+id+"* — ")
+	}
+	mustContain(t, reply, "1. after 1h · Email")
+}
+
+func TestListOfHundredsFitsBlockKit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	lib := cadence.Builtin()
+	cd, err := lib.Get("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cadence.DefaultWindow()
+	for i := range 300 {
+		e := cadence.Enrollment{Owner: alice, CadenceID: cd.ID, Intent: cadence.IntentWarm}
+		ch, err := cadence.Start(cd, e, w, h.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cadence.Contact{Name: fmt.Sprintf("Contact number %03d with a long name", i), Email: fmt.Sprintf("c%d@example.org", i)}
+		if _, err := h.store.Enroll(h.ctx, c, ch, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := h.slashFull(t, slacktest.SlashCommand{UserID: alice, Text: "list"})
+	mustContain(t, r.Text, "300 running", "more follow-ups")
+	var blocks []struct {
+		Text struct{ Text string } `json:"text"`
+	}
+	if err := json.Unmarshal(r.Blocks, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText {
+			t.Errorf("a section of %d characters", n)
+		}
+	}
 }

@@ -38,7 +38,9 @@ func (b *Bot) openAddModalIn(ctx context.Context, triggerID, userID, channelID s
 
 // addModal builds the "New follow-up" modal.
 func (b *Bot) addModal(channelID string) slack.ModalViewRequest {
-	pt := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	text := func(block, label, placeholder string, optional bool, maxLen int) *slack.InputBlock {
 		el := slack.NewPlainTextInputBlockElement(pt(placeholder), modalValue).WithMaxLength(maxLen)
 		in := slack.NewInputBlock(block, pt(label), nil, el)

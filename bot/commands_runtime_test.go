@@ -1,0 +1,108 @@
+package bot
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/followup-bot/followup/bot/slacktest"
+)
+
+func TestDisconnectMidSession(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, "Dana dana@acme.com cadence=demo")
+	if err := h.slack.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slack.WaitConnections(h.ctx, 2); err != nil {
+		t.Fatalf("no reconnect: %v", err)
+	}
+	mustContain(t, h.slash(t, alice, "list"), "`"+id+"` *Dana*")
+	if err := h.slack.SendDisconnect("refresh_requested"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slack.WaitConnections(h.ctx, 3); err != nil {
+		t.Fatalf("no reconnect after a disconnect frame: %v", err)
+	}
+	mustContain(t, h.slash(t, alice, "show "+id), "*Timeline*")
+}
+
+func TestRedeliveredEventHandledOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.Workers = 1 })
+	ack, err := h.slack.SendAppHomeOpened(h.ctx, alice, "Ev0REDELIVER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 1); err != nil {
+		t.Fatal(err)
+	}
+	re, err := h.slack.Redeliver(h.ctx, ack.EnvelopeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, re)
+	// The redelivery was handed to the one worker before this command was; once the command is
+	// answered, the redelivery has been looked at too.
+	h.slash(t, alice, "help")
+	if n := len(h.slack.CallsTo("views.publish")); n != 1 {
+		t.Errorf("views.publish called %d times for one event delivered twice", n)
+	}
+}
+
+func TestForeignTeamOrAppRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.slash(t, alice, "settings")
+	before := h.snapshot(t, alice)
+	for _, c := range []slacktest.SlashCommand{
+		{UserID: alice, Text: "add Mallory m@evil.example cadence=demo", TeamID: "T0OTHERTEAM"},
+		{UserID: alice, Text: "add Mallory m@evil.example cadence=demo", APIAppID: "A0OTHERAPP1"},
+	} {
+		c.ResponseURL = h.slack.NewResponseURL()
+		ack, err := h.slack.SendSlashCommand(h.ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAck(t, ack)
+		// The refusal is decided before the ack; nothing runs after it.
+		for _, p := range h.slack.ResponsePosts() {
+			if p.URL == c.ResponseURL {
+				t.Errorf("a foreign command was answered: %s", p.Body)
+			}
+		}
+	}
+	ack := h.submitView(t, slacktest.ViewSubmission{UserID: alice, TeamID: "T0OTHERTEAM", CallbackID: addCallbackID,
+		Values: modalValues(map[string]string{"name": "Mallory", "cadence": "demo", "intent": "warm"})})
+	if errs := viewErrors(t, ack); errs != nil {
+		t.Errorf("foreign submission answered with %v", errs)
+	}
+	if after := h.snapshot(t, alice); after != before {
+		t.Errorf("a foreign request changed the state")
+	}
+}
+
+func TestAcksWithinBudgetUnderLoad(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.Workers = 2 })
+	var wg sync.WaitGroup
+	replies := make([]string, 30)
+	for i := range replies {
+		wg.Go(func() {
+			text := "list"
+			if i%3 == 0 {
+				text = "add \"Contact " + strings.Repeat("x", i) + "\" cadence=demo"
+			}
+			replies[i] = h.slash(t, alice, text) // asserts the ack latency
+		})
+	}
+	wg.Wait()
+	for _, a := range h.slack.Acks() {
+		checkAck(t, a)
+	}
+	if n, m := len(h.slack.Acks()), len(h.slack.Envelopes()); n != m {
+		t.Errorf("%d envelopes, %d acks", m, n)
+	}
+}
