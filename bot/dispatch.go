@@ -1,0 +1,464 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts"
+	"github.com/followup-bot/followup/store"
+)
+
+// Dispatch tuning. A claim's lease covers a draft, a paced DM and its retries; a touchpoint whose
+// dispatcher died is claimed again once the lease ends, and then looked for in the DM conversation
+// before anything is posted (see findPosted).
+const (
+	dispatchLease    = 5 * time.Minute
+	dispatchBatch    = 50
+	dispatchRounds   = 20 // batches per pass at most, so a pass always ends
+	dispatchParallel = 4  // reps whose DMs go out at once; one rep's DMs go out one by one
+	postInterval     = time.Second
+	maxTransient     = 4                // tries of a DM on 5xx and timeouts before it is released
+	maxRateLimited   = 10               // 429s waited out for one DM before it is released
+	firstBackoff     = 2 * time.Second  // doubled after each 5xx or timeout
+	retryLater       = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
+	retryMuchLater   = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
+)
+
+// dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, and handles
+// each (dispatchOne), the reps in parallel up to dispatchParallel and each rep's DMs in order. It
+// claims again while full batches come back, so a backlog after downtime is worked off in one pass.
+func (b *Bot) dispatch(ctx context.Context) error {
+	for range dispatchRounds {
+		if ctx.Err() != nil {
+			return nil
+		}
+		claims, err := b.store.Claim(ctx, b.now(), dispatchBatch, dispatchLease)
+		if err != nil {
+			return err
+		}
+		b.dispatchClaims(ctx, claims)
+		if len(claims) < dispatchBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+// dispatchClaims handles claimed touchpoints, grouped by rep.
+func (b *Bot) dispatchClaims(ctx context.Context, claims []store.Claim) {
+	var order []string
+	byRep := map[string][]store.Claim{}
+	for _, c := range claims {
+		o := c.Enrollment.Owner
+		if _, seen := byRep[o]; !seen {
+			order = append(order, o)
+		}
+		byRep[o] = append(byRep[o], c)
+	}
+	sem := make(chan struct{}, dispatchParallel)
+	var wg sync.WaitGroup
+	for _, rep := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(cs []store.Claim) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			for i, c := range cs {
+				if ctx.Err() != nil {
+					// Shutting down: give the rest back at once rather than when their lease ends.
+					b.release(context.WithoutCancel(ctx), cs[i:], b.now())
+					return
+				}
+				err := b.dispatchOne(ctx, c)
+				if errors.Is(err, errRepGone) {
+					// The rep's follow-ups are paused now: the rest of their claims wait for a new owner.
+					b.release(ctx, cs[i+1:], b.now())
+					return
+				}
+				if err != nil {
+					b.log.Error("dispatch touchpoint", "touchpoint", c.Touch.ID, "follow_up", c.Enrollment.ID, "err", err)
+				}
+			}
+		}(byRep[rep])
+	}
+	wg.Wait()
+}
+
+func (b *Bot) release(ctx context.Context, cs []store.Claim, at time.Time) {
+	for _, c := range cs {
+		if err := b.store.Release(ctx, c.Touch.ID, at); err != nil {
+			b.log.Error("release touchpoint", "touchpoint", c.Touch.ID, "err", err)
+		}
+	}
+}
+
+// dispatchOne handles one claimed touchpoint: it moves it into the rep's working time, stops the
+// follow-up when its decision date passed, drafts the message once, and reminds the rep by DM,
+// exactly once however often it is claimed.
+func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
+	now := b.now()
+	t, e := c.Touch, c.Enrollment
+	w, rep, err := b.repWindow(ctx, e.Owner)
+	if err != nil {
+		_ = b.store.Release(ctx, t.ID, now.Add(retryMuchLater))
+		return err
+	}
+	if cadence.TimelinePassed(e, w, now) {
+		return b.stopTimeline(ctx, c, w, now)
+	}
+	if !w.IsOpen(now) {
+		next := w.Next(now)
+		b.log.Debug("touchpoint moved into working time", "touchpoint", t.ID, "due", next)
+		return b.store.Reschedule(ctx, t.ID, next)
+	}
+
+	v, err := b.dmViewOf(ctx, c.TouchView)
+	if err != nil {
+		_ = b.store.Release(ctx, t.ID, now.Add(retryLater))
+		return err
+	}
+	v.Loc = w.Location
+	if v.Touch.Draft == "" {
+		// Drafted once: the draft is stored before the DM is posted, so a retry or a restart
+		// reuses it and never pays for it twice.
+		if err := b.draftInto(ctx, &v, rep, 0); err != nil {
+			b.log.Warn("no draft for touchpoint; reminding without one", "touchpoint", t.ID, "err", err)
+		}
+	}
+
+	if c.Attempts > 1 {
+		ch, ts, found, err := b.findPosted(ctx, e.Owner, t)
+		if err != nil {
+			_ = b.store.Release(ctx, t.ID, now.Add(retryLater))
+			return fmt.Errorf("look for an earlier DM: %w", err)
+		}
+		if found {
+			b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
+			return b.markReminded(ctx, t.ID, ch, ts)
+		}
+	}
+
+	text, blocks := renderDM(v)
+	ch, ts, err := b.postPaced(ctx, e.Owner, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+		slack.MsgOptionMetadata(touchMeta(t)))
+	switch {
+	case err == nil:
+		return b.markReminded(ctx, t.ID, ch, ts)
+	case isGoneError(err):
+		if err := b.repGone(ctx, e.Owner, err); err != nil {
+			return err
+		}
+		return errRepGone
+	case ctx.Err() != nil:
+		// Shutting down mid-post: the DM may or may not exist; the next claim looks for it.
+		return nil
+	case isTransient(err):
+		_ = b.store.Release(context.WithoutCancel(ctx), t.ID, b.now().Add(retryLater))
+		return fmt.Errorf("post reminder DM (retry in %s): %w", retryLater, err)
+	default:
+		_ = b.store.Release(ctx, t.ID, b.now().Add(retryMuchLater))
+		return fmt.Errorf("post reminder DM (retry in %s): %w", retryMuchLater, err)
+	}
+}
+
+// markReminded records the DM of a touchpoint. When the follow-up was stopped or paused while the
+// DM went out, the DM is re-rendered at once so that it shows no buttons that would only fail.
+func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts string) error {
+	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, channel, ts, b.now())
+	if cadence.ErrorCode(err) != cadence.ECONFLICT {
+		return err
+	}
+	v, lerr := b.loadDM(ctx, touchID)
+	if lerr != nil {
+		return lerr
+	}
+	v.Touch.DMChannel, v.Touch.DMTS = channel, ts
+	if v.Touch.State == cadence.TouchPending {
+		v.Touch.State = cadence.TouchCancelled // not reminded after all: show it closed
+	}
+	return b.updateDM(ctx, v)
+}
+
+// stopTimeline stops a follow-up whose decision date passed.
+func (b *Bot) stopTimeline(ctx context.Context, c store.Claim, w cadence.Window, now time.Time) error {
+	_, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		if cur.Enrollment.Status != cadence.StatusActive {
+			return cadence.Change{}, errNotOpen
+		}
+		return stopChange(cur, cadence.StopTimelinePassed, "bot", now)
+	})
+	if errors.Is(err, errNotOpen) {
+		return nil
+	}
+	if err != nil {
+		_ = b.store.Release(ctx, c.Touch.ID, now.Add(retryLater))
+		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
+	}
+	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
+	return nil
+}
+
+// draftInto asks the drafter for the message of v's touchpoint from the given angle, stores it
+// with the touchpoint and puts it into v.
+func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle int) error {
+	d, err := b.cfg.Drafter.Draft(ctx, b.draftRequest(*v, rep, angle))
+	if err != nil {
+		return err
+	}
+	text := d.Text()
+	if err := b.store.SaveDraft(ctx, v.Touch.ID, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
+		return fmt.Errorf("save draft: %w", err)
+	}
+	v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = text, d.Source, d.Model
+	return nil
+}
+
+// draftRequest builds the drafter's request for v's touchpoint.
+func (b *Bot) draftRequest(v dmView, rep cadence.Rep, angle int) prompts.Request {
+	e := v.Enrollment
+	r := prompts.Request{
+		Contact: v.Contact, Trigger: e.Trigger, TriggerAt: e.TriggerAt,
+		CadenceName: v.Cadence.Name, Goal: v.Cadence.Goal,
+		StepIndex: v.Touch.Step + 1, StepCount: len(v.Cadence.Steps), Step: v.step(),
+		Intent: e.Intent, Note: e.Note, RepName: rep.Name, Now: b.now(), Location: v.Loc, Angle: angle,
+	}
+	for _, s := range v.Signals {
+		r.Signals = append(r.Signals, s.Text)
+	}
+	for _, t := range v.Earlier {
+		if t.State != cadence.TouchDone {
+			continue
+		}
+		var st cadence.Step
+		if t.Step < len(v.Cadence.Steps) {
+			st = v.Cadence.Steps[t.Step]
+		}
+		r.Earlier = append(r.Earlier, prompts.Earlier{Step: t.Step + 1, Channel: st.Channel, Purpose: st.Purpose,
+			Draft: t.Draft, Outcome: t.Outcome})
+	}
+	return r
+}
+
+// touchMeta is the message metadata of a reminder DM. It names the touchpoint and the due time it
+// reminds of: a snoozed touchpoint is reminded again at its new due time, and that DM must not be
+// mistaken for the first.
+func touchMeta(t cadence.Touchpoint) slack.SlackMetadata {
+	return slack.SlackMetadata{EventType: touchMetaType, EventPayload: map[string]any{
+		"touchpoint_id": t.ID, "due": t.Due.UnixMilli(),
+	}}
+}
+
+// findPosted looks in the rep's DM conversation for a reminder DM of touchpoint t posted by an
+// earlier attempt that died before recording it (a crash between chat.postMessage and
+// MarkReminded), by the message metadata every reminder carries.
+func (b *Bot) findPosted(ctx context.Context, user string, t cadence.Touchpoint) (channel, ts string, found bool, err error) {
+	ch, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", "", false, fmt.Errorf("conversations.open: %w", err)
+	}
+	params := &slack.GetConversationHistoryParameters{ChannelID: ch.ID, Limit: 200, IncludeAllMetadata: true}
+	for range 5 {
+		h, err := b.api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", "", false, fmt.Errorf("conversations.history: %w", err)
+		}
+		for _, m := range h.Messages {
+			if m.Metadata.EventType == touchMetaType && metaInt(m.Metadata.EventPayload["touchpoint_id"]) == t.ID &&
+				metaInt(m.Metadata.EventPayload["due"]) == t.Due.UnixMilli() {
+				return ch.ID, m.Timestamp, true, nil
+			}
+		}
+		if !h.HasMore || h.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		params.Cursor = h.ResponseMetaData.NextCursor
+	}
+	return "", "", false, nil
+}
+
+// metaInt reads a number from decoded metadata (a float64 from JSON, or an int64 as posted).
+func metaInt(v any) int64 {
+	switch n := v.(type) {
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return -1
+}
+
+// postPaced posts a message to a user's DM, paced to one message a second per channel. A 429
+// is waited out as its Retry-After says; 5xx and timeouts are retried with backoff, up to a bound.
+func (b *Bot) postPaced(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
+	backoff := firstBackoff
+	transient, limited := 0, 0
+	for {
+		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
+			return "", "", err
+		}
+		ch, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
+		if err == nil {
+			return ch, ts, nil
+		}
+		var rl *slack.RateLimitedError
+		switch {
+		case ctx.Err() != nil:
+			return "", "", err
+		case errors.As(err, &rl) && limited < maxRateLimited:
+			limited++
+			b.log.Warn("slack rate limit; waiting", "channel", channel, "retry_after", rl.RetryAfter)
+			b.pacer.hold(channel, b.now().Add(max(rl.RetryAfter, postInterval)))
+		case isTransient(err) && transient < maxTransient-1:
+			transient++
+			b.log.Warn("slack failed; retrying", "channel", channel, "in", backoff, "err", err)
+			if err := b.sleep(ctx, backoff); err != nil {
+				return "", "", err
+			}
+			backoff *= 2
+		default:
+			return "", "", err
+		}
+	}
+}
+
+// errRepGone ends the dispatch of a rep whom Slack no longer knows.
+var errRepGone = errors.New("rep is gone from Slack")
+
+// isTransient reports whether a Slack call failed in a way a later retry may fix: a 5xx, a 429,
+// a timeout or a dropped connection.
+func isTransient(err error) bool {
+	var sc slack.StatusCodeError
+	var rl *slack.RateLimitedError
+	var ne net.Error
+	switch {
+	case errors.As(err, &sc):
+		return sc.Code >= 500
+	case errors.As(err, &rl):
+		return true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
+		return true
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err == "internal_error" || se.Err == "fatal_error" || se.Err == "service_unavailable" || se.Err == "request_timeout"
+	}
+	return false
+}
+
+// isGoneError reports whether Slack says the user no longer exists or was deactivated.
+func isGoneError(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		s := err.Error()
+		return s == "user_not_found" || s == "account_inactive" || s == "user_disabled"
+	}
+	switch se.Err {
+	case "user_not_found", "account_inactive", "user_disabled":
+		return true
+	}
+	return false
+}
+
+// repGone pauses the follow-ups of a rep Slack no longer knows and tells every admin, once: a
+// rep already marked gone pauses nothing new and no admin is told again.
+func (b *Bot) repGone(ctx context.Context, user string, cause error) error {
+	ctx = context.WithoutCancel(ctx)
+	paused, err := b.store.MarkRepGone(ctx, user, b.now())
+	if err != nil {
+		return fmt.Errorf("mark rep %s gone: %w", user, err)
+	}
+	b.log.Warn("rep is gone from Slack; follow-ups paused", "user", user, "paused", len(paused), "cause", cause)
+	if len(paused) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(paused))
+	for _, e := range paused {
+		ids = append(ids, "`"+e.ID+"`")
+	}
+	text := fmt.Sprintf("Slack no longer knows <@%s> (%s), so their reminders cannot be delivered. "+
+		"I paused their %d follow-up(s): %s. Reassign them with `/followup reassign <id> @someone`.",
+		user, slackCode(cause), len(paused), truncate(strings.Join(ids, ", "), 2000))
+	for _, admin := range b.cfg.Admins {
+		if admin == user {
+			continue
+		}
+		if _, _, err := b.postPaced(ctx, admin, slack.MsgOptionText(text, false)); err != nil {
+			b.log.Error("tell an admin that a rep is gone", "admin", admin, "err", err)
+		}
+	}
+	return nil
+}
+
+func slackCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err.Error()
+}
+
+// sleep waits d on the scheduler's clock (a fake one in tests), or until ctx is done.
+func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-b.clock().After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// clock returns the configured clock, or the real one.
+func (b *Bot) clock() clockwork.Clock {
+	if b.cfg.Clock != nil {
+		return b.cfg.Clock
+	}
+	return clockwork.NewRealClock()
+}
+
+// pacer spaces messages to the same channel postInterval apart, as Slack allows about one message
+// a second per channel; messages to different channels are not held back. Its zero value is ready.
+type pacer struct {
+	mu   sync.Mutex
+	next map[string]time.Time // channel → earliest time of its next message
+}
+
+// reserve books the next slot for a message to channel and returns how long to wait for it.
+func (p *pacer) reserve(channel string, now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == nil {
+		p.next = map[string]time.Time{}
+	}
+	at := p.next[channel]
+	if at.Before(now) {
+		at = now
+	}
+	p.next[channel] = at.Add(postInterval)
+	return at.Sub(now)
+}
+
+// hold keeps channel quiet until at (a 429's Retry-After).
+func (p *pacer) hold(channel string, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == nil {
+		p.next = map[string]time.Time{}
+	}
+	if at.After(p.next[channel]) {
+		p.next[channel] = at
+	}
+}

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// jobsStopTimeout bounds how long stopping the scheduler waits for a running dispatch pass to
+// finish its current DMs; after that the pass is cancelled, and anything it posted but did not
+// record is found again by the next claim (see findPosted).
+const jobsStopTimeout = 20 * time.Second
+
+// startJobs starts the scheduled jobs on the configured clock: every Tick, one dispatch pass that
+// also resumes follow-ups whose pause ended. The pass is a singleton: a tick that comes while the
+// previous pass still runs is skipped. The report job, when there is one, is registered by
+// b.registerReportJob. The returned stop waits for a running pass (up to jobsStopTimeout) and
+// then cancels it.
+func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
+	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(jobsStopTimeout)}
+	if b.cfg.Clock != nil {
+		opts = append(opts, gocron.WithClock(b.cfg.Clock))
+	}
+	s, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start scheduler: %w", err)
+	}
+	// Jobs outlive Run's context until stop: a pass in flight finishes its DMs during shutdown.
+	jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
+		gocron.NewTask(func() { b.tick(jobCtx) }),
+		gocron.WithName("dispatch"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("schedule dispatch: %w", err)
+	}
+	if err := b.registerJobs(jobCtx, s); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.Start()
+	return func() error {
+		serr := s.Shutdown()
+		cancel()
+		if serr != nil && !errors.Is(serr, gocron.ErrStopJobsTimedOut) {
+			return fmt.Errorf("stop scheduler: %w", serr)
+		}
+		return nil
+	}, nil
+}
+
+// registerJobs is where jobs other than the dispatcher join the scheduler; the weekly report
+// (bot/report.go) adds itself here with b.registerReportJob(ctx, s) when it lands.
+func (b *Bot) registerJobs(ctx context.Context, s gocron.Scheduler) error {
+	return nil
+}
+
+// tick is one run of the dispatch job: resume the follow-ups whose pause ended, then dispatch what
+// is due. It logs its errors: a failed tick is tried again at the next.
+func (b *Bot) tick(ctx context.Context) {
+	if err := b.resumeDue(ctx); err != nil {
+		b.log.Error("resume paused follow-ups", "err", err)
+	}
+	if err := b.dispatch(ctx); err != nil {
+		b.log.Error("dispatch due touchpoints", "err", err)
+	}
+}
+
+// resumeDue resumes the follow-ups paused until a time that has come, through the state machine,
+// and brings their reminder DMs up to date.
+func (b *Bot) resumeDue(ctx context.Context) error {
+	now := b.now()
+	due, err := b.store.PausedDue(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, v := range due {
+		cd, err := b.lib.Get(v.Enrollment.CadenceID)
+		if err != nil {
+			b.log.Error("resume follow-up: unknown cadence", "follow_up", v.Enrollment.ID, "err", err)
+			continue
+		}
+		w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
+		if err != nil {
+			b.log.Error("resume follow-up", "follow_up", v.Enrollment.ID, "err", err)
+			continue
+		}
+		res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+			if cur.Enrollment.Status != cadence.StatusPaused || cur.Enrollment.PausedUntil.IsZero() ||
+				cur.Enrollment.PausedUntil.After(now) {
+				return cadence.Change{}, errNotOpen // resumed or changed meanwhile
+			}
+			return resumeChange(cd, cur, w, now)
+		})
+		if errors.Is(err, errNotOpen) {
+			continue
+		}
+		if err != nil {
+			b.log.Error("resume follow-up", "follow_up", v.Enrollment.ID, "err", err)
+			continue
+		}
+		b.log.Info("follow-up resumed", "follow_up", v.Enrollment.ID)
+		if res.View.Open != nil {
+			b.syncDMLogged(ctx, *res.View.Open, "", time.Time{})
+		}
+	}
+	return nil
+}

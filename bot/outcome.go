@@ -1,0 +1,250 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// applyOutcome records outcome o on the open touchpoint of an enrollment for actor, through the
+// cadence state machine inside one store transaction, and then brings the reminder DMs up to date:
+// the closed touchpoint's DM shows the outcome, who and when and what comes next, and, when the
+// contact opted out or complained, every other follow-up of the contact that it stopped has its
+// open DM updated too. snooze is the gap of OutcomeSnoozed and is ignored otherwise.
+//
+// touchID 0 means the enrollment's open touchpoint; any other touchID must be the open one, else
+// ECONFLICT says what already happened to it. Only the owner or an admin may record an outcome
+// (EFORBIDDEN), except an opt-out or complaint, which anyone may record. It returns ENOTFOUND for
+// an unknown enrollment and ECONFLICT when the enrollment has no open touchpoint (it ended, or is
+// paused).
+func (b *Bot) applyOutcome(ctx context.Context, actor, enrollmentID string, touchID int64, o cadence.Outcome, snooze cadence.Gap) (store.UpdateResult, error) {
+	before, err := b.store.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	anyone := o == cadence.OutcomeOptedOut || o == cadence.OutcomeComplained
+	if !anyone {
+		if err := b.authorize(actor, before.Enrollment); err != nil {
+			return store.UpdateResult{}, err
+		}
+	}
+	cd, err := b.lib.Get(before.Enrollment.CadenceID)
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	now := b.now()
+	res, err := b.store.Update(ctx, enrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		// Checked again inside the transaction: a concurrent click or command may have won.
+		if !anyone {
+			if err := b.authorize(actor, cur.Enrollment); err != nil {
+				return cadence.Change{}, err
+			}
+		}
+		if cur.Open == nil || (touchID != 0 && cur.Open.ID != touchID) {
+			return cadence.Change{}, errNotOpen
+		}
+		if cur.Enrollment.Status != cadence.StatusActive && !anyone {
+			return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT,
+				"Follow-up %s is %s: `/followup resume %s` first.", cur.Enrollment.ID, cur.Enrollment.Status, cur.Enrollment.ID)
+		}
+		return decide(cd, cur, w, o, snooze, actor, now)
+	})
+	if errors.Is(err, errNotOpen) {
+		return store.UpdateResult{}, b.notOpenError(ctx, enrollmentID, touchID)
+	}
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	b.afterUpdate(ctx, res, actor, now)
+	return res, nil
+}
+
+// errNotOpen stops an Update whose touchpoint is no longer open; notOpenError explains it.
+var errNotOpen = errors.New("touchpoint not open")
+
+// notOpenError returns the ECONFLICT error for a touchpoint that is no longer open, saying what
+// already happened to it.
+func (b *Bot) notOpenError(ctx context.Context, enrollmentID string, touchID int64) error {
+	if touchID != 0 {
+		if tv, err := b.store.Touchpoint(ctx, touchID); err == nil {
+			loc := b.locOf(ctx, tv.Enrollment.Owner)
+			return cadence.Errorf(cadence.ECONFLICT, "%s Nothing was changed.", whatHappened(tv, loc, b.now()))
+		}
+	}
+	v, err := b.store.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return err
+	}
+	if v.Enrollment.Status == cadence.StatusCompleted || v.Enrollment.Status == cadence.StatusStopped {
+		return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s has ended (%s); there is nothing left to log.",
+			v.Enrollment.ID, lower(v.Enrollment.StopReason.Label()))
+	}
+	return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s has no touch waiting for an outcome.", v.Enrollment.ID)
+}
+
+// whatHappened says, for a person, what became of a touchpoint that is no longer open.
+func whatHappened(tv store.TouchView, loc *time.Location, now time.Time) string {
+	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: now}
+	if v.isOpen() {
+		return "This touch is still open; please try again."
+	}
+	return "Already handled: " + v.statusLine() + "."
+}
+
+// afterUpdate brings the reminder DMs up to date after an Update: the touchpoint it closed (or
+// moved), and the open touchpoints of the contact's other follow-ups it stopped. A failed
+// chat.update is logged, not returned: the outcome is recorded either way.
+func (b *Bot) afterUpdate(ctx context.Context, res store.UpdateResult, actor string, at time.Time) {
+	switch {
+	case res.ClosedTouch != nil:
+		b.syncDMLogged(ctx, *res.ClosedTouch, "", time.Time{})
+	case res.View.Open != nil && res.View.Open.DMTS != "":
+		b.syncDMLogged(ctx, *res.View.Open, actor, at) // snoozed: the same touchpoint, moved
+	}
+	for _, v := range res.Also {
+		if v.Open != nil {
+			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
+		}
+	}
+}
+
+// optOut records that a contact asked not to be contacted again. Anyone may record it. It marks
+// the contact do-not-contact, stops every running follow-up of the contact whoever owns it,
+// cancels their pending reminders and updates the reminder DMs that were still open. It returns
+// ENOTFOUND for an unknown contact.
+func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason string) (store.OptOutResult, error) {
+	res, err := b.store.OptOut(ctx, contactID, reason, actor, b.now())
+	if err != nil {
+		return store.OptOutResult{}, err
+	}
+	for _, v := range res.Stopped {
+		if v.Open != nil {
+			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
+		}
+	}
+	return res, nil
+}
+
+// syncDM re-renders the reminder DM of touchpoint t, if it has one, from the current state of the
+// touchpoint and its enrollment: used after stop, pause, resume and reassign.
+func (b *Bot) syncDM(ctx context.Context, t cadence.Touchpoint) error {
+	return b.syncDMBy(ctx, t.ID, "", time.Time{})
+}
+
+func (b *Bot) syncDMLogged(ctx context.Context, t cadence.Touchpoint, by string, at time.Time) {
+	if t.DMTS == "" {
+		return
+	}
+	if err := b.syncDMBy(ctx, t.ID, by, at); err != nil {
+		b.log.Warn("reminder DM not updated", "touchpoint", t.ID, "err", err)
+	}
+}
+
+// syncDMBy is syncDM with who acted and when, for a snooze (the store does not keep them).
+func (b *Bot) syncDMBy(ctx context.Context, touchID int64, by string, at time.Time) error {
+	v, err := b.loadDM(ctx, touchID)
+	if err != nil {
+		return err
+	}
+	if v.Touch.DMTS == "" || v.Touch.DMChannel == "" {
+		return nil
+	}
+	v.By, v.At = by, at
+	return b.updateDM(ctx, v)
+}
+
+// updateDM replaces a reminder DM with the rendering of v; the message metadata stays.
+func (b *Bot) updateDM(ctx context.Context, v dmView) error {
+	text, blocks := renderDM(v)
+	_, _, _, err := b.api.UpdateMessageContext(ctx, v.Touch.DMChannel, v.Touch.DMTS,
+		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		return fmt.Errorf("update reminder DM of touchpoint %d: %w", v.Touch.ID, err)
+	}
+	return nil
+}
+
+// loadDM loads everything the DM of a touchpoint shows.
+func (b *Bot) loadDM(ctx context.Context, touchID int64) (dmView, error) {
+	tv, err := b.store.Touchpoint(ctx, touchID)
+	if err != nil {
+		return dmView{}, err
+	}
+	return b.dmViewOf(ctx, tv)
+}
+
+// dmViewOf completes a touchpoint and its enrollment with the cadence, the earlier touches, the
+// signals and the rep's time zone.
+func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView) (dmView, error) {
+	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Now: b.now()}
+	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
+		v.Cadence = cd
+	}
+	ts, err := b.store.Touchpoints(ctx, tv.Enrollment.ID)
+	if err != nil {
+		return dmView{}, fmt.Errorf("load touchpoints of %s: %w", tv.Enrollment.ID, err)
+	}
+	for i := range ts {
+		switch {
+		case ts[i].ID == tv.Touch.ID:
+		case ts[i].State == cadence.TouchPending || ts[i].State == cadence.TouchReminded:
+			v.Next = &ts[i]
+		case ts[i].ID < tv.Touch.ID:
+			v.Earlier = append(v.Earlier, ts[i])
+		}
+	}
+	if v.Signals, err = b.store.Signals(ctx, tv.Enrollment.ID); err != nil {
+		return dmView{}, fmt.Errorf("load signals of %s: %w", tv.Enrollment.ID, err)
+	}
+	v.Loc = b.locOf(ctx, tv.Enrollment.Owner)
+	return v, nil
+}
+
+// locOf returns the rep's time zone, or the team's when the rep's cannot be read.
+func (b *Bot) locOf(ctx context.Context, user string) *time.Location {
+	w, _, err := b.repWindow(ctx, user)
+	if err != nil || w.Location == nil {
+		return orUTC(b.cfg.Team.Location)
+	}
+	return w.Location
+}
+
+// decide is the state machine's decision on outcome o for cur's open touchpoint.
+func decide(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, o cadence.Outcome, snooze cadence.Gap, actor string, now time.Time) (cadence.Change, error) {
+	ch, err := cadence.Apply(cd, cur.Enrollment, *cur.Open, o, snooze, w, now)
+	if err != nil {
+		return cadence.Change{}, err
+	}
+	ch.Event.Actor = actor
+	return ch, nil
+}
+
+// stopChange is the state machine's stop of cur for reason, by actor.
+func stopChange(cur store.EnrollmentView, reason cadence.StopReason, actor string, now time.Time) (cadence.Change, error) {
+	ch, err := cadence.Stop(cur.Enrollment, reason, "", now)
+	if err != nil {
+		return cadence.Change{}, err
+	}
+	ch.Event.Actor = actor
+	return ch, nil
+}
+
+// resumeChange is the state machine's resume of a paused follow-up whose pause ended.
+func resumeChange(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	ch, err := cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
+	if err != nil {
+		return cadence.Change{}, err
+	}
+	ch.Event.Actor = "bot"
+	return ch, nil
+}
