@@ -33,11 +33,11 @@ const touchMetaType = "followup_touchpoint"
 // Caps that keep a DM inside Block Kit's limits whatever the content (section text 3000, header
 // 150, button value 2000). Longer text is cut and marked with "…".
 const (
-	maxHeaderChars  = 150
-	maxNoteChars    = 600
-	maxSignalChars  = 120
-	maxDMSignals    = 3
-	maxFieldChars   = 200
+	maxHeaderChars = 150
+	maxNoteChars   = 600
+	maxSignalChars = 120
+	maxDMSignals   = 3
+	maxFieldChars  = 200
 )
 
 // dmView is everything a reminder DM shows, loaded from the store at the moment it is rendered.
@@ -351,11 +351,13 @@ func button(actionID, label, value string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, plain(label))
 }
 
-func plain(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
 
-func mrkdwn(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
-
-
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -366,7 +368,6 @@ func orDash(s string) string {
 	return s
 }
 
-
 func capitalize(s string) string {
 	if s == "" {
 		return s
@@ -374,9 +375,6 @@ func capitalize(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return strings.ToUpper(string(r)) + s[n:]
 }
-
-
-
 
 func channelHandleName(c cadence.Channel) string {
 	switch c {
@@ -389,9 +387,6 @@ func channelHandleName(c cadence.Channel) string {
 	}
 	return "contact"
 }
-
-
-
 
 func outcomeEmoji(o cadence.Outcome) string {
 	switch o {
@@ -408,7 +403,6 @@ func outcomeEmoji(o cadence.Outcome) string {
 	}
 	return ":white_check_mark:"
 }
-
 
 // mention is how the DM names who did something: a Slack mention, or "followup" for the bot.
 func mention(id string) string {

@@ -53,7 +53,7 @@ func sampleDM(t *testing.T) dmView {
 	now := time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC)
 	return dmView{
 		Touch: cadence.Touchpoint{ID: 42, EnrollmentID: "k3f9a2", Step: 1, Due: now, State: cadence.TouchPending,
-			Draft: "Subject: Your questions from Tuesday\n\nHi Dana,\nthanks for the time on Tuesday. <b>Pricing</b> & rollout: ...\n\nBest,\nAlice",
+			Draft:       "Subject: Your questions from Tuesday\n\nHi Dana,\nthanks for the time on Tuesday. <b>Pricing</b> & rollout: ...\n\nBest,\nAlice",
 			DraftSource: "llm", DraftModel: "gpt-4o-mini"},
 		Enrollment: cadence.Enrollment{ID: "k3f9a2", Owner: alice, CadenceID: "demo", Trigger: cadence.TriggerDemo,
 			TriggerAt: time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC), Intent: cadence.IntentWarm,
