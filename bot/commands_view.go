@@ -181,7 +181,7 @@ func statusText(e cadence.Enrollment, now time.Time) string {
 	case e.Status == cadence.StatusPaused && !e.PausedUntil.IsZero():
 		return "paused until " + fmtDay(e.PausedUntil, now)
 	case e.Status.Ended():
-		return string(e.Status)
+		return string(e.Status) + " (" + strings.ToLower(e.StopReason.Label()) + ")"
 	}
 	return string(e.Status)
 }
