@@ -187,3 +187,21 @@ func TestStartOn(t *testing.T) {
 	_, err = w.StartOn("next tuesday")
 	wantCode(t, err, EINVALID)
 }
+
+// TestDueProperties sweeps a year in three zones (both DST changes, east and west of UTC): every
+// due time is open, never before its anchor, and Next of it is itself.
+func TestDueProperties(t *testing.T) {
+	gaps := []Gap{mustGap(t, "0"), mustGap(t, "30m"), mustGap(t, "4h"), mustGap(t, "1d"), mustGap(t, "2bd")}
+	for _, zone := range []string{"America/New_York", "Europe/Berlin", "Pacific/Auckland"} {
+		w := mustWindow(t, zone, "02:30-10:00", "Mon-Fri", "2026-12-25")
+		start := mustTime(t, "2026-01-01T00:00:00Z")
+		for at := start; at.Before(start.AddDate(1, 0, 0)); at = at.Add(97 * time.Minute) {
+			for i, g := range gaps {
+				due := w.Due(at, g, Intents[i%len(Intents)])
+				if due.Before(at) || !w.IsOpen(due) || !w.Next(due).Equal(due) {
+					t.Fatalf("%s: Due(%s, %s) = %s: before the anchor or not open", zone, at.Format(time.RFC3339), g, due.Format(time.RFC3339))
+				}
+			}
+		}
+	}
+}
