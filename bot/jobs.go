@@ -20,7 +20,7 @@ const jobsStopTimeout = 20 * time.Second
 // startJobs starts the scheduled jobs on the configured clock: every Tick, one dispatch pass that
 // also resumes follow-ups whose pause ended. The pass is a singleton: a tick that comes while the
 // previous pass still runs is skipped. The report job, when there is one, is registered by
-// b.registerReportJob. The returned stop waits for a running pass (up to jobsStopTimeout) and
+// registerJobs. The returned stop waits for a running pass (up to jobsStopTimeout) and
 // then cancels it.
 func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(jobsStopTimeout)}
@@ -58,10 +58,9 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	}, nil
 }
 
-// registerJobs is where jobs other than the dispatcher join the scheduler; the weekly report
-// (bot/report.go) adds itself here with b.registerReportJob(ctx, s) when it lands.
+// registerJobs adds the jobs other than the dispatcher: the weekly report (bot/report.go).
 func (b *Bot) registerJobs(ctx context.Context, s gocron.Scheduler) error {
-	return nil
+	return b.registerReportJob(ctx, s)
 }
 
 // tick is one run of the dispatch job: resume the follow-ups whose pause ended, then dispatch what
