@@ -26,6 +26,7 @@ const (
 	dispatchRounds   = 20 // batches per pass at most, so a pass always ends
 	dispatchParallel = 4  // reps whose DMs go out at once; one rep's DMs go out one by one
 	postInterval     = time.Second
+	callTimeout      = 30 * time.Second // one Web API call; a timeout counts as a 5xx
 	maxTransient     = 4                // tries of a DM on 5xx and timeouts before it is released
 	maxRateLimited   = 10               // 429s waited out for one DM before it is released
 	firstBackoff     = 2 * time.Second  // doubled after each 5xx or timeout
@@ -182,8 +183,8 @@ func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts strin
 		return lerr
 	}
 	v.Touch.DMChannel, v.Touch.DMTS = channel, ts
-	if v.Touch.State == cadence.TouchPending {
-		v.Touch.State = cadence.TouchCancelled // not reminded after all: show it closed
+	if v.Touch.State == cadence.TouchPending && v.Enrollment.Status.Ended() {
+		v.Touch.State = cadence.TouchCancelled // the follow-up ended as the DM went out: show it closed
 	}
 	return b.updateDM(ctx, v)
 }
@@ -261,6 +262,8 @@ func touchMeta(t cadence.Touchpoint) slack.SlackMetadata {
 // earlier attempt that died before recording it (a crash between chat.postMessage and
 // MarkReminded), by the message metadata every reminder carries.
 func (b *Bot) findPosted(ctx context.Context, user string, t cadence.Touchpoint) (channel, ts string, found bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*callTimeout)
+	defer cancel()
 	ch, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
 	if err != nil {
 		return "", "", false, fmt.Errorf("conversations.open: %w", err)
@@ -307,7 +310,9 @@ func (b *Bot) postPaced(ctx context.Context, channel string, opts ...slack.MsgOp
 		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
 			return "", "", err
 		}
-		ch, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		ch, ts, err := b.api.PostMessageContext(cctx, channel, opts...)
+		cancel()
 		if err == nil {
 			return ch, ts, nil
 		}

@@ -366,9 +366,16 @@ func (f *faultBot) advance(d time.Duration) {
 // sleeps, until the pass ends. It returns how much fake time the pass took.
 func (f *faultBot) dispatchWaiting(t *testing.T, step time.Duration) time.Duration {
 	t.Helper()
+	return f.runWaiting(t, step, func() error { return f.dispatch(f.h.ctx) })
+}
+
+// runWaiting runs fn, advancing both clocks by step whenever something sleeps on the fault bot's
+// clock, until fn returns.
+func (f *faultBot) runWaiting(t *testing.T, step time.Duration, fn func() error) time.Duration {
+	t.Helper()
 	start := f.clock.Now()
 	done := make(chan error, 1)
-	go func() { done <- f.dispatch(f.h.ctx) }()
+	go func() { done <- fn() }()
 	for {
 		blocked := make(chan error, 1)
 		ctx, cancel := context.WithCancel(f.h.ctx)
@@ -541,12 +548,16 @@ func TestDispatchIsExclusive(t *testing.T) {
 		h.enroll(t, []string{alice, bob}[i%2], cadence.Contact{Name: "C" + strconv.Itoa(i), Email: "x" + strconv.Itoa(i) + "@example.com"}, "demo", h.clock.Now())
 	}
 	h.advanceTo(t, mustTime(t, "2026-03-03T15:00:00Z"))
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = h.bot.dispatch(h.ctx) }()
-	}
-	wg.Wait()
+	f := newFaultBot(t, h)
+	f.runWaiting(t, 250*time.Millisecond, func() error {
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = f.dispatch(h.ctx) }()
+		}
+		wg.Wait()
+		return nil
+	})
 	seen := map[int64]int{}
 	for _, u := range []string{alice, bob} {
 		for _, m := range h.dms(u) {
@@ -557,5 +568,8 @@ func TestDispatchIsExclusive(t *testing.T) {
 		if n != 1 {
 			t.Errorf("touchpoint %d has %d DMs", id, n)
 		}
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d touchpoints reminded, want 6", len(seen))
 	}
 }
