@@ -56,7 +56,8 @@ type Bot struct {
 	// identity, from auth.test (and bots.info for the app id) at start
 	teamID, botUserID, botID, appID string
 
-	pacer pacer // spaces DMs to one channel a second apart (dispatch.go)
+	pacer pacer    // spaces DMs to one channel a second apart (dispatch.go)
+	jobs  jobState // the scheduled jobs (jobs.go)
 
 	work   sync.WaitGroup // handlers running after their ack
 	slots  chan struct{}  // bounds handlers running at once

@@ -28,7 +28,13 @@ const (
 // and can assert that nothing more was posted.
 func newDispatchHarness(t *testing.T, opts ...func(*Config)) *harness {
 	t.Helper()
-	return newHarness(t, append([]func(*Config){func(c *Config) { c.Tick = 365 * 24 * time.Hour }}, opts...)...)
+	h := newHarness(t, append([]func(*Config){func(c *Config) { c.Tick = 365 * 24 * time.Hour }}, opts...)...)
+	select { // the pass at start must not race the test's own passes
+	case <-h.bot.jobs.firstPass():
+	case <-h.ctx.Done():
+		t.Fatal("the first scheduled pass did not run")
+	}
+	return h
 }
 
 // enroll starts a follow-up for owner through the state machine and the store, as /followup add

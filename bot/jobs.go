@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -34,7 +35,10 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	// Jobs outlive Run's context until stop: a pass in flight finishes its DMs during shutdown.
 	jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
-		gocron.NewTask(func() { b.tick(jobCtx) }),
+		gocron.NewTask(func() {
+			b.tick(jobCtx)
+			b.jobs.passed()
+		}),
 		gocron.WithName("dispatch"),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithStartAt(gocron.WithStartImmediately()),
@@ -56,6 +60,27 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// jobState is what the bot keeps about its scheduled jobs.
+type jobState struct {
+	once, closed sync.Once
+	first        chan struct{} // closed when the first scheduled pass has run
+}
+
+func (j *jobState) init() { j.once.Do(func() { j.first = make(chan struct{}) }) }
+
+// firstPass is closed once the first scheduled pass after start has run: everything that came due
+// while the bot was down has been dispatched (or released to be tried again).
+func (j *jobState) firstPass() <-chan struct{} {
+	j.init()
+	return j.first
+}
+
+// passed records that a scheduled pass has run.
+func (j *jobState) passed() {
+	j.init()
+	j.closed.Do(func() { close(j.first) })
 }
 
 // registerJobs adds the jobs other than the dispatcher: the weekly report (bot/report.go).
