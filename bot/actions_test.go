@@ -230,3 +230,24 @@ func draftOf(t *testing.T, m slacktest.Message) string {
 	t.Fatalf("no draft in %s", m.Blocks)
 	return ""
 }
+
+// TestOutcomeRefreshesHome: after a click the owner's App Home is published again and shows the
+// touch as no longer due.
+func TestOutcomeRefreshesHome(t *testing.T) {
+	h := newDispatchHarness(t)
+	_, m := h.remind(t, alice, dana)
+	before := len(h.slack.CallsTo("views.publish"))
+	h.click(t, alice, m, actReplied)
+	h.waitUpdated(t, m, 1)
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", before+1); err != nil {
+		t.Fatalf("no App Home refresh after the outcome: %v", err)
+	}
+	v, ok := h.slack.HomeView(alice)
+	if !ok {
+		t.Fatal("no home view")
+	}
+	mustContain(t, string(v.JSON), "Completed or stopped in the last 7 days (1)", dana.Name, "Replied")
+	if strings.Contains(string(v.JSON), `"tp.sent"`) {
+		t.Errorf("home still offers buttons for the completed touch: %s", v.JSON)
+	}
+}

@@ -46,9 +46,17 @@ func subcommands() []subcommand {
 		{"away", "<from> <to> | off", "no reminders between two dates (YYYY-MM-DD, inclusive); touches move after them", "2026-04-06 2026-04-10", (*Bot).cmdAway},
 		{"settings", "[hours=HH:MM-HH:MM] [days=Mon-Fri] [tz=Area/City]", "show or change your working time", "hours=08:30-16:30 days=Mon-Thu tz=Europe/Berlin", (*Bot).cmdSettings},
 		{"cadences", "", "the cadence library with each cadence's steps", "", (*Bot).cmdCadences},
+		{"report", "", "the team's cadence report for the past 7 days (to the report channel if one is set)", "", func(b *Bot, ctx context.Context, r request) (Reply, error) {
+			return b.reportCommand(ctx, r.cmd)
+		}},
 		{"help", "", "this help", "", (*Bot).cmdHelp},
 	}
 }
+
+// changesQueue names the subcommands after which the caller's App Home is republished. Outcomes
+// (skip, snooze, opt-out) republish the owners' Homes themselves.
+var changesQueue = map[string]bool{"add": true, "pause": true, "resume": true, "stop": true,
+	"signal": true, "reassign": true, "away": true, "settings": true}
 
 // command runs one /followup slash command and returns its ephemeral reply. Bad input comes back
 // as a coded error whose message says what to fix; nothing is changed then.
@@ -67,7 +75,11 @@ func (b *Bot) command(ctx context.Context, cmd slack.SlashCommand) (Reply, error
 	all := subcommands()
 	for _, sc := range all {
 		if sc.name == name {
-			return sc.run(b, ctx, request{cmd: cmd, user: cmd.UserID, args: toks[1:]})
+			reply, err := sc.run(b, ctx, request{cmd: cmd, user: cmd.UserID, args: toks[1:]})
+			if err == nil && changesQueue[name] {
+				b.refreshHome(ctx, cmd.UserID)
+			}
+			return reply, err
 		}
 	}
 	names := make([]string, len(all))

@@ -111,9 +111,23 @@ func (b *Bot) afterUpdate(ctx context.Context, res store.UpdateResult, actor str
 	case res.View.Open != nil && res.View.Open.DMTS != "":
 		b.syncDMLogged(ctx, *res.View.Open, actor, at) // snoozed: the same touchpoint, moved
 	}
+	owners := []string{res.View.Enrollment.Owner}
 	for _, v := range res.Also {
 		if v.Open != nil {
 			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
+		}
+		owners = append(owners, v.Enrollment.Owner)
+	}
+	b.refreshHomes(ctx, owners...)
+}
+
+// refreshHomes republishes the App Home of each distinct rep, so their queue shows the change.
+func (b *Bot) refreshHomes(ctx context.Context, users ...string) {
+	seen := make(map[string]bool, len(users))
+	for _, u := range users {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			b.refreshHome(ctx, u)
 		}
 	}
 }
@@ -127,11 +141,14 @@ func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason 
 	if err != nil {
 		return store.OptOutResult{}, err
 	}
+	owners := make([]string, 0, len(res.Stopped))
 	for _, v := range res.Stopped {
 		if v.Open != nil {
 			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
 		}
+		owners = append(owners, v.Enrollment.Owner)
 	}
+	b.refreshHomes(ctx, owners...)
 	return res, nil
 }
 
