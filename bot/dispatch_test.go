@@ -364,8 +364,10 @@ func newFaultBot(t *testing.T, h *harness) *faultBot {
 
 // advance moves the fault bot's clock and the harness's (which the fake Slack reads) together.
 func (f *faultBot) advance(d time.Duration) {
-	f.clock.Advance(d)
+	// The fake Slack stamps calls with the harness clock: move it first, so a sleeper woken by the
+	// fault bot's clock never posts with a stamp from before the advance.
 	f.h.clock.Advance(d)
+	f.clock.Advance(d)
 }
 
 // dispatchWaiting runs a dispatch pass, advancing both clocks by step whenever the dispatcher
