@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,7 +132,9 @@ func benchAck(ctx context.Context, b *bench) error {
 	}
 	b.logf("  fixture of %d follow-ups in %s", n, time.Since(t).Round(time.Millisecond))
 	var p50s, p99s, maxes, reply50s, reply99s []time.Duration
+	var loads []string
 	for run := range b.runs {
+		loads = append(loads, loadavg())
 		lat, reply, err := ackRun(ctx, b, path, run, total, inFlight)
 		if err != nil {
 			return err
@@ -151,7 +154,8 @@ func benchAck(ctx context.Context, b *bench) error {
 			"kept %d in flight. Latency is the fake's AckedAt − SentAt: from the envelope frame being written to the "+
 			"ack frame being read, both on the wall clock of the benchmark process. A fresh bot and fake per run.",
 			n, total, inFlight),
-		"p50 per run: "+spread(p50s)+"; p99 per run: "+spread(p99s)+"; max per run: "+spread(maxes)+".",
+		"p50 per run: "+spread(p50s)+"; p99 per run: "+spread(p99s)+"; max per run: "+spread(maxes)+
+			"; the machine's 1-minute load average as each run began: "+strings.Join(loads, ", ")+" (2 cores).",
 		fmt.Sprintf("Not a target, for context: the reply (posted to the response_url once the command is done) arrived "+
 			"p50 %s, p99 %s after the envelope was sent (medians over runs).", ms(median(reply50s)), ms(median(reply99s))))
 	if !ok {

@@ -76,6 +76,20 @@ func by(got, want float64) string {
 	return fmt.Sprintf("%.0f%% over (%.2fx)", (got/want-1)*100, got/want)
 }
 
+// loadavg is the one-minute load average of the machine, from /proc/loadavg ("?" if unknown):
+// the machine is shared, and a figure measured under load says so.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
 // machine describes where the figures were measured.
 type machine struct {
 	CPU, Go, OS, Date string
