@@ -60,6 +60,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"run", "", "connect to Slack over Socket Mode and run the bot (the default)", cmdRun},
+		{"demo", "[--interactive]", "run the real bot against an in-process fake Slack with a fast fake clock: no token, no network", cmdDemo},
 		{"cadences", "[id]", "print the cadence library, or one cadence's steps", cmdCadences},
 		{"check", "", "validate the configuration and the cadence file; exit 1 listing every problem", cmdCheck},
 		{"migrate", "", "apply the database migrations", cmdMigrate},
