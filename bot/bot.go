@@ -56,14 +56,13 @@ type Bot struct {
 	// identity, from auth.test (and bots.info for the app id) at start
 	teamID, botUserID, botID, appID string
 
-	pacer pacer    // spaces DMs to one channel a second apart (dispatch.go)
-	jobs  jobState // the scheduled jobs (jobs.go)
+	pacer   pacer         // spaces DMs to one channel a second apart (dispatch.go)
+	posting chan struct{} // bounds Web API calls and drafts of the dispatcher in flight (dispatch.go)
+	jobs    jobState      // the scheduled jobs (jobs.go)
 
-	work   sync.WaitGroup // handlers running after their ack
-	slots  chan struct{}  // bounds handlers running at once
-	tzMu   sync.Mutex     // serialises time-zone refreshes from users.info
-	stopMu sync.Mutex
-	closed bool
+	work  sync.WaitGroup // handlers running after their ack
+	slots chan struct{}  // bounds handlers running at once
+	tzMu  sync.Mutex     // serialises time-zone refreshes from users.info
 }
 
 // New checks the configuration and returns a bot that is not yet connected.
@@ -95,7 +94,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
-		admins: admins, slots: make(chan struct{}, cfg.Workers),
+		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
 	}, nil
 }
 
@@ -183,9 +182,6 @@ loop:
 		}
 	}
 	cancel()
-	b.stopMu.Lock()
-	b.closed = true
-	b.stopMu.Unlock()
 	if err := stopJobs(); err != nil {
 		b.log.Error("stop scheduler", "err", err)
 	}

@@ -21,40 +21,49 @@ import (
 // dispatcher died is claimed again once the lease ends, and then looked for in the DM conversation
 // before anything is posted (see findPosted).
 const (
-	dispatchLease    = 5 * time.Minute
-	dispatchBatch    = 50
-	dispatchRounds   = 20 // batches per pass at most, so a pass always ends
-	dispatchParallel = 4  // reps whose DMs go out at once; one rep's DMs go out one by one
-	postInterval     = time.Second
-	callTimeout      = 30 * time.Second // one Web API call; a timeout counts as a 5xx
-	maxTransient     = 4                // tries of a DM on 5xx and timeouts before it is released
-	maxRateLimited   = 10               // 429s waited out for one DM before it is released
-	firstBackoff     = 2 * time.Second  // doubled after each 5xx or timeout
-	retryLater       = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
-	retryMuchLater   = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
+	dispatchLease  = 5 * time.Minute
+	dispatchBatch  = 200
+	dispatchRounds = 50 // batches per pass at most (10,000 touchpoints), so a pass always ends
+	// perRepPerPass bounds one rep's reminders in a pass: paced one a second, 100 take 100 s,
+	// well inside the lease. The rest are given back and go out in the next pass.
+	perRepPerPass = 100
+	// postParallel bounds the Web API calls and drafts in flight at once. A rep waiting for their
+	// pacing slot holds none, so every rep's DMs go out side by side.
+	postParallel   = 16
+	postInterval   = time.Second
+	callTimeout    = 30 * time.Second // one Web API call; a timeout counts as a 5xx
+	maxTransient   = 4                // tries of a DM on 5xx and timeouts before it is released
+	maxRateLimited = 10               // 429s waited out for one DM before it is released
+	firstBackoff   = 2 * time.Second  // doubled after each 5xx or timeout
+	retryLater     = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
+	retryMuchLater = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
 )
 
-// dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, and handles
-// each (dispatchOne), the reps in parallel up to dispatchParallel and each rep's DMs in order. It
-// claims again while full batches come back, so a backlog after downtime is worked off in one pass.
+// dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, in batches
+// until none are left (a backlog after downtime is worked off in one pass), then handles each
+// (dispatchOne): every rep's reminders in order, the reps side by side.
 func (b *Bot) dispatch(ctx context.Context) error {
+	var claims []store.Claim
 	for range dispatchRounds {
 		if ctx.Err() != nil {
-			return nil
+			break
 		}
-		claims, err := b.store.Claim(ctx, b.now(), dispatchBatch, dispatchLease)
+		batch, err := b.store.Claim(ctx, b.now(), dispatchBatch, dispatchLease)
 		if err != nil {
+			b.release(context.WithoutCancel(ctx), claims, b.now())
 			return err
 		}
-		b.dispatchClaims(ctx, claims)
-		if len(claims) < dispatchBatch {
-			return nil
+		claims = append(claims, batch...)
+		if len(batch) < dispatchBatch {
+			break
 		}
 	}
+	b.dispatchClaims(ctx, claims)
 	return nil
 }
 
-// dispatchClaims handles claimed touchpoints, grouped by rep.
+// dispatchClaims handles claimed touchpoints, grouped by rep: one goroutine a rep posts that
+// rep's reminders one by one (paced), while postParallel bounds the calls in flight overall.
 func (b *Bot) dispatchClaims(ctx context.Context, claims []store.Claim) {
 	var order []string
 	byRep := map[string][]store.Claim{}
@@ -65,14 +74,16 @@ func (b *Bot) dispatchClaims(ctx context.Context, claims []store.Claim) {
 		}
 		byRep[o] = append(byRep[o], c)
 	}
-	sem := make(chan struct{}, dispatchParallel)
 	var wg sync.WaitGroup
 	for _, rep := range order {
+		cs := byRep[rep]
+		if len(cs) > perRepPerPass {
+			b.release(ctx, cs[perRepPerPass:], b.now()) // claimable again in the next pass
+			cs = cs[:perRepPerPass]
+		}
 		wg.Add(1)
-		sem <- struct{}{}
 		go func(cs []store.Claim) {
 			defer wg.Done()
-			defer func() { <-sem }()
 			for i, c := range cs {
 				if ctx.Err() != nil {
 					// Shutting down: give the rest back at once rather than when their lease ends.
@@ -89,9 +100,20 @@ func (b *Bot) dispatchClaims(ctx context.Context, claims []store.Claim) {
 					b.log.Error("dispatch touchpoint", "touchpoint", c.Touch.ID, "follow_up", c.Enrollment.ID, "err", err)
 				}
 			}
-		}(byRep[rep])
+		}(cs)
 	}
 	wg.Wait()
+}
+
+// busy takes one of the postParallel slots for a Web API call or a draft; release it with the
+// returned function. It returns ctx's error when ctx ends first.
+func (b *Bot) busy(ctx context.Context) (func(), error) {
+	select {
+	case b.posting <- struct{}{}:
+		return func() { <-b.posting }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (b *Bot) release(ctx context.Context, cs []store.Claim, at time.Time) {
@@ -211,7 +233,12 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.Claim, w cadence.Window,
 // draftInto asks the drafter for the message of v's touchpoint from the given angle, stores it
 // with the touchpoint and puts it into v.
 func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle int) error {
+	done, err := b.busy(ctx)
+	if err != nil {
+		return err
+	}
 	d, err := b.cfg.Drafter.Draft(ctx, b.draftRequest(*v, rep, angle))
+	done()
 	if err != nil {
 		return err
 	}
@@ -310,9 +337,17 @@ func (b *Bot) postPaced(ctx context.Context, channel string, opts ...slack.MsgOp
 		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
 			return "", "", err
 		}
+		done, err := b.busy(ctx)
+		if err != nil {
+			return "", "", err
+		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		ch, ts, err := b.api.PostMessageContext(cctx, channel, opts...)
 		cancel()
+		done()
+		// Space the next message from when this one was answered, not from when it left: Slack
+		// counts arrivals, and a slow call must not let two messages arrive less than a second apart.
+		b.pacer.hold(channel, b.now().Add(postInterval))
 		if err == nil {
 			return ch, ts, nil
 		}

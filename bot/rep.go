@@ -13,6 +13,9 @@ import (
 // tzRefresh is how long a time zone read from users.info is trusted before it is asked again.
 const tzRefresh = 24 * time.Hour
 
+// tzRetry is how soon users.info is asked again after it failed.
+const tzRetry = 10 * time.Minute
+
 // rep returns the rep's stored settings, creating them on first sight, and refreshes the time zone
 // from users.info once a day unless the rep set it with "settings tz=". A users.info failure keeps
 // the last known zone (or the team's) and is logged, so a Slack hiccup never blocks a command.
@@ -32,6 +35,8 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 	u, uerr := b.api.GetUserInfoContext(ctx, userID)
 	r.TZCheckedAt = b.now()
 	if uerr != nil {
+		// Ask again in tzRetry rather than on every request, so a Slack outage is not hammered.
+		r.TZCheckedAt = r.TZCheckedAt.Add(tzRetry - tzRefresh)
 		b.log.Warn("users.info failed; keeping the last known time zone", "user", userID, "err", uerr)
 	} else {
 		r.Name = displayName(u)
