@@ -23,10 +23,14 @@ import (
 const (
 	dispatchLease  = 5 * time.Minute
 	dispatchBatch  = 200
-	dispatchRounds = 50 // batches per pass at most (10,000 touchpoints), so a pass always ends
-	// perRepPerPass bounds one rep's reminders in a pass: paced one a second, 100 take 100 s,
-	// well inside the lease. The rest are given back and go out in the next pass.
-	perRepPerPass = 100
+	dispatchRounds = 100 // batches per pass at most, so a pass always ends
+	// maxOutstanding bounds the claims held in memory at once: the next batch is claimed when the
+	// reps' queues have room for it, so memory stays flat however large the backlog.
+	maxOutstanding = 1000
+	// perRepQueue bounds one rep's queue: paced one a second, 30 take 30 s, well inside the lease,
+	// and a rep with a large backlog never keeps the others' reminders from being claimed. A claim
+	// beyond it is given back, to be claimed again when the queue has worked through.
+	perRepQueue = 30
 	// postParallel bounds the Web API calls and drafts in flight at once. A rep waiting for their
 	// pacing slot holds none, so every rep's DMs go out side by side.
 	postParallel   = 16
@@ -38,72 +42,6 @@ const (
 	retryLater     = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
 	retryMuchLater = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
 )
-
-// dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, in batches
-// until none are left (a backlog after downtime is worked off in one pass), then handles each
-// (dispatchOne): every rep's reminders in order, the reps side by side.
-func (b *Bot) dispatch(ctx context.Context) error {
-	var claims []store.Claim
-	for range dispatchRounds {
-		if ctx.Err() != nil {
-			break
-		}
-		batch, err := b.store.Claim(ctx, b.now(), dispatchBatch, dispatchLease)
-		if err != nil {
-			b.release(context.WithoutCancel(ctx), claims, b.now())
-			return err
-		}
-		claims = append(claims, batch...)
-		if len(batch) < dispatchBatch {
-			break
-		}
-	}
-	b.dispatchClaims(ctx, claims)
-	return nil
-}
-
-// dispatchClaims handles claimed touchpoints, grouped by rep: one goroutine a rep posts that
-// rep's reminders one by one (paced), while postParallel bounds the calls in flight overall.
-func (b *Bot) dispatchClaims(ctx context.Context, claims []store.Claim) {
-	var order []string
-	byRep := map[string][]store.Claim{}
-	for _, c := range claims {
-		o := c.Enrollment.Owner
-		if _, seen := byRep[o]; !seen {
-			order = append(order, o)
-		}
-		byRep[o] = append(byRep[o], c)
-	}
-	var wg sync.WaitGroup
-	for _, rep := range order {
-		cs := byRep[rep]
-		if len(cs) > perRepPerPass {
-			b.release(ctx, cs[perRepPerPass:], b.now()) // claimable again in the next pass
-			cs = cs[:perRepPerPass]
-		}
-		wg.Add(1)
-		go func(cs []store.Claim) {
-			defer wg.Done()
-			for i, c := range cs {
-				if ctx.Err() != nil {
-					// Shutting down: give the rest back at once rather than when their lease ends.
-					b.release(context.WithoutCancel(ctx), cs[i:], b.now())
-					return
-				}
-				err := b.dispatchOne(ctx, c)
-				if errors.Is(err, errRepGone) {
-					// The rep's follow-ups are paused now: the rest of their claims wait for a new owner.
-					b.release(ctx, cs[i+1:], b.now())
-					return
-				}
-				if err != nil {
-					b.log.Error("dispatch touchpoint", "touchpoint", c.Touch.ID, "follow_up", c.Enrollment.ID, "err", err)
-				}
-			}
-		}(cs)
-	}
-	wg.Wait()
-}
 
 // busy takes one of the postParallel slots for a Web API call or a draft; release it with the
 // returned function. It returns ctx's error when ctx ends first.

@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/followup-bot/followup/store"
+)
+
+// dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, in batches,
+// and feeds each to its rep's queue. One goroutine a rep works through that rep's queue in order
+// (dispatchOne, paced one DM a second), so the reps' reminders go out side by side and a batch
+// never waits for its slowest rep. The pass claims again while full batches come back, so a
+// backlog after downtime is worked off in one pass, and it ends when every queue is empty.
+func (b *Bot) dispatch(ctx context.Context) error {
+	p := &dispatchPass{b: b, queues: map[string][]store.Claim{}, gone: map[string]bool{}}
+	p.room = sync.NewCond(&p.mu)
+	defer p.wg.Wait()
+	for range dispatchRounds {
+		if !p.reserve(ctx, dispatchBatch) {
+			return nil
+		}
+		batch, err := b.store.Claim(ctx, b.now(), dispatchBatch, dispatchLease)
+		p.done(dispatchBatch - len(batch))
+		if err != nil {
+			return err
+		}
+		for _, c := range batch {
+			p.enqueue(ctx, c)
+		}
+		if len(batch) < dispatchBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+// dispatchPass is the state of one pass: the claims waiting in each rep's queue, and how many
+// claims are held (claimed and not yet handled) in all.
+type dispatchPass struct {
+	b  *Bot
+	wg sync.WaitGroup
+
+	mu          sync.Mutex
+	room        *sync.Cond // signalled when outstanding drops
+	outstanding int
+	queues      map[string][]store.Claim // rep → claims not yet handled, oldest first
+	gone        map[string]bool          // reps Slack no longer knows
+}
+
+// reserve waits until n more claims fit under maxOutstanding and counts them as held. It returns
+// false when ctx ends first.
+func (p *dispatchPass) reserve(ctx context.Context, n int) bool {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.room.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.outstanding+n > maxOutstanding && ctx.Err() == nil {
+		p.room.Wait()
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	p.outstanding += n
+	return true
+}
+
+// done counts n claims as handled.
+func (p *dispatchPass) done(n int) {
+	if n == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.outstanding -= n
+	p.room.Broadcast()
+	p.mu.Unlock()
+}
+
+// enqueue adds a claim to its rep's queue and starts the rep's worker if none runs. A claim for a
+// rep who is gone, or beyond a full queue, is given back at once.
+func (p *dispatchPass) enqueue(ctx context.Context, c store.Claim) {
+	rep := c.Enrollment.Owner
+	p.mu.Lock()
+	q, running := p.queues[rep]
+	switch {
+	case p.gone[rep]:
+		p.mu.Unlock()
+		p.giveBack(ctx, c, p.b.now())
+		return
+	case len(q) >= perRepQueue:
+		p.mu.Unlock()
+		// Claimable again once the rep's queue has worked through what it holds.
+		p.giveBack(ctx, c, p.b.now().Add(time.Duration(len(q))*postInterval))
+		return
+	}
+	p.queues[rep] = append(q, c)
+	if !running {
+		p.wg.Add(1)
+		go p.work(ctx, rep)
+	}
+	p.mu.Unlock()
+}
+
+// work handles one rep's queue in order until it is empty.
+func (p *dispatchPass) work(ctx context.Context, rep string) {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		q := p.queues[rep]
+		if len(q) == 0 {
+			delete(p.queues, rep)
+			p.mu.Unlock()
+			return
+		}
+		c := q[0]
+		p.queues[rep] = q[1:]
+		gone := p.gone[rep]
+		p.mu.Unlock()
+
+		switch {
+		case ctx.Err() != nil:
+			// Shutting down: give it back at once rather than when its lease ends.
+			p.giveBack(context.WithoutCancel(ctx), c, p.b.now())
+			continue
+		case gone:
+			p.giveBack(ctx, c, p.b.now())
+			continue
+		}
+		err := p.b.dispatchOne(ctx, c)
+		if errors.Is(err, errRepGone) {
+			// The rep's follow-ups are paused now: the rest of their claims wait for a new owner.
+			p.mu.Lock()
+			p.gone[rep] = true
+			p.mu.Unlock()
+		} else if err != nil {
+			p.b.log.Error("dispatch touchpoint", "touchpoint", c.Touch.ID, "follow_up", c.Enrollment.ID, "err", err)
+		}
+		p.done(1)
+	}
+}
+
+// giveBack releases a claim unhandled, claimable again at retryAt.
+func (p *dispatchPass) giveBack(ctx context.Context, c store.Claim, retryAt time.Time) {
+	p.b.release(ctx, []store.Claim{c}, retryAt)
+	p.done(1)
+}
