@@ -39,7 +39,7 @@ type Config struct {
 	// PingInterval is how long the Socket Mode client waits for Slack's ping before it reconnects;
 	// zero means slack-go's default (30 s). Tests shorten it.
 	PingInterval time.Duration
-	// Workers bounds the envelopes handled at once after their ack; zero means 16.
+	// Workers bounds the envelopes handled at once after their ack; zero means 4.
 	Workers int
 }
 
@@ -83,7 +83,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = 4
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 30 * time.Second
