@@ -161,11 +161,9 @@ func benchReport(ctx context.Context, b *bench) error {
 		fmt.Sprintf("Whole report per run: %s. Database part per run: %s.", spread(whole), spread(query)))
 	if !ok {
 		r.Notes = append(r.Notes, fmt.Sprintf("Missed by %s: %s. Nearly all of it is the database, and most of that the "+
-			"all-time section: it attributes every reply since the start to a step with two correlated lookups per reply, "+
-			"which walk each follow-up's events through events_enrollment (enrollment_id, at, id). In a one-off trial on "+
-			"this fixture (sqlite3, 2026-11-28) an index events (enrollment_id, kind, at, id) cut that query from 1.49 s "+
-			"to 0.34 s; the other fix is to keep running all-time totals instead of recounting history every week. "+
-			"Both are for the store's owner.", ms(med-time.Second), by(float64(med), float64(time.Second))))
+			"all-time section: it attributes every reply since the start to a step with two correlated lookups per reply "+
+			"(through events_enrollment_kind (enrollment_id, kind, at, id), migration 0003). The next step is to keep "+
+			"running all-time totals instead of recounting history every week.", ms(med-time.Second), by(float64(med), float64(time.Second))))
 	}
 	b.add(r)
 	return nil

@@ -167,13 +167,13 @@ func dispatchWhy(el, target, floor time.Duration, last dispatchRun, n int) strin
 		s += fmt.Sprintf("The bot kept %.2f cores busy on average (%s of CPU per reminder). ", busy,
 			ms(last.cpu/time.Duration(max(last.done, 1))))
 	}
-	s += "The dispatcher (bot/dispatch.go) claims batches of 50, sends the DMs of at most 4 reps at once and each " +
-		"rep's one by one, and waits for the whole batch before claiming the next: a rep with two touchpoints in a " +
-		"batch, or one posted to less than a second before by the previous batch, holds one of the 4 slots through its " +
-		"1 s pacing wait while the rest of the batch is done, so most of a pass is spent waiting out pacing. Fix (for " +
-		"the dispatcher's owner): never let pacing hold a worker or a batch, e.g. keep one paced queue per rep fed by " +
-		"the claims and bound the posts in flight rather than the reps, or claim the next batch while the paced tail " +
-		"of the last one waits."
+	s += "The dispatcher (bot/dispatchpass.go) feeds claims to one paced queue a rep and posts every rep's DMs side " +
+		"by side, so the time above the floor is the pacing itself: to guarantee that no two DMs reach a channel " +
+		"less than a second apart, the next DM to a channel leaves a second after Slack answered the previous one, " +
+		"not a second after it left. Each of a rep's 19 intervals is therefore a second plus one round trip to the " +
+		"fake Slack (which runs in the benchmark process, on the same 2 cores as the bot): 19 round trips of about " +
+		"50 ms under this load are the second over the floor. Spacing from the send instead would meet the time but " +
+		"let two arrivals come under a second apart when one call is slow, which the pacing figure would then show."
 	return s
 }
 
