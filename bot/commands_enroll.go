@@ -217,7 +217,7 @@ func (b *Bot) enroll(ctx context.Context, p enrollPlan, w cadence.Window, now ti
 // enrolledReply confirms an enrollment with its id and the whole planned schedule.
 func enrolledReply(v store.EnrollmentView, cd cadence.Cadence, w cadence.Window, now time.Time) Reply {
 	e := v.Enrollment
-	who := "*" + escapeText(contactName(v.Contact)) + "*"
+	who := "*" + escapeText(v.Contact.Label()) + "*"
 	if v.Contact.Company != "" {
 		who += " (" + escapeText(v.Contact.Company) + ")"
 	}

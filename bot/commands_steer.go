@@ -123,10 +123,10 @@ func (b *Bot) cmdPause(ctx context.Context, r request) (Reply, error) {
 	}
 	e := res.View.Enrollment
 	if until.IsZero() {
-		return textReply("Paused follow-up `%s` (%s). No reminders until `/followup resume %s`.", e.ID, escapeText(contactName(res.View.Contact)), e.ID), nil
+		return textReply("Paused follow-up `%s` (%s). No reminders until `/followup resume %s`.", e.ID, escapeText(res.View.Contact.Label()), e.ID), nil
 	}
 	return textReply("Paused follow-up `%s` (%s) until %s, when it resumes by itself. The remaining touches move by the time it was paused.",
-		e.ID, escapeText(contactName(res.View.Contact)), fmtWhen(until, b.locOf(ctx, e.Owner), b.now())), nil
+		e.ID, escapeText(res.View.Contact.Label()), fmtWhen(until, b.locOf(ctx, e.Owner), b.now())), nil
 }
 
 // cmdResume resumes a paused follow-up; its remaining touches move by the time it was paused.
@@ -144,7 +144,7 @@ func (b *Bot) cmdResume(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return textReply("Resumed follow-up `%s` (%s).%s", res.View.Enrollment.ID, escapeText(contactName(res.View.Contact)), b.nextText(ctx, res.View)), nil
+	return textReply("Resumed follow-up `%s` (%s).%s", res.View.Enrollment.ID, escapeText(res.View.Contact.Label()), b.nextText(ctx, res.View)), nil
 }
 
 // cmdStop stops a follow-up for good, with the rep's reason.
@@ -159,7 +159,7 @@ func (b *Bot) cmdStop(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	msg := fmt.Sprintf("Stopped follow-up `%s` (%s)", res.View.Enrollment.ID, escapeText(contactName(res.View.Contact)))
+	msg := fmt.Sprintf("Stopped follow-up `%s` (%s)", res.View.Enrollment.ID, escapeText(res.View.Contact.Label()))
 	if reason != "" {
 		msg += ": " + escapeText(reason)
 	}
@@ -209,7 +209,7 @@ func (b *Bot) outcomeCommand(ctx context.Context, actor, id string, o cadence.Ou
 		return Reply{}, err
 	}
 	e := res.View.Enrollment
-	msg := fmt.Sprintf("%s follow-up `%s` (%s).", verb, e.ID, escapeText(contactName(res.View.Contact)))
+	msg := fmt.Sprintf("%s follow-up `%s` (%s).", verb, e.ID, escapeText(res.View.Contact.Label()))
 	if e.Status.Ended() {
 		return textReply("%s That was the last step: the follow-up has ended (%s).", msg, strings.ToLower(e.StopReason.Label())), nil
 	}
@@ -236,7 +236,7 @@ func (b *Bot) cmdSignal(ctx context.Context, r request) (Reply, error) {
 	if err := b.store.AddSignal(ctx, cadence.Signal{EnrollmentID: v.Enrollment.ID, Text: text, At: b.now(), By: r.user}); err != nil {
 		return Reply{}, err
 	}
-	msg := fmt.Sprintf("Noted for `%s` (%s): “%s”. The drafts will use it.", v.Enrollment.ID, escapeText(contactName(v.Contact)), escapeText(text))
+	msg := fmt.Sprintf("Noted for `%s` (%s): “%s”. The drafts will use it.", v.Enrollment.ID, escapeText(v.Contact.Label()), escapeText(text))
 	res, err := b.steer(ctx, r.user, v.Enrollment.ID, func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		return cadence.RecordSignal(cd, v.Enrollment, v.Open, w, text, now)
 	})
@@ -285,7 +285,7 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	msg := fmt.Sprintf("Recorded: %s will not be contacted again.", escapeText(contactName(res.Contact)))
+	msg := fmt.Sprintf("Recorded: %s will not be contacted again.", escapeText(res.Contact.Label()))
 	switch n := len(res.Stopped); n {
 	case 0:
 	case 1:
@@ -326,5 +326,5 @@ func (b *Bot) cmdReassign(ctx context.Context, r request) (Reply, error) {
 		return Reply{}, err
 	}
 	return textReply("Follow-up `%s` (%s) now belongs to <@%s>; reminders go to them from now on.",
-		res.View.Enrollment.ID, escapeText(contactName(res.View.Contact)), to), nil
+		res.View.Enrollment.ID, escapeText(res.View.Contact.Label()), to), nil
 }

@@ -63,7 +63,7 @@ func (b *Bot) enrollmentLines(vs []store.EnrollmentView, w cadence.Window) strin
 		if cd, err := b.lib.Get(e.CadenceID); err == nil {
 			total = len(cd.Steps)
 		}
-		line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(contactName(v.Contact), 60)), e.CadenceID, stepLabel(e.Step, total))
+		line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(v.Contact.Label(), 60)), e.CadenceID, stepLabel(e.Step, total))
 		switch {
 		case e.Status == cadence.StatusPaused && !e.PausedUntil.IsZero():
 			line += " · paused until " + fmtDay(e.PausedUntil, now)
@@ -109,7 +109,7 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	e, c := v.Enrollment, v.Contact
 	cd, cerr := b.lib.Get(e.CadenceID)
 
-	head := fmt.Sprintf("*%s*", escapeText(contactName(c)))
+	head := fmt.Sprintf("*%s*", escapeText(c.Label()))
 	var details []string
 	for _, d := range []string{c.Role, c.Company, c.Email, c.Phone, c.LinkedIn} {
 		if d != "" {
@@ -172,7 +172,7 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	if len(sig) > 0 {
 		sigText = "*Signals*\n" + joinLines(sig, maxSectionText-20, "signals")
 	}
-	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, contactName(c)), head, timeline, sigText), nil
+	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, c.Label()), head, timeline, sigText), nil
 }
 
 // statusText describes an enrollment's state: "active", "paused until Tue 3 Mar", "completed".

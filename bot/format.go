@@ -68,16 +68,6 @@ func stepLine(i int, due string, s cadence.Step, suffix string) string {
 	return line
 }
 
-// contactName names a contact for people: its name, else whatever identifies it.
-func contactName(c cadence.Contact) string {
-	for _, s := range []string{c.Name, c.Email, c.Phone, c.LinkedIn} {
-		if s != "" {
-			return s
-		}
-	}
-	return fmt.Sprintf("contact %d", c.ID)
-}
-
 // escapeText makes text typed by a person safe inside Slack mrkdwn: &, < and > are escaped, so a
 // name such as "<!channel>" cannot ping anyone.
 func escapeText(s string) string {

@@ -95,7 +95,7 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 // homeLine is one follow-up on one line: who, where it stands, when, and its id.
 func (d homeData) homeLine(v store.EnrollmentView, loc *time.Location) string {
 	e := v.Enrollment
-	who := "*" + escapeText(truncate(contactName(v.Contact), 80)) + "*"
+	who := "*" + escapeText(truncate(v.Contact.Label(), 80)) + "*"
 	if v.Contact.Company != "" {
 		who += " · " + escapeText(truncate(v.Contact.Company, 60))
 	}
@@ -213,7 +213,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	lines = nil
 	for _, v := range d.Ended {
 		e := v.Enrollment
-		lines = append(lines, fmt.Sprintf("• *%s* — %s · %s %s · `%s`", escapeText(truncate(contactName(v.Contact), 80)),
+		lines = append(lines, fmt.Sprintf("• *%s* — %s · %s %s · `%s`", escapeText(truncate(v.Contact.Label(), 80)),
 			escapeText(d.cadenceName(e.CadenceID)), e.StopReason.Label(), fmtWhen(e.EndedAt, loc, d.Now), e.ID))
 	}
 	if d.EndedN > len(d.Ended) {

@@ -1,6 +1,7 @@
 package cadence
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"unicode"
@@ -93,6 +94,17 @@ func NormalizeLinkedIn(s string) (string, error) {
 		}
 	}
 	return "https://www.linkedin.com/in/" + url.PathEscape(slug), nil
+}
+
+// Label names the contact for people: the name, else whatever identifies them (email, phone,
+// LinkedIn URL), else "contact N".
+func (ct Contact) Label() string {
+	for _, s := range []string{ct.Name, ct.Email, ct.Phone, ct.LinkedIn} {
+		if s != "" {
+			return s
+		}
+	}
+	return fmt.Sprintf("contact %d", ct.ID)
 }
 
 // Handle returns the address to use for the contact on a channel: the email for email, the phone

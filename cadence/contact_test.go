@@ -67,3 +67,20 @@ func TestContactHandle(t *testing.T) {
 		}
 	}
 }
+
+func TestContactLabel(t *testing.T) {
+	for _, tc := range []struct {
+		c    Contact
+		want string
+	}{
+		{Contact{ID: 1, Name: "Dana Lee", Email: "dana@acme.com"}, "Dana Lee"},
+		{Contact{ID: 2, Email: "dana@acme.com", Phone: "+15551234567"}, "dana@acme.com"},
+		{Contact{ID: 3, Phone: "+15551234567"}, "+15551234567"},
+		{Contact{ID: 4, LinkedIn: "https://www.linkedin.com/in/dana"}, "https://www.linkedin.com/in/dana"},
+		{Contact{ID: 5}, "contact 5"},
+	} {
+		if got := tc.c.Label(); got != tc.want {
+			t.Errorf("%+v.Label() = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}

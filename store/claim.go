@@ -112,7 +112,7 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts strin
 		case tv.Touch.State == cadence.TouchCancelled || tv.Enrollment.Status == cadence.StatusStopped ||
 			tv.Enrollment.Status == cadence.StatusCompleted:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
-				tv.Enrollment.ID, contactLabel(tv.Contact))
+				tv.Enrollment.ID, tv.Contact.Label())
 		case tv.Contact.DoNotContact:
 			return optedOutError(tv.Contact)
 		case tv.Touch.State == cadence.TouchDone:
@@ -120,7 +120,7 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts strin
 		case tv.Touch.State == cadence.TouchReminded:
 			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already reminded.", tv.Enrollment.ID)
 		case tv.Enrollment.Status == cadence.StatusPaused:
-			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, contactLabel(tv.Contact))
+			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, tv.Contact.Label())
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL
 			WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {

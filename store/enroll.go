@@ -124,7 +124,7 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 		if len(vs) > 0 {
 			e := vs[0].Enrollment
 			return 0, cadence.Errorf(cadence.ECONFLICT, "%s is already in follow-up %s (%s) with <@%s>.",
-				contactLabel(f), e.ID, e.CadenceID, e.Owner)
+				f.Label(), e.ID, e.CadenceID, e.Owner)
 		}
 	}
 	if len(found) == 0 {
@@ -192,16 +192,6 @@ func orOld(s, old string) string {
 	return s
 }
 
-// contactLabel names a contact for people: its name, else whatever identifies it.
-func contactLabel(c cadence.Contact) string {
-	for _, s := range []string{c.Name, c.Email, c.Phone, c.LinkedIn} {
-		if s != "" {
-			return s
-		}
-	}
-	return fmt.Sprintf("Contact %d", c.ID)
-}
-
 // optedOutError is the EOPTEDOUT error for a do-not-contact contact.
 func optedOutError(c cadence.Contact) error {
 	reason := ""
@@ -213,7 +203,7 @@ func optedOutError(c cadence.Contact) error {
 		when = "on " + c.DNCAt.UTC().Format("2 Jan 2006")
 	}
 	return cadence.Errorf(cadence.EOPTEDOUT, "%s opted out %s%s; they will not be contacted again.",
-		contactLabel(c), when, reason)
+		c.Label(), when, reason)
 }
 
 // freeID returns a new enrollment id not yet in use.
