@@ -14,20 +14,21 @@ import (
 // follow-up gives a new reason to reply; these phrases announce that it has none. They are matched
 // case-insensitively, with curly apostrophes and runs of spaces folded, anywhere in the subject or
 // body, not only in the first sentence: filler in the middle of a message is still filler, and a
-// false positive costs only a retry or the offline draft.
+// false positive costs only a retry or the offline draft. The first PromptFillers entries are named
+// to the model in the system prompt, which renders them from this list; keep the commonest first.
 var FillerPhrases = []string{
 	"just checking in",
-	"just wanted to check in",
 	"just following up",
+	"circling back",
+	"touching base",
+	"bumping this",
+	"just wanted to check in",
 	"just wanted to follow up",
 	"just a follow-up",
 	"following up on my last",
 	"following up on my previous",
-	"circling back",
 	"circle back",
-	"touching base",
 	"touch base",
-	"bumping this",
 	"bump this",
 	"floating this",
 	"just a reminder",
@@ -37,6 +38,10 @@ var FillerPhrases = []string{
 	"hope this finds you well",
 	"just wanted to reach out",
 }
+
+// PromptFillers is how many of FillerPhrases the system prompt names as examples: all of them
+// would cost about a hundred prompt tokens, and Check catches the rest.
+const PromptFillers = 5
 
 // OptOutPhrases are the wordings of which an SMS must carry at least one, matched case-insensitively.
 var OptOutPhrases = []string{"reply stop", "text stop", "opt out", "opt-out", "unsubscribe"}

@@ -92,6 +92,7 @@ type view struct {
 	Signals                                                          []string
 	Earlier                                                          []earlierView
 	Limits                                                           Limits
+	Fillers                                                          []string // examples for the system prompt, from FillerPhrases
 }
 
 type earlierView struct {
@@ -186,6 +187,7 @@ func newView(r Request) (view, error) {
 		K:            max(r.StepIndex, 1),
 		N:            max(r.StepCount, r.StepIndex, 1),
 		Limits:       ChannelLimits,
+		Fillers:      FillerPhrases[:PromptFillers],
 	}
 	v.FirstName = orDefault(firstName(v.ContactName), "the contact")
 	if r.Contact.Name == "" {

@@ -138,3 +138,23 @@ func TestNotesCannotBreakOut(t *testing.T) {
 		t.Errorf("a note line starts a prompt line:\n%s", u)
 	}
 }
+
+// TestSystemPromptFillersFromTheOneList checks that the filler phrases the model is told to avoid
+// come from FillerPhrases, the list Check enforces, and are not a second copy in the template.
+func TestSystemPromptFillersFromTheOneList(t *testing.T) {
+	tmpl, err := templateFS.ReadFile("templates/system.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range FillerPhrases {
+		if strings.Contains(strings.ToLower(string(tmpl)), p) {
+			t.Errorf("system.tmpl spells out the filler %q; render it from FillerPhrases", p)
+		}
+	}
+	s, _ := mustRender(t, sampleRequest(cadence.ChannelEmail, cadence.PurposeRecapNextStep))
+	for _, p := range FillerPhrases[:PromptFillers] {
+		if !strings.Contains(s, `"`+p+`"`) {
+			t.Errorf("the system prompt does not name the filler %q:\n%s", p, s)
+		}
+	}
+}
