@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -92,7 +93,7 @@ func (s Section) Cadence(id string) (CadenceStats, bool) {
 type Report struct {
 	Now      time.Time // when overdue touchpoints were counted
 	Period   Section   // [From, To)
-	Previous Section   // [From-(To-From), From)
+	Previous Section   // as long as Period, just before it (as many calendar days, across a DST change)
 	AllTime  Section   // [zero, To)
 }
 
@@ -110,7 +111,7 @@ func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, erro
 		if err != nil {
 			return err
 		}
-		prevFrom := from.Add(-to.Sub(from))
+		prevFrom := previousStart(from, to)
 		if r.Period, err = section(ctx, tx, from, to, overdue); err != nil {
 			return err
 		}
@@ -124,6 +125,18 @@ func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, erro
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
+}
+
+// previousStart returns the start of the range of the same length just before [from, to). A range
+// of whole calendar days in from's zone (a week in FOLLOWUP_TIMEZONE) steps back the same number of
+// calendar days, so a week after a DST change is compared with the seven days before it, not with
+// seven days of 24 hours that begin an hour off.
+func previousStart(from, to time.Time) time.Time {
+	days := int(math.Round(to.Sub(from).Hours() / 24))
+	if days > 0 && from.AddDate(0, 0, days).Equal(to) {
+		return from.AddDate(0, 0, -days)
+	}
+	return from.Add(-to.Sub(from))
 }
 
 // overdue holds the open touchpoints due before now, by cadence and by rep.

@@ -269,3 +269,33 @@ func BenchmarkReport(b *testing.B) {
 		}
 	}
 }
+
+// TestReportPreviousWeekAcrossDST: the week after Berlin's change to summer time (29 March 2026)
+// is compared with the seven calendar days before it, which are an hour shorter than 168 hours.
+// An opt-out at 08:30 on the Monday that opens the previous week is before that week (it starts at
+// 09:00) and must not count in it.
+func TestReportPreviousWeekAcrossDST(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	db := mustOpenReportDB(t)
+	l := reportLog{tb: t, db: db}
+	from := time.Date(2026, 3, 30, 9, 0, 0, 0, berlin) // Monday after the change
+	to := from.AddDate(0, 0, 7)
+	l.enroll("e1", 1, "demo", "UA", "stopped", "opted_out", time.Date(2026, 3, 23, 8, 30, 0, 0, berlin))
+	l.event(time.Date(2026, 3, 23, 8, 30, 0, 0, berlin), "", 1, "", -1, "UA", "opted_out")
+	l.enroll("e2", 2, "demo", "UA", "stopped", "opted_out", time.Date(2026, 3, 23, 9, 30, 0, 0, berlin))
+	l.event(time.Date(2026, 3, 23, 9, 30, 0, 0, berlin), "", 2, "", -1, "UA", "opted_out")
+	r, err := db.Report(context.Background(), from, to, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 3, 23, 9, 0, 0, 0, berlin); !r.Previous.From.Equal(want) {
+		t.Errorf("previous week starts %s, want %s", r.Previous.From, want)
+	}
+	demo, _ := r.Previous.Cadence("demo")
+	if demo.OptOuts != 1 || r.Previous.Team.OptOuts != 1 {
+		t.Errorf("previous week opt-outs = %d (team %d), want 1 (the one at 09:30)", demo.OptOuts, r.Previous.Team.OptOuts)
+	}
+}
