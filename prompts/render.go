@@ -22,8 +22,8 @@ var templates = template.Must(template.New("prompts").Option("missingkey=error")
 
 // PromptBudget is the most estimated tokens (EstimateTokens) that Render spends on the system and
 // user prompts together. Quoted data is capped to fit: the notes get their first 800 characters,
-// or fewer when the other data already fills the budget, and when even that is not enough the
-// excerpts of earlier drafts are left out (their step, channel, purpose and outcome stay).
+// or fewer when the other data already fills the budget, and when the notes would get fewer than
+// minNoteChars the other data is cut first (see fits).
 const PromptBudget = 600
 
 // Caps on quoted data. Text beyond a cap is cut at a word and marked with "…".
@@ -108,25 +108,58 @@ func Render(r Request) (system, user string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	// Render once without the notes to learn how much room they have, then once with them.
+	// Render without the notes to learn how much room they have; while the notes would get less
+	// than minNoteChars, shrink the other data step by step (fits), then quote the notes.
 	note := data(r.Note)
-	v.Note = ""
-	if system, user, err = execute(v); err != nil || note == "" {
-		return system, user, err
-	}
 	const overhead = len("\n<<<NOTES\n\nNOTES>>>")
-	room := PromptBudget*4 - len(system) - len(user) - overhead
-	if room < minNoteChars && len(note) > room {
-		for i := range v.Earlier {
-			v.Earlier[i].Excerpt = ""
-		}
+	for i, fit := range fits {
+		fit(&v)
+		v.Note = ""
 		if system, user, err = execute(v); err != nil {
 			return "", "", err
 		}
-		room = PromptBudget*4 - len(system) - len(user) - overhead
+		room := PromptBudget*4 - len(system) - len(user) - overhead
+		if note == "" && room >= 0 {
+			return system, user, nil
+		}
+		if room >= min(len(note), minNoteChars) || i == len(fits)-1 {
+			if note == "" {
+				return system, user, nil
+			}
+			v.Note = clip(note, min(maxNoteChars, max(room, 0)))
+			return execute(v)
+		}
 	}
-	v.Note = clip(note, min(maxNoteChars, max(room, 0)))
-	return execute(v)
+	panic("unreachable")
+}
+
+// fits are the steps Render takes, in order, to make room for the notes within PromptBudget: the
+// first changes nothing; then the excerpts of earlier drafts go (their step, channel, purpose and
+// outcome stay); then the guidance, goal and purpose text are cut; then the signals; then the
+// names. With every step taken, the largest data the caps allow leaves the notes well over
+// minNoteChars (TestPromptBudgetMaximal).
+var fits = []func(*view){
+	func(*view) {},
+	func(v *view) {
+		for i := range v.Earlier {
+			v.Earlier[i].Excerpt = ""
+		}
+	},
+	func(v *view) {
+		v.Guidance, v.Goal, v.PurposeText = clip(v.Guidance, 160), clip(v.Goal, 60), clip(v.PurposeText, 60)
+	},
+	func(v *view) {
+		if len(v.Signals) > 2 {
+			v.Signals = v.Signals[len(v.Signals)-2:]
+		}
+		for i, s := range v.Signals {
+			v.Signals[i] = clip(s, 40)
+		}
+	},
+	func(v *view) {
+		v.ContactName, v.Company, v.Role = clip(v.ContactName, 30), clip(v.Company, 30), clip(v.Role, 30)
+		v.CadenceName, v.Rep = clip(v.CadenceName, 30), clip(v.Rep, 30)
+	},
 }
 
 func execute(v view) (system, user string, err error) {

@@ -158,3 +158,33 @@ func TestSystemPromptFillersFromTheOneList(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptBudgetMaximal fills every field of the request to or past its cap, with multi-byte
+// names, and holds every purpose × channel to PromptBudget while the notes keep at least
+// minNoteChars.
+func TestPromptBudgetMaximal(t *testing.T) {
+	long := func(w string, n int) string { return strings.TrimSpace(strings.Repeat(w+" ", n)) }
+	for _, p := range cadence.Purposes {
+		for _, ch := range cadence.Channels {
+			r := sampleRequest(ch, p)
+			r.Contact.Name, r.Contact.Company, r.Contact.Role = long("Zoë", 40), long("Company", 40), long("Role", 40)
+			r.CadenceName, r.Goal, r.RepName = long("Cadence", 40), long("goal", 100), long("Rep", 40)
+			r.Step.Guidance, r.Step.PurposeText = long("guidance", 100), long("purpose", 60)
+			r.Note = long("notes", 1000)
+			r.Signals, r.Earlier = nil, nil
+			for i := range 6 {
+				r.Signals = append(r.Signals, long("signal", 40))
+				r.Earlier = append(r.Earlier, Earlier{Step: i + 1, Channel: cadence.ChannelInPerson,
+					Purpose: cadence.PurposeRecapNextStep, Outcome: cadence.OutcomeMeetingBooked, Draft: long("earlier", 200)})
+			}
+			r.StepIndex, r.StepCount, r.Angle = 17, 18, 3
+			s, u := mustRender(t, r)
+			if n := EstimateTokens(s) + EstimateTokens(u); n > PromptBudget {
+				t.Errorf("%s/%s: %d estimated tokens, want <= %d", p, ch, n, PromptBudget)
+			}
+			if !strings.Contains(u, r.Note[:minNoteChars]) {
+				t.Errorf("%s/%s: the notes kept fewer than %d characters:\n%s", p, ch, minNoteChars, u)
+			}
+		}
+	}
+}
