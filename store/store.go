@@ -116,10 +116,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// fixModes makes the -wal and -shm files 0600 in case they were created by an older process with
-// a looser mode. It runs after the first write, when both files exist.
+// fixModes makes the database file and its -wal and -shm files 0600 in case they were created
+// with a looser mode (by hand, a copy, an older process): a file Open did not create keeps its
+// mode otherwise. It runs after the first write, when the -wal and -shm files exist.
 func (db *DB) fixModes() error {
-	for _, p := range []string{db.path + "-wal", db.path + "-shm"} {
+	for _, p := range []string{db.path, db.path + "-wal", db.path + "-shm"} {
 		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("set database file mode: %w", err)
 		}
