@@ -90,3 +90,20 @@ func TestOpenTightensAnExistingFile(t *testing.T) {
 		}
 	}
 }
+
+// TestEventLogIsAppendOnly: events can be added, never changed or removed.
+func TestEventLogIsAppendOnly(t *testing.T) {
+	db := mustOpen(t)
+	mustEnroll(t, db, dana(), "U1", t0)
+	if n := count(t, db, `SELECT COUNT(*) FROM events`); n != 1 {
+		t.Fatalf("%d events after one enrollment, want 1", n)
+	}
+	for _, q := range []string{`UPDATE events SET kind = 'replied'`, `DELETE FROM events`} {
+		if _, err := db.w.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want it refused as append-only", q, err)
+		}
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM events WHERE kind = 'enrolled'`); n != 1 {
+		t.Errorf("the enrolled event was changed or removed")
+	}
+}
