@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,6 +110,22 @@ func (v ReportView) periodLabel() string {
 	return from.Format("Mon 2 Jan") + " – " + to.Format("Mon 2 Jan 2006")
 }
 
+// periodNames name the report's range in sentences: "this week" and "the week before" for seven
+// days (the weekly report, /followup report), else "these 30 days" and "the 30 days before"
+// (followup report --from --to).
+func (v ReportView) periodNames() (this, before string) {
+	p := v.Report.Period
+	days := int(math.Round(p.To.Sub(p.From).Hours() / 24))
+	switch {
+	case days <= 0 || days == 7:
+		return "this week", "the week before"
+	case days == 1:
+		return "this day", "the day before"
+	default:
+		return fmt.Sprintf("these %d days", days), fmt.Sprintf("the %d days before", days)
+	}
+}
+
 // cadenceOrder lists every cadence seen since the start, the busiest this period first.
 func (v ReportView) cadenceOrder() []string {
 	type key struct {
@@ -145,6 +162,7 @@ const minStepTouches = 3
 func (v ReportView) Highlights() []string {
 	var out []string
 	r := v.Report
+	this, before := v.periodNames()
 	best := func(s store.Section, when string) bool {
 		var bc string
 		var bs store.StepStats
@@ -168,25 +186,25 @@ func (v ReportView) Highlights() []string {
 			plural(bs.Replies, "reply", "replies"), plural(bs.Touches, "touch", "touches"), rate(bs.Replies, bs.Touches)))
 		return true
 	}
-	if !best(r.Period, "this week") {
+	if !best(r.Period, this) {
 		best(r.AllTime, "since the start")
 	}
 	for _, c := range r.Period.Cadences {
 		prev, _ := r.Previous.Cadence(c.CadenceID)
 		if c.OptOuts > prev.OptOuts {
-			out = append(out, fmt.Sprintf("Opt-outs rose in *%s*: %d this week, %d the week before. Check its timing and whether each message gives a new reason to reply.",
-				escapeText(v.cadenceName(c.CadenceID)), c.OptOuts, prev.OptOuts))
+			out = append(out, fmt.Sprintf("Opt-outs rose in *%s*: %d %s, %d %s. Check its timing and whether each message gives a new reason to reply.",
+				escapeText(v.cadenceName(c.CadenceID)), c.OptOuts, this, prev.OptOuts, before))
 		}
 		if c.Complaints > 0 {
-			out = append(out, fmt.Sprintf("*%s* drew %s this week: look at who it reaches and how often.",
-				escapeText(v.cadenceName(c.CadenceID)), plural(c.Complaints, "complaint", "complaints")))
+			out = append(out, fmt.Sprintf("*%s* drew %s %s: look at who it reaches and how often.",
+				escapeText(v.cadenceName(c.CadenceID)), plural(c.Complaints, "complaint", "complaints"), this))
 		}
 	}
 	if n := r.Period.Team.Overdue; n > 0 {
 		out = append(out, fmt.Sprintf("%s overdue right now.", capitalize(plural(n, "touch is", "touches are"))))
 	}
 	if r.Period.Team.Touches == 0 && r.Period.Team.Enrolled == 0 {
-		out = append(out, "No touches were logged this week.")
+		out = append(out, "No touches were logged "+this+".")
 	}
 	return out
 }
@@ -205,11 +223,11 @@ func countsLine(c store.Counts, withOverdue bool) string {
 func (v ReportView) cadenceText(id string) string {
 	p, _ := v.Report.Period.Cadence(id)
 	all, _ := v.Report.AllTime.Cadence(id)
+	this, _ := v.periodNames()
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* (`%s`)\n", escapeText(v.cadenceName(id)), escapeText(id))
-	fmt.Fprintf(&b, "This week: %s\n", countsLine(p.Counts, true))
-	fmt.Fprintf(&b, "Since the start: Enrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d\n",
-		all.Enrolled, all.Touches, rate(all.Replies, all.Touches), all.Meetings, all.OptOuts)
+	fmt.Fprintf(&b, "%s: %s\n", capitalize(this), countsLine(p.Counts, true))
+	fmt.Fprintf(&b, "Since the start: %s\n", countsLine(all.Counts, false))
 	var steps []string
 	for _, st := range all.Steps {
 		ps := store.StepStats{}
@@ -218,23 +236,32 @@ func (v ReportView) cadenceText(id string) string {
 				ps = x
 			}
 		}
-		steps = append(steps, fmt.Sprintf("%d. %s this week, %s since the start", st.Step+1, rate(ps.Replies, ps.Touches), rate(st.Replies, st.Touches)))
+		steps = append(steps, fmt.Sprintf("%d. %s %s, %s since the start", st.Step+1, rate(ps.Replies, ps.Touches), this, rate(st.Replies, st.Touches)))
 	}
 	if len(steps) > 0 {
 		b.WriteString("Replies per step (replies/touches):\n")
 		b.WriteString(joinLines(steps, 1200, "steps"))
 		b.WriteByte('\n')
 	}
+	if ended := endedLine(p.Stopped); ended != "" {
+		fmt.Fprintf(&b, "Ended %s: %s\n", this, ended)
+	}
+	if ended := endedLine(all.Stopped); ended != "" {
+		fmt.Fprintf(&b, "Ended since the start: %s\n", ended)
+	}
+	return truncate(strings.TrimRight(b.String(), "\n"), reportSectionCap)
+}
+
+// endedLine counts the follow-ups that ended by each stop rule: "Replied 3 · Opted out 1"; "" when
+// none ended.
+func endedLine(stopped map[cadence.StopReason]int) string {
 	var ended []string
 	for _, reason := range cadence.StopReasons {
-		if n := p.Stopped[reason]; n > 0 {
+		if n := stopped[reason]; n > 0 {
 			ended = append(ended, fmt.Sprintf("%s %d", reason.Label(), n))
 		}
 	}
-	if len(ended) > 0 {
-		b.WriteString("Ended this week: " + strings.Join(ended, " · "))
-	}
-	return truncate(strings.TrimRight(b.String(), "\n"), reportSectionCap)
+	return strings.Join(ended, " · ")
 }
 
 // repLines are the per-rep lines, the busiest first.
@@ -252,6 +279,7 @@ func (v ReportView) repLines() []string {
 func (v ReportView) Blocks() (string, []slack.Block) {
 	r := v.Report
 	t := r.Period.Team
+	this, _ := v.periodNames()
 	fallback := fmt.Sprintf("Follow-up report, %s: %s, replies %s, %s, %s.", v.periodLabel(),
 		plural(t.Touches, "touch", "touches"), rate(t.Replies, t.Touches), plural(t.Meetings, "meeting", "meetings"), plural(t.OptOuts, "opt-out", "opt-outs"))
 	blocks := []slack.Block{
@@ -261,10 +289,8 @@ func (v ReportView) Blocks() (string, []slack.Block) {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(bullets(hs), reportSectionCap, "highlights")), nil, nil))
 	}
 	blocks = append(blocks,
-		slack.NewSectionBlock(mrkdwn(truncate("*Team this week*\n"+countsLine(t, true)+
-			fmt.Sprintf("\n*Since the start*\nEnrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d · Complaints %d · Bounces %d",
-				r.AllTime.Team.Enrolled, r.AllTime.Team.Touches, rate(r.AllTime.Team.Replies, r.AllTime.Team.Touches),
-				r.AllTime.Team.Meetings, r.AllTime.Team.OptOuts, r.AllTime.Team.Complaints, r.AllTime.Team.Bounces), reportSectionCap)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(truncate("*Team "+this+"*\n"+countsLine(t, true)+
+			"\n*Since the start*\n"+countsLine(r.AllTime.Team, false), reportSectionCap)), nil, nil),
 		slack.NewDividerBlock(),
 	)
 	ids := v.cadenceOrder()
@@ -287,7 +313,7 @@ func (v ReportView) Blocks() (string, []slack.Block) {
 	}
 	blocks = append(blocks, slack.NewDividerBlock())
 	if lines := v.repLines(); len(lines) > 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reps this week*\n"+joinLines(lines, reportSectionCap-20, "reps")), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reps "+this+"*\n"+joinLines(lines, reportSectionCap-20, "reps")), nil, nil))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(
 		"_A reply rate is replies/touches logged in the same days; a reply counts for the step whose touch came just before it. Opens are not counted: replies, meetings, opt-outs and complaints say more._"), nil, nil))
@@ -332,7 +358,9 @@ func (v ReportView) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"from", "to", "cadence_id", "cadence", "step", "purpose", "touches", "replies", "reply_rate",
 		"touches_all_time", "replies_all_time", "reply_rate_all_time"})
-	from, to := v.Report.Period.From.In(v.Loc).Format(time.DateOnly), v.Report.Period.To.In(v.Loc).Format(time.DateOnly)
+	// Both days are included, as in followup report --from --to: the range ends just before To.
+	from := v.Report.Period.From.In(v.Loc).Format(time.DateOnly)
+	to := v.Report.Period.To.In(v.Loc).Add(-time.Millisecond).Format(time.DateOnly)
 	pct := func(n, d int) string {
 		if d == 0 {
 			return ""

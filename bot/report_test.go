@@ -194,3 +194,48 @@ func TestLastFiring(t *testing.T) {
 		}
 	}
 }
+
+// TestReportCadenceSinceTheStart: every figure of a cadence is shown for the period and since the
+// start, stop rules included.
+func TestReportCadenceSinceTheStart(t *testing.T) {
+	r := bigReport(1)
+	all := &r.AllTime.Cadences[0]
+	all.Complaints, all.Bounces, all.Overdue = 7, 8, 2
+	all.Stopped = map[cadence.StopReason]int{cadence.StopReplied: 11, cadence.StopComplained: 7}
+	r.Period.Cadences[0].Stopped = map[cadence.StopReason]int{cadence.StopBounced: 1}
+	v := ReportView{Report: r, Loc: time.UTC, Lookup: testLookup(1)}
+	got := v.cadenceText("c000")
+	for _, want := range []string{
+		"This week: Enrolled 5 · Touches 40 · Replies 6/40 (15%) · Meetings 1 · Opt-outs 0 · Complaints 0 · Bounces 0 · Overdue now 0",
+		"Since the start: Enrolled 25 · Touches 200 · Replies 30/200 (15%) · Meetings 5 · Opt-outs 0 · Complaints 7 · Bounces 8\n",
+		"Ended this week: Bounced 1",
+		"Ended since the start: Replied 11 · Complained 7",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cadence section lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestReportNamesItsRange: a report over another range than a week does not call it "this week".
+func TestReportNamesItsRange(t *testing.T) {
+	r := bigReport(2)
+	r.Period.To = r.Period.From.AddDate(0, 0, 30)
+	r.Previous.Cadences[0].OptOuts = 0
+	r.Period.Cadences[0].OptOuts = 1
+	v := ReportView{Report: r, Loc: time.UTC, Lookup: testLookup(2)}
+	txt := v.Text()
+	if strings.Contains(txt, "this week") || strings.Contains(txt, "This week") {
+		t.Errorf("a 30-day report speaks of this week:\n%s", txt)
+	}
+	for _, want := range []string{"These 30 days: Enrolled", "1 these 30 days, 0 the 30 days before", "Best step these 30 days"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("text lacks %q:\n%s", want, txt)
+		}
+	}
+	_, blocks := v.Blocks()
+	js, _ := json.Marshal(blocks)
+	if !bytes.Contains(js, []byte("*Team these 30 days*")) || !bytes.Contains(js, []byte("*Reps these 30 days*")) {
+		t.Errorf("blocks do not name the range:\n%s", js)
+	}
+}
