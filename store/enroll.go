@@ -30,7 +30,7 @@ func newID() (string, error) {
 }
 
 // Enroll starts a follow-up: it finds the contact c (by normalized email, else phone, else
-// LinkedIn URL, all normalized by the caller) or creates it, then stores ch.Enrollment (given a new
+// LinkedIn URL: see normalizeContact) or creates it, then stores ch.Enrollment (given a new
 // short id), its first touchpoint ch.Next and the "enrolled" event ch.Event, all in one
 // transaction. A known contact's empty fields are filled in from c; its email, phone and LinkedIn
 // are never replaced once set, and its name, company and role take c's values when those are not
@@ -43,6 +43,7 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 	if c.Name == "" && c.Email == "" && c.Phone == "" && c.LinkedIn == "" {
 		return EnrollmentView{}, cadence.Errorf(cadence.EINVALID, "A contact needs a name, an email, a phone number or a LinkedIn URL.")
 	}
+	c = normalizeContact(c)
 	var v EnrollmentView
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		contactID, err := findOrPutContact(ctx, tx, c, now)
@@ -97,13 +98,20 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 // (ECONFLICT). When c's email, phone and LinkedIn match different stored contacts, the email's
 // wins, and all of them are checked for opt-outs and running follow-ups: they are most likely the
 // same person.
+// byKey is the WHERE clause that finds a contact by one identifying column (email, phone or
+// linkedin). Its "<> ''" term lets SQLite use the partial unique index on that column; without it
+// the lookup scans every contact.
+func byKey(col string) string {
+	return `c.` + col + ` = ? AND c.` + col + ` <> ''`
+}
+
 func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now time.Time) (int64, error) {
 	var found []cadence.Contact
 	for _, k := range []struct{ col, val string }{{"email", c.Email}, {"phone", c.Phone}, {"linkedin", c.LinkedIn}} {
 		if k.val == "" {
 			continue
 		}
-		got, ok, err := contact(ctx, tx, `c.`+k.col+` = ?`, k.val)
+		got, ok, err := contact(ctx, tx, byKey(k.col), k.val)
 		if err != nil {
 			return 0, err
 		}
@@ -173,6 +181,27 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 		return 0, fmt.Errorf("update contact: %w", err)
 	}
 	return old.ID, nil
+}
+
+// normalizeContact puts c's email, phone and LinkedIn URL in the one form cadence.Normalize*
+// gives them, so that "Dana@Example.com" and "dana@example.com" find the same contact whichever
+// caller stored them. A value those functions reject is kept as it is, trimmed: the caller
+// validates what people type; the store only makes sure one person is one contact.
+func normalizeContact(c cadence.Contact) cadence.Contact {
+	norm := func(s string, f func(string) (string, error)) string {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return ""
+		}
+		if n, err := f(s); err == nil {
+			return n
+		}
+		return s
+	}
+	c.Email = norm(c.Email, cadence.NormalizeEmail)
+	c.Phone = norm(c.Phone, cadence.NormalizePhone)
+	c.LinkedIn = norm(c.LinkedIn, cadence.NormalizeLinkedIn)
+	return c
 }
 
 func containsContact(cs []cadence.Contact, id int64) bool {

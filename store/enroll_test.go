@@ -184,3 +184,28 @@ func TestEnrollWritesNothingOnFailure(t *testing.T) {
 	_, err := db.Enroll(ctx, cadence.Contact{}, enrollChange("U1", t0), t0)
 	wantCode(t, err, cadence.EINVALID)
 }
+
+// TestEnrollNormalizesIdentifiers: the same person typed differently is one contact.
+func TestEnrollNormalizesIdentifiers(t *testing.T) {
+	db := mustOpen(t)
+	a := mustEnroll(t, db, cadence.Contact{Name: "Dana", Email: " Dana@Example.COM ", Phone: "+1 (415) 555-0123",
+		LinkedIn: "uk.linkedin.com/in/Dana-Lee/?trk=x"}, "U1", t0)
+	if c := a.Contact; c.Email != "dana@example.com" || c.Phone != "+14155550123" || c.LinkedIn != "https://www.linkedin.com/in/dana-lee" {
+		t.Fatalf("stored contact = %+v, want normalized identifiers", c)
+	}
+	finish(t, db, a.Enrollment.ID)
+	for _, again := range []cadence.Contact{
+		{Email: "DANA@example.com"},
+		{Phone: "001 415 555 0123"},
+		{LinkedIn: "https://www.linkedin.com/in/DANA-LEE"},
+	} {
+		v := mustEnroll(t, db, again, "U2", t0)
+		if v.Contact.ID != a.Contact.ID {
+			t.Errorf("%+v made contact %d, want the existing %d", again, v.Contact.ID, a.Contact.ID)
+		}
+		finish(t, db, v.Enrollment.ID)
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM contacts`); n != 1 {
+		t.Errorf("%d contacts, want 1", n)
+	}
+}
