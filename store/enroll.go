@@ -99,7 +99,7 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 // wins, and all of them are checked for opt-outs and running follow-ups: they are most likely the
 // same person.
 // byKey is the WHERE clause that finds a contact by one identifying column (email, phone or
-// linkedin). Its "<> ''" term lets SQLite use the partial unique index on that column; without it
+// linkedin). Its "<> ”" term lets SQLite use the partial unique index on that column; without it
 // the lookup scans every contact.
 func byKey(col string) string {
 	return `c.` + col + ` = ? AND c.` + col + ` <> ''`
