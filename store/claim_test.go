@@ -334,3 +334,28 @@ func errorsJoin(errs ...error) error {
 	}
 	return nil
 }
+
+// TestContactLookupsUseTheirIndex: finding a contact by email, phone or LinkedIn URL during
+// Enroll is an index search, not a scan of every contact.
+func TestContactLookupsUseTheirIndex(t *testing.T) {
+	db := mustOpen(t)
+	for _, col := range []string{"email", "phone", "linkedin"} {
+		rows, err := db.w.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT `+contactCols+` FROM contacts c WHERE `+byKey(col), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan strings.Builder
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(detail + "\n")
+		}
+		rows.Close()
+		if !strings.Contains(plan.String(), "USING INDEX contacts_"+col) {
+			t.Errorf("lookup by %s does not use its index:\n%s", col, plan.String())
+		}
+	}
+}

@@ -190,7 +190,7 @@ func (db *DB) AddSignal(ctx context.Context, s cadence.Signal) error {
 // ContactByEmail returns the contact with this normalized email. It returns ENOTFOUND when there
 // is none.
 func (db *DB) ContactByEmail(ctx context.Context, email string) (cadence.Contact, error) {
-	return db.contactWhere(ctx, fmt.Sprintf("no contact has the email %s", email), `c.email = ? AND c.email <> ''`, email)
+	return db.contactWhere(ctx, fmt.Sprintf("no contact has the email %s", email), byKey("email"), email)
 }
 
 // ContactByID returns the contact with id. It returns ENOTFOUND when there is none.
