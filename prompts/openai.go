@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
@@ -45,13 +46,21 @@ type OpenAIConfig struct {
 // OpenAIDrafter drafts with a chat-completions model. It makes exactly one request per call: it
 // never retries on its own (go-openai does not retry either), so a rate limit, a server error or
 // a timeout is returned at once and the caller decides; Checked falls back to the offline draft.
-// It asks for a JSON object {"subject","body"} and parses the answer leniently (code fences,
-// text around the object, a phone script given as opener/point/ask/voicemail fields).
+// It asks for a JSON object {"subject","body"}, in the prompt and with response_format
+// json_object, and parses the answer leniently (code fences, text around the object, a phone
+// script given as opener/point/ask/voicemail fields, or plain text that opens with "Subject:" or
+// "Opener:").
+//
+// The one exception to one request per call: some OpenAI-compatible servers (older vLLM and
+// Ollama builds, LM Studio) reject response_format json_object with a 400 or 422 that names it.
+// The drafter then asks again at once without it, and leaves it out of every later request, so
+// such a server costs one extra request once per process, not every draft to the offline drafter.
 type OpenAIDrafter struct {
 	client  *openai.Client
 	model   string
 	timeout time.Duration
 	log     *slog.Logger
+	noJSON  atomic.Bool // the server rejected response_format json_object; ask in the prompt only
 }
 
 var _ Drafter = (*OpenAIDrafter)(nil)
@@ -107,13 +116,23 @@ func (o *OpenAIDrafter) Draft(ctx context.Context, r Request) (Draft, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	start := time.Now()
-	resp, err := o.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-		Model:          o.model,
-		Messages:       msgs,
-		MaxTokens:      600,
-		Temperature:    temperature(r.Angle),
-		ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
-	})
+	req := openai.ChatCompletionRequest{
+		Model:       o.model,
+		Messages:    msgs,
+		MaxTokens:   600,
+		Temperature: temperature(r.Angle),
+	}
+	if !o.noJSON.Load() {
+		req.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
+	}
+	resp, err := o.client.CreateChatCompletion(ctx, req)
+	if err != nil && req.ResponseFormat != nil && rejectsResponseFormat(err) {
+		o.noJSON.Store(true)
+		o.log.Warn("the llm server rejects response_format json_object; asking for JSON in the prompt only from now on",
+			"model", o.model, "err", err)
+		req.ResponseFormat = nil
+		resp, err = o.client.CreateChatCompletion(ctx, req)
+	}
 	if err != nil {
 		f := &Failure{Kind: classify(err), Err: err}
 		o.log.Warn("llm draft request failed", "model", o.model, "kind", f.Kind, "elapsed", time.Since(start), "err", err)
@@ -179,38 +198,69 @@ func (f *Failure) Error() string { return "llm draft: " + f.Kind + ": " + f.Err.
 // Unwrap returns the cause.
 func (f *Failure) Unwrap() error { return f.Err }
 
-func classify(err error) string {
+// rejectsResponseFormat reports whether err is a server's refusal of the response_format
+// parameter: a 400 or 422 whose error names it (or json_object).
+func rejectsResponseFormat(err error) bool {
+	text := strings.ToLower(err.Error())
 	var apiErr *openai.APIError
-	var reqErr *openai.RequestError
+	if errors.As(err, &apiErr) && apiErr.Param != nil {
+		text += " " + strings.ToLower(*apiErr.Param)
+	}
+	if status := httpStatus(err); status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
+		return false
+	}
+	return strings.Contains(text, "response_format") || strings.Contains(text, "response format") ||
+		strings.Contains(text, "json_object")
+}
+
+func classify(err error) string {
 	var netErr net.Error
 	var synErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
-	status := 0
-	switch {
-	case errors.As(err, &synErr), errors.As(err, &typeErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return FailMalformed
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return FailTimeout
-	case errors.As(err, &apiErr):
-		status = apiErr.HTTPStatusCode
-	case errors.As(err, &reqErr):
-		status = reqErr.HTTPStatusCode
-	}
-	switch {
+	// The status first: an error answer whose body go-openai cannot decode wraps a JSON error, and
+	// is still a rate limit, a server error or a refused request, not a malformed answer.
+	switch status := httpStatus(err); {
 	case status == http.StatusTooManyRequests:
 		return FailRateLimited
 	case status >= 500:
 		return FailServer
+	case status >= 400:
+		return FailRequest
+	case errors.As(err, &synErr), errors.As(err, &typeErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return FailMalformed
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return FailTimeout
 	}
 	return FailRequest
 }
 
+// httpStatus is the HTTP status of a failed request, or 0 when there was no answer. A
+// RequestError (an error body go-openai could not fully decode) may wrap an empty APIError, so
+// it is asked first.
+func httpStatus(err error) int {
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) {
+		return reqErr.HTTPStatusCode
+	}
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode
+	}
+	return 0
+}
+
 // parseAnswer finds the JSON object in a model's answer and returns its subject and body. It
 // accepts code fences and text around the object, "message" or "text" for "body", and a phone
-// script given as "opener", "point", "ask" and "voicemail" fields.
+// script given as "opener", "point", "ask" and "voicemail" fields. An answer with no JSON object
+// is taken as plain text only when it opens the way a draft does, with "Subject:" (the rest is
+// the body) or "Opener:" (a call script); chatter such as "Sure! Here is a draft:" is refused,
+// since no check could tell it from the message.
 func parseAnswer(content string) (subject, body string, err error) {
 	i, j := strings.IndexByte(content, '{'), strings.LastIndexByte(content, '}')
 	if i < 0 || j < i {
+		if subject, body, ok := parsePlain(content); ok {
+			return subject, body, nil
+		}
 		return "", "", errors.New("the answer holds no JSON object")
 	}
 	var m map[string]any
@@ -238,4 +288,22 @@ func parseAnswer(content string) (subject, body string, err error) {
 		body = strings.Join(parts, "\n")
 	}
 	return subject, body, nil
+}
+
+// parsePlain reads a plain-text answer that opens with "Subject:" or "Opener:", inside a code
+// fence or not.
+func parsePlain(content string) (subject, body string, ok bool) {
+	s := strings.TrimSpace(content)
+	if strings.HasPrefix(s, "```") {
+		s = strings.TrimPrefix(s[strings.IndexByte(s+"\n", '\n'):], "\n")
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "```"))
+	}
+	first, rest, _ := strings.Cut(s, "\n")
+	switch low := strings.ToLower(first); {
+	case strings.HasPrefix(low, "subject:"):
+		return strings.TrimSpace(first[len("subject:"):]), strings.TrimSpace(rest), true
+	case strings.HasPrefix(low, "opener:"):
+		return "", s, true
+	}
+	return "", "", false
 }

@@ -49,17 +49,21 @@ func TestOpenAIBaseURLAndKey(t *testing.T) {
 }
 
 func TestOpenAIFailureKinds(t *testing.T) {
-	srv := openaitest.New(t, openaitest.Status(429, 3), openaitest.Status(503, 0), openaitest.Status(400, 0))
+	srv := openaitest.New(t, openaitest.Status(429, 3), openaitest.Status(503, 0), openaitest.Status(400, 0),
+		// Error bodies that are not OpenAI-shaped (go-openai cannot decode them) keep their status.
+		openaitest.ErrorBody(429, `{"error": "slow down"}`), openaitest.ErrorBody(400, `{"error": "unknown model"}`),
+		openaitest.ErrorBody(502, `<html>bad gateway</html>`))
 	llm := NewOpenAI(OpenAIConfig{BaseURL: srv.BaseURL()})
-	for _, want := range []string{FailRateLimited, FailServer, FailRequest} {
+	kinds := []string{FailRateLimited, FailServer, FailRequest, FailRateLimited, FailRequest, FailServer}
+	for _, want := range kinds {
 		_, err := llm.Draft(context.Background(), sampleRequest(cadence.ChannelEmail, cadence.PurposeCloseLoop))
 		var f *Failure
 		if !errors.As(err, &f) || f.Kind != want {
 			t.Errorf("err = %v, want a Failure of kind %q", err, want)
 		}
 	}
-	if n := len(srv.Requests()); n != 3 {
-		t.Errorf("%d requests for 3 drafts: the drafter must not retry", n)
+	if n := len(srv.Requests()); n != len(kinds) {
+		t.Errorf("%d requests for %d drafts: the drafter must not retry", n, len(kinds))
 	}
 }
 
@@ -69,13 +73,17 @@ func TestParseAnswer(t *testing.T) {
 		{"```json\n{\"Subject\": \"S\", \"Body\": \" B \"}\n```", "S", "B"},
 		{`Here you go: {"subject": "", "message": "B"} Hope it helps.`, "", "B"},
 		{`{"opener": "O", "point": "P", "ask": "A", "voicemail": "V"}`, "", "Opener: O\nPoint: P\nAsk: A\nVoicemail: V"},
+		// Plain text, from a server that was asked without response_format.
+		{"Subject: Two-day waits\n\nHi Dana,\nA line.\n\nSam", "Two-day waits", "Hi Dana,\nA line.\n\nSam"},
+		{"```\nsubject: S\nB\n```", "S", "B"},
+		{"Opener: O\nPoint: P\nAsk: A\nVoicemail: V", "", "Opener: O\nPoint: P\nAsk: A\nVoicemail: V"},
 	} {
 		s, b, err := parseAnswer(tc.in)
 		if err != nil || s != tc.subject || b != tc.body {
 			t.Errorf("parseAnswer(%q) = %q, %q, %v; want %q, %q", tc.in, s, b, err, tc.subject, tc.body)
 		}
 	}
-	for _, bad := range []string{"", "no json here", `{"subject": "S", "body": `, `}{`} {
+	for _, bad := range []string{"", "no json here", `{"subject": "S", "body": `, `}{`, "Sure! Here is a draft:\nSubject: S\n\nB"} {
 		if _, _, err := parseAnswer(bad); err == nil {
 			t.Errorf("parseAnswer(%q) accepted", bad)
 		}
@@ -93,5 +101,48 @@ func TestRevisePromptCarriesReason(t *testing.T) {
 	if len(msgs) != 4 || msgs[2].Role != "assistant" || !strings.Contains(msgs[2].Content, "Just checking in") ||
 		msgs[3].Content != RevisePrompt("it uses filler") {
 		t.Fatalf("messages = %+v", msgs)
+	}
+}
+
+// TestOpenAIServerWithoutJSONMode is a server that refuses response_format json_object, in the
+// three shapes such refusals take: it costs one extra request on the first draft, and every draft
+// is still the model's, not the offline fallback's.
+func TestOpenAIServerWithoutJSONMode(t *testing.T) {
+	for name, refusal := range map[string]openaitest.Reply{
+		"openai-shaped 400": openaitest.Error(400, "response_format json_object is not supported by this model"),
+		"lm studio 400":     openaitest.ErrorBody(400, `{"error": "'response_format.type' must be 'json_schema' or 'text'"}`),
+		"fastapi 422":       openaitest.ErrorBody(422, `{"detail": [{"loc": ["body", "response_format", "type"], "msg": "unexpected value"}]}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			plain := "Subject: " + goodSubject + "\n\n" + goodBody
+			srv := openaitest.New(t, refusal, openaitest.Draft(goodSubject, goodBody), openaitest.Content(plain))
+			drafter, _ := newDrafter(t, srv)
+			for i := range 2 {
+				d, err := drafter.Draft(context.Background(), sampleRequest(cadence.ChannelEmail, cadence.PurposeRecapNextStep))
+				if err != nil || d.Source != SourceLLM || d.Subject != goodSubject || d.Body != goodBody {
+					t.Fatalf("draft %d = %+v, %v; want the model's draft", i+1, d, err)
+				}
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 3 {
+				t.Fatalf("%d requests for 2 drafts, want 3 (one refused, then one per draft)", len(reqs))
+			}
+			for i, want := range []bool{true, false, false} {
+				if got := reqs[i].Chat.ResponseFormat != nil; got != want {
+					t.Errorf("request %d: response_format sent = %v, want %v", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestOpenAIOtherBadRequestNotRetried checks that a 400 that does not name response_format is an
+// ordinary failure: one request, no retry without it.
+func TestOpenAIOtherBadRequestNotRetried(t *testing.T) {
+	srv := openaitest.New(t, openaitest.Error(400, "model 'gpt-9' not found"))
+	_, err := NewOpenAI(OpenAIConfig{BaseURL: srv.BaseURL()}).Draft(context.Background(), sampleRequest(cadence.ChannelSMS, cadence.PurposeCloseLoop))
+	var f *Failure
+	if !errors.As(err, &f) || f.Kind != FailRequest || len(srv.Requests()) != 1 {
+		t.Fatalf("err = %v after %d requests; want one request failing with %q", err, len(srv.Requests()), FailRequest)
 	}
 }

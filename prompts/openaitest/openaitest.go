@@ -17,8 +17,8 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// Reply is one scripted answer. Build it with Draft, Content, Status, Hang, Malformed or
-// NoChoices.
+// Reply is one scripted answer. Build it with Draft, Content, Status, Error, ErrorBody, Hang,
+// Malformed or NoChoices.
 type Reply struct {
 	status     int    // HTTP status; 0 means 200
 	retryAfter int    // seconds, sent as Retry-After when > 0
@@ -26,6 +26,7 @@ type Reply struct {
 	raw        string // when set, the response body as it is (not JSON-encoded)
 	hang       bool   // block until the client gives up
 	noChoices  bool   // a 200 with an empty choice list
+	message    string // the error message of a non-200 reply; "" means the status text
 }
 
 // Draft answers with a well-formed completion whose content is the JSON object {subject, body}.
@@ -40,6 +41,14 @@ func Content(s string) Reply { return Reply{content: s} }
 // Status answers with an OpenAI-style error and the given HTTP status; retryAfter > 0 adds a
 // Retry-After header (seconds).
 func Status(code, retryAfter int) Reply { return Reply{status: code, retryAfter: retryAfter} }
+
+// Error answers with an OpenAI-style error object carrying message and the given HTTP status, as
+// a server does that rejects a parameter: Error(400, "response_format is not supported").
+func Error(code int, message string) Reply { return Reply{status: code, message: message} }
+
+// ErrorBody answers with the given HTTP status and body as it is, for servers whose error bodies
+// are not OpenAI-shaped: ErrorBody(400, `{"error": "'response_format.type' must be 'json_schema'"}`).
+func ErrorBody(code int, body string) Reply { return Reply{status: code, raw: body} }
 
 // Hang never answers: the handler returns only when the client's request context ends, so a
 // client with a short timeout sees a timeout and the test needs no sleep.
@@ -133,7 +142,16 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		if reply.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(reply.retryAfter))
 		}
-		writeError(w, reply.status, http.StatusText(reply.status))
+		switch {
+		case reply.raw != "":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(reply.status)
+			io.WriteString(w, reply.raw)
+		case reply.message != "":
+			writeError(w, reply.status, reply.message)
+		default:
+			writeError(w, reply.status, http.StatusText(reply.status))
+		}
 	case reply.raw != "":
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, reply.raw)
