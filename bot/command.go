@@ -53,11 +53,6 @@ func subcommands() []subcommand {
 	}
 }
 
-// changesQueue names the subcommands after which the caller's App Home is republished. Outcomes
-// (skip, snooze, opt-out) republish the owners' Homes themselves.
-var changesQueue = map[string]bool{"add": true, "pause": true, "resume": true, "stop": true,
-	"signal": true, "reassign": true, "away": true, "settings": true}
-
 // command runs one /followup slash command and returns its ephemeral reply. Bad input comes back
 // as a coded error whose message says what to fix; nothing is changed then.
 func (b *Bot) command(ctx context.Context, cmd slack.SlashCommand) (Reply, error) {
@@ -75,11 +70,7 @@ func (b *Bot) command(ctx context.Context, cmd slack.SlashCommand) (Reply, error
 	all := subcommands()
 	for _, sc := range all {
 		if sc.name == name {
-			reply, err := sc.run(b, ctx, request{cmd: cmd, user: cmd.UserID, args: toks[1:]})
-			if err == nil && changesQueue[name] {
-				b.refreshHome(ctx, cmd.UserID)
-			}
-			return reply, err
+			return sc.run(b, ctx, request{cmd: cmd, user: cmd.UserID, args: toks[1:]})
 		}
 	}
 	names := make([]string, len(all))
