@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/followup-bot/followup/cadence"
@@ -19,9 +20,19 @@ func loadLibrary(path string) (*cadence.Library, error) {
 	}
 	custom, err := cadence.LoadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, cadenceFileError(err)
 	}
 	return lib.Merge(custom), nil
+}
+
+// cadenceFileError returns what is wrong with the cadence file for a person: the problems as
+// "file:line: field: message" lines, or the variable and why the file can't be read.
+func cadenceFileError(err error) error {
+	var verrs cadence.ValidationErrors
+	if errors.As(err, &verrs) {
+		return verrs
+	}
+	return fmt.Errorf("FOLLOWUP_CADENCES: %s", cadence.ErrorMessage(err))
 }
 
 func cmdCadences(_ context.Context, e *env, args []string) error {
@@ -86,22 +97,14 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	}
 	if path := e.raw["FOLLOWUP_CADENCES"]; path != "" {
-		if _, err := cadence.LoadFile(path); err != nil {
-			var verrs cadence.ValidationErrors
-			if errors.As(err, &verrs) {
-				for _, v := range verrs {
-					problems = append(problems, v.Error())
-				}
-			} else {
-				problems = append(problems, err.Error())
-			}
+		if _, err := loadLibrary(path); err != nil {
+			problems = append(problems, strings.Split(err.Error(), "\n")...)
 		}
 	}
-	if err == nil {
-		if serr := c.checkSlack(); serr != nil {
-			for _, line := range strings.Split(serr.Error(), "\n") {
-				problems = append(problems, line+" (needed by run)")
-			}
+	// The tokens are checked whatever else is wrong: check lists every problem at once.
+	if serr := c.checkSlack(); serr != nil {
+		for _, line := range strings.Split(serr.Error(), "\n") {
+			problems = append(problems, line+" (needed by run)")
 		}
 	}
 	if len(problems) > 0 {
@@ -139,6 +142,10 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	}
 	if len(rest) != 1 {
 		return usageError{"usage: followup backup PATH"}
+	}
+	// Open would create a missing database: a mistyped FOLLOWUP_DB would then "back up" an empty one.
+	if _, err := os.Stat(c.DB); err != nil {
+		return fmt.Errorf("FOLLOWUP_DB: no database to back up at %s: %w", c.DB, err)
 	}
 	db, err := store.Open(ctx, c.DB)
 	if err != nil {

@@ -100,7 +100,8 @@ func (raw rawConfig) load() (Config, error) {
 		bad("FOLLOWUP_DB", "must name a file")
 	}
 	c.Team = cadence.DefaultWindow()
-	if loc, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+	// "Local" is whatever zone the server happens to be in, not an IANA name: refused like Rep.Window does.
+	if loc, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || strings.EqualFold(c.TimeZone, "local") {
 		bad("FOLLOWUP_TIMEZONE", "unknown time zone %q; use an IANA name such as Europe/Berlin", c.TimeZone)
 	} else {
 		c.Team.Location = loc

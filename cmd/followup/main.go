@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "--help" {
+	if name == "help" || (name == "run" && len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")) {
 		printHelp(stdout)
 		return nil
 	}
