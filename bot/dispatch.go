@@ -67,14 +67,25 @@ func (b *Bot) release(ctx context.Context, cs []store.Claim, at time.Time) {
 // exactly once however often it is claimed.
 func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	now := b.now()
-	t, e := c.Touch, c.Enrollment
+	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
+	// came meanwhile wins, so that a stopped follow-up never produces another DM.
+	tv, err := b.store.Touchpoint(ctx, c.Touch.ID)
+	if err != nil {
+		_ = b.store.Release(ctx, c.Touch.ID, now.Add(retryLater))
+		return fmt.Errorf("reload claimed touchpoint: %w", err)
+	}
+	if !stillDue(tv, now) {
+		b.log.Debug("touchpoint changed while queued; not reminded", "touchpoint", c.Touch.ID)
+		return b.store.Release(ctx, c.Touch.ID, now) // ends the lease; nothing when it is closed
+	}
+	t, e := tv.Touch, tv.Enrollment
 	w, rep, err := b.repWindow(ctx, e.Owner)
 	if err != nil {
 		_ = b.store.Release(ctx, t.ID, now.Add(retryMuchLater))
 		return err
 	}
 	if cadence.TimelinePassed(e, w, now) {
-		return b.stopTimeline(ctx, c, w, now)
+		return b.stopTimeline(ctx, tv, now)
 	}
 	if !w.IsOpen(now) {
 		next := w.Next(now)
@@ -82,7 +93,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 		return b.store.Reschedule(ctx, t.ID, next)
 	}
 
-	v, err := b.dmViewOf(ctx, c.TouchView)
+	v, err := b.dmViewOf(ctx, tv)
 	if err != nil {
 		_ = b.store.Release(ctx, t.ID, now.Add(retryLater))
 		return err
@@ -131,6 +142,12 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	}
 }
 
+// stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
+func stillDue(tv store.TouchView, now time.Time) bool {
+	return tv.Touch.State == cadence.TouchPending && !tv.Touch.Due.After(now) &&
+		tv.Enrollment.Status == cadence.StatusActive && !tv.Contact.DoNotContact
+}
+
 // markReminded records the DM of a touchpoint. When the follow-up was stopped or paused while the
 // DM went out, the DM is re-rendered at once so that it shows no buttons that would only fail.
 func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts string) error {
@@ -149,9 +166,10 @@ func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts strin
 	return b.updateDM(ctx, v)
 }
 
-// stopTimeline stops a follow-up whose decision date passed.
-func (b *Bot) stopTimeline(ctx context.Context, c store.Claim, w cadence.Window, now time.Time) error {
-	_, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+// stopTimeline stops a follow-up whose decision date passed, and brings its DM and the rep's
+// App Home up to date.
+func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time) error {
+	res, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
 		if cur.Enrollment.Status != cadence.StatusActive {
 			return cadence.Change{}, errNotOpen
 		}
@@ -165,6 +183,7 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.Claim, w cadence.Window,
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
+	b.afterUpdate(ctx, res, "bot", now)
 	return nil
 }
 
@@ -214,9 +233,9 @@ func (b *Bot) draftRequest(v dmView, rep cadence.Rep, angle int) prompts.Request
 	return r
 }
 
-// touchMeta is the message metadata of a reminder DM. It names the touchpoint and the due time it
-// reminds of: a snoozed touchpoint is reminded again at its new due time, and that DM must not be
-// mistaken for the first.
+// touchMeta is the message metadata of a reminder DM. It names the touchpoint and, for people
+// reading the metadata, the due time it reminds of. findPosted does not match on the due time: a
+// re-claimed touchpoint may have been moved into working hours since its DM went out.
 func touchMeta(t cadence.Touchpoint) slack.SlackMetadata {
 	return slack.SlackMetadata{EventType: touchMetaType, EventPayload: map[string]any{
 		"touchpoint_id": t.ID, "due": t.Due.UnixMilli(),
@@ -225,7 +244,8 @@ func touchMeta(t cadence.Touchpoint) slack.SlackMetadata {
 
 // findPosted looks in the rep's DM conversation for a reminder DM of touchpoint t posted by an
 // earlier attempt that died before recording it (a crash between chat.postMessage and
-// MarkReminded), by the message metadata every reminder carries.
+// MarkReminded), by the message metadata every reminder carries: a DM naming t that is newer than
+// t's last recorded DM (a snoozed touchpoint keeps its old DM, which must not count).
 func (b *Bot) findPosted(ctx context.Context, user string, t cadence.Touchpoint) (channel, ts string, found bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*callTimeout)
 	defer cancel()
@@ -241,7 +261,7 @@ func (b *Bot) findPosted(ctx context.Context, user string, t cadence.Touchpoint)
 		}
 		for _, m := range h.Messages {
 			if m.Metadata.EventType == touchMetaType && metaInt(m.Metadata.EventPayload["touchpoint_id"]) == t.ID &&
-				metaInt(m.Metadata.EventPayload["due"]) == t.Due.UnixMilli() {
+				tsAfter(m.Timestamp, t.DMTS) {
 				return ch.ID, m.Timestamp, true, nil
 			}
 		}
@@ -251,6 +271,22 @@ func (b *Bot) findPosted(ctx context.Context, user string, t cadence.Touchpoint)
 		params.Cursor = h.ResponseMetaData.NextCursor
 	}
 	return "", "", false, nil
+}
+
+// tsAfter reports whether Slack message ts a is later than b; every ts is later than "".
+func tsAfter(a, b string) bool {
+	if b == "" {
+		return true
+	}
+	as, af, _ := strings.Cut(a, ".")
+	bs, bf, _ := strings.Cut(b, ".")
+	if len(as) != len(bs) {
+		return len(as) > len(bs)
+	}
+	if as != bs {
+		return as > bs
+	}
+	return af+strings.Repeat("0", max(0, len(bf)-len(af))) > bf+strings.Repeat("0", max(0, len(af)-len(bf)))
 }
 
 // metaInt reads a number from decoded metadata (a float64 from JSON, or an int64 as posted).

@@ -22,9 +22,13 @@ const jobsStopTimeout = 20 * time.Second
 // also resumes follow-ups whose pause ended. The pass is a singleton: a tick that comes while the
 // previous pass still runs is skipped. The report job, when there is one, is registered by
 // registerJobs. The returned stop waits for a running pass (up to jobsStopTimeout) and
-// then cancels it.
+// then cancels it, and returns once the pass has ended.
 func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
-	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(jobsStopTimeout)}
+	stopTimeout := jobsStopTimeout
+	if b.jobs.stopTimeout > 0 {
+		stopTimeout = b.jobs.stopTimeout
+	}
+	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(stopTimeout)}
 	if b.cfg.Clock != nil {
 		opts = append(opts, gocron.WithClock(b.cfg.Clock))
 	}
@@ -34,8 +38,23 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	}
 	// Jobs outlive Run's context until stop: a pass in flight finishes its DMs during shutdown.
 	jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// running tracks the pass in flight: gocron stops waiting for it after the stop timeout, but
+	// the pass still gives its claims back after the cancel, and must be done before the store closes.
+	var (
+		mu      sync.Mutex
+		stopped bool
+		running sync.WaitGroup
+	)
 	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
 		gocron.NewTask(func() {
+			mu.Lock()
+			if stopped {
+				mu.Unlock()
+				return
+			}
+			running.Add(1)
+			mu.Unlock()
+			defer running.Done()
 			b.tick(jobCtx)
 			b.jobs.passed()
 		}),
@@ -55,6 +74,10 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	return func() error {
 		serr := s.Shutdown()
 		cancel()
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		running.Wait()
 		if serr != nil && !errors.Is(serr, gocron.ErrStopJobsTimedOut) {
 			return fmt.Errorf("stop scheduler: %w", serr)
 		}
@@ -66,6 +89,8 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 type jobState struct {
 	once, closed sync.Once
 	first        chan struct{} // closed when the first scheduled pass has run
+	// stopTimeout overrides jobsStopTimeout when set (tests).
+	stopTimeout time.Duration
 }
 
 func (j *jobState) init() { j.once.Do(func() { j.first = make(chan struct{}) }) }
