@@ -21,7 +21,7 @@ bench:
 	CGO_ENABLED=1 $(GO) run ./cmd/followupbench -out BENCHMARKS.md
 
 lint: vet
-	@command -v staticcheck >/dev/null && staticcheck $(PKGS) || echo "staticcheck not installed; ran go vet only"
+	@if command -v staticcheck >/dev/null; then staticcheck $(PKGS); else echo "staticcheck not installed; ran go vet only"; fi
 
 clean:
 	rm -rf bin
