@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/store"
 )
@@ -61,4 +62,80 @@ func TestHomeStaysWithinLimits(t *testing.T) {
 
 	empty := homeView(homeData{Window: cadence.Window{Location: time.UTC}, Now: now, Lookup: testLookup(0)})
 	checkBlockLimits(t, empty.Blocks.BlockSet, 100)
+}
+
+// homeButton finds a button in a published Home view and returns its value and its block's id.
+func homeButton(t *testing.T, v slacktest.View, actionID string) (value, blockID string) {
+	t.Helper()
+	var view struct {
+		Blocks []struct {
+			BlockID  string `json:"block_id"`
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(v.JSON, &view); err != nil {
+		t.Fatalf("home view: %v", err)
+	}
+	for _, b := range view.Blocks {
+		for _, e := range b.Elements {
+			if e.ActionID == actionID {
+				return e.Value, b.BlockID
+			}
+		}
+	}
+	t.Fatalf("home has no %s button:\n%s", actionID, v.JSON)
+	return "", ""
+}
+
+// TestHomeClickRecordsOutcome: app_home_opened publishes the rep's queue; a click on a due touch's
+// button in the Home (a view: no message, no response_url) records the outcome, updates the
+// reminder DM and publishes the Home again without that touch.
+func TestHomeClickRecordsOutcome(t *testing.T) {
+	h := newHarness(t)
+	enrID, dm := h.remind(t, alice, cadence.Contact{Name: "Dana Lee", Email: "dana@acme.com"})
+
+	ack, err := h.slack.SendAppHomeOpened(h.ctx, alice, "Ev0HOME0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 1); err != nil {
+		t.Fatalf("home not published: %v", err)
+	}
+	home, _ := h.slack.HomeView(alice)
+	mustContain(t, string(home.JSON), "Dana Lee", "Due today (1)", "Your settings")
+	value, blockID := homeButton(t, home, actSent)
+
+	ack, err = h.slack.SendBlockAction(h.ctx, slacktest.BlockAction{UserID: alice, ViewID: home.ID,
+		ActionID: actSent, BlockID: blockID, Value: value})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 2); err != nil {
+		t.Fatalf("home not refreshed after the click: %v", err)
+	}
+	evs, err := h.store.Events(h.ctx, enrID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := false
+	for _, e := range evs {
+		sent = sent || e.Kind == string(cadence.OutcomeSent)
+	}
+	if !sent {
+		t.Errorf("no sent event after the Home click: %+v", evs)
+	}
+	h.waitUpdated(t, dm, 1)
+	home, _ = h.slack.HomeView(alice)
+	if strings.Contains(string(home.JSON), `"value":"`+value+`"`) {
+		t.Errorf("the refreshed home still offers buttons for touch %s:\n%s", value, home.JSON)
+	}
+	mustContain(t, string(home.JSON), "Due today (0)")
+	if n := len(h.slack.ResponsePosts()); n != 0 {
+		t.Errorf("%d response_url posts for a Home click, want none", n)
+	}
 }
