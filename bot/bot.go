@@ -62,7 +62,7 @@ type Bot struct {
 
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once
-	tzMu  sync.Mutex     // serialises time-zone refreshes from users.info
+	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
 }
 
 // New checks the configuration and returns a bot that is not yet connected.

@@ -17,17 +17,17 @@ func (b *Bot) cmdAway(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	rep, err := b.rep(ctx, r.user)
-	if err != nil {
-		return Reply{}, err
-	}
 	if len(pos) == 1 && strings.EqualFold(pos[0], "off") {
-		if rep.AwayFrom == "" {
-			return textReply("You were not away; nothing changed."), nil
+		wasAway := false
+		if _, err := b.updateRep(ctx, r.user, func(rep *cadence.Rep) (bool, error) {
+			wasAway = rep.AwayFrom != ""
+			rep.AwayFrom, rep.AwayUntil = "", ""
+			return wasAway, nil
+		}); err != nil {
+			return Reply{}, err
 		}
-		rep.AwayFrom, rep.AwayUntil = "", ""
-		if err := b.store.PutRep(ctx, rep); err != nil {
-			return Reply{}, fmt.Errorf("save rep %s: %w", r.user, err)
+		if !wasAway {
+			return textReply("You were not away; nothing changed."), nil
 		}
 		return textReply("Welcome back: your away period is cleared, and reminders come as usual."), nil
 	}
@@ -55,19 +55,20 @@ func (b *Bot) cmdAway(ctx context.Context, r request) (Reply, error) {
 	case until.Sub(from) > 366*24*time.Hour:
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "An away period can last at most a year; stop or reassign your follow-ups instead.")
 	}
-	rep.AwayFrom, rep.AwayUntil = from.Format(cadence.DateLayout), until.Format(cadence.DateLayout)
-	if _, err := rep.Window(b.cfg.Team); err != nil {
+	if _, err := b.updateRep(ctx, r.user, func(rep *cadence.Rep) (bool, error) {
+		rep.AwayFrom, rep.AwayUntil = from.Format(cadence.DateLayout), until.Format(cadence.DateLayout)
+		_, err := rep.Window(b.cfg.Team)
+		return err == nil, err
+	}); err != nil {
 		return Reply{}, err
-	}
-	if err := b.store.PutRep(ctx, rep); err != nil {
-		return Reply{}, fmt.Errorf("save rep %s: %w", r.user, err)
 	}
 	return textReply("You're away from %s to %s (inclusive). Touches due then will wait until you're back; `/followup away off` ends it early.",
 		fmtDay(from, now), fmtDay(until, now)), nil
 }
 
 // cmdSettings shows the rep's working time, or changes it: hours=HH:MM-HH:MM, days=Mon-Fri,
-// tz=Area/City (tz=auto goes back to the time zone of the rep's Slack profile).
+// tz=Area/City (tz=auto goes back to the time zone of the rep's Slack profile). Every value is
+// checked before anything is saved.
 func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
 	pos, opts, err := splitArgs(r.args, "hours", "days", "tz")
 	if err != nil {
@@ -83,36 +84,42 @@ func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
 	if len(opts) == 0 {
 		return b.settingsReply(rep, "Your settings")
 	}
+	var changes []func(*cadence.Rep)
 	if s, ok := opts["hours"]; ok {
 		start, end, err := cadence.ParseHours(s)
 		if err != nil {
 			return Reply{}, err
 		}
-		rep.Hours = fmt.Sprintf("%02d:%02d-%02d:%02d", int(start/time.Hour), int(start%time.Hour/time.Minute), int(end/time.Hour), int(end%time.Hour/time.Minute))
+		hours := fmt.Sprintf("%02d:%02d-%02d:%02d", int(start/time.Hour), int(start%time.Hour/time.Minute), int(end/time.Hour), int(end%time.Hour/time.Minute))
+		changes = append(changes, func(rep *cadence.Rep) { rep.Hours = hours })
 	}
 	if s, ok := opts["days"]; ok {
 		days, err := cadence.ParseDays(s)
 		if err != nil {
 			return Reply{}, err
 		}
-		rep.Days = cadence.FormatDays(days)
+		changes = append(changes, func(rep *cadence.Rep) { rep.Days = cadence.FormatDays(days) })
 	}
 	if s, ok := opts["tz"]; ok {
 		if strings.EqualFold(s, "auto") {
-			rep.TZManual, rep.TZCheckedAt = false, time.Time{}
+			changes = append(changes, func(rep *cadence.Rep) { rep.TZManual, rep.TZCheckedAt = false, time.Time{} })
 		} else {
 			loc, err := time.LoadLocation(s)
 			if err != nil || s == "" || strings.EqualFold(s, "local") {
 				return Reply{}, cadence.Errorf(cadence.EINVALID, "Unknown time zone %q; use an IANA name such as America/New_York or Europe/Berlin (or tz=auto for your Slack profile's).", truncate(s, 60))
 			}
-			rep.TimeZone, rep.TZManual = loc.String(), true
+			changes = append(changes, func(rep *cadence.Rep) { rep.TimeZone, rep.TZManual = loc.String(), true })
 		}
 	}
-	if _, err := rep.Window(b.cfg.Team); err != nil {
+	rep, err = b.updateRep(ctx, r.user, func(rep *cadence.Rep) (bool, error) {
+		for _, c := range changes {
+			c(rep)
+		}
+		_, err := rep.Window(b.cfg.Team)
+		return err == nil, err
+	})
+	if err != nil {
 		return Reply{}, err
-	}
-	if err := b.store.PutRep(ctx, rep); err != nil {
-		return Reply{}, fmt.Errorf("save rep %s: %w", r.user, err)
 	}
 	if !rep.TZManual {
 		if rep, err = b.rep(ctx, r.user); err != nil { // read the zone from Slack again

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,4 +255,74 @@ func mustContain(t *testing.T, s string, want ...string) {
 			t.Errorf("reply does not contain %q:\n%s", w, s)
 		}
 	}
+}
+
+// logRecorder is a slog.Handler that keeps every record, so a test can wait for a log line
+// instead of sleeping. Use it with newHarness(t, rec.use).
+type logRecorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+	changed chan struct{} // closed and replaced on every record
+}
+
+func newLogRecorder() *logRecorder { return &logRecorder{changed: make(chan struct{})} }
+
+// use sets the recorder as the bot's logger.
+func (l *logRecorder) use(c *Config) { c.Logger = slog.New(l) }
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
+
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, r.Clone())
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return nil
+}
+
+// find returns the records whose message is msg.
+func (l *logRecorder) find(msg string) []slog.Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []slog.Record
+	for _, r := range l.records {
+		if r.Message == msg {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// wait blocks until n records with message msg were logged, and returns them.
+func (l *logRecorder) wait(t *testing.T, ctx context.Context, msg string, n int) []slog.Record {
+	t.Helper()
+	for {
+		l.mu.Lock()
+		ch := l.changed
+		l.mu.Unlock()
+		if rs := l.find(msg); len(rs) >= n {
+			return rs
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			t.Fatalf("log line %q never logged %d times", msg, n)
+		}
+	}
+}
+
+// attr returns the value of a record's attribute key, as text.
+func attr(r slog.Record, key string) string {
+	var v string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+			return false
+		}
+		return true
+	})
+	return v
 }

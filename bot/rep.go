@@ -19,30 +19,68 @@ const tzRetry = 10 * time.Minute
 // rep returns the rep's stored settings, creating them on first sight, and refreshes the time zone
 // from users.info once a day unless the rep set it with "settings tz=". A users.info failure keeps
 // the last known zone (or the team's) and is logged, so a Slack hiccup never blocks a command.
+// users.info is asked outside any lock, so one slow answer holds up no other rep; the answer is
+// then applied to the settings as stored by then, so settings saved meanwhile are kept.
 func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
-	r, err := b.store.GetRep(ctx, userID)
-	if err != nil && cadence.ErrorCode(err) != cadence.ENOTFOUND {
-		return cadence.Rep{}, fmt.Errorf("load rep %s: %w", userID, err)
-	}
+	r, err := b.loadRep(ctx, userID)
 	if err != nil {
-		r = cadence.Rep{UserID: userID}
+		return cadence.Rep{}, err
 	}
-	if r.TZManual || (!r.TZCheckedAt.IsZero() && b.now().Sub(r.TZCheckedAt) < tzRefresh) {
+	if !b.tzStale(r) {
 		return r, nil
 	}
-	b.tzMu.Lock()
-	defer b.tzMu.Unlock()
 	u, uerr := b.api.GetUserInfoContext(ctx, userID)
-	r.TZCheckedAt = b.now()
 	if uerr != nil {
-		// Ask again in tzRetry rather than on every request, so a Slack outage is not hammered.
-		r.TZCheckedAt = r.TZCheckedAt.Add(tzRetry - tzRefresh)
 		b.log.Warn("users.info failed; keeping the last known time zone", "user", userID, "err", uerr)
-	} else {
+	}
+	return b.updateRep(ctx, userID, func(r *cadence.Rep) (bool, error) {
+		if !b.tzStale(*r) {
+			return false, nil // refreshed or set by the rep while users.info was asked
+		}
+		r.TZCheckedAt = b.now()
+		if uerr != nil {
+			// Ask again in tzRetry rather than on every request, so a Slack outage is not hammered.
+			r.TZCheckedAt = r.TZCheckedAt.Add(tzRetry - tzRefresh)
+			return true, nil
+		}
 		r.Name = displayName(u)
 		if _, lerr := time.LoadLocation(u.TZ); u.TZ != "" && lerr == nil {
 			r.TimeZone = u.TZ
 		}
+		return true, nil
+	})
+}
+
+// tzStale reports whether the rep's time zone should be read from users.info again.
+func (b *Bot) tzStale(r cadence.Rep) bool {
+	return !r.TZManual && (r.TZCheckedAt.IsZero() || b.now().Sub(r.TZCheckedAt) >= tzRefresh)
+}
+
+// loadRep reads the rep's stored settings, or empty ones for a rep not seen before.
+func (b *Bot) loadRep(ctx context.Context, userID string) (cadence.Rep, error) {
+	r, err := b.store.GetRep(ctx, userID)
+	switch {
+	case cadence.ErrorCode(err) == cadence.ENOTFOUND:
+		return cadence.Rep{UserID: userID}, nil
+	case err != nil:
+		return cadence.Rep{}, fmt.Errorf("load rep %s: %w", userID, err)
+	}
+	return r, nil
+}
+
+// updateRep reads the rep's settings, lets change modify them and saves them when it says so,
+// all under repMu, so that two changes of one rep (a command and a time-zone refresh by the
+// dispatcher) never undo each other. It returns the settings as stored afterwards.
+func (b *Bot) updateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
+	b.repMu.Lock()
+	defer b.repMu.Unlock()
+	r, err := b.loadRep(ctx, userID)
+	if err != nil {
+		return cadence.Rep{}, err
+	}
+	save, err := change(&r)
+	if err != nil || !save {
+		return r, err
 	}
 	if err := b.store.PutRep(ctx, r); err != nil {
 		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)

@@ -34,7 +34,26 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 		b.log.Warn("socket mode error", "type", ev.Type, "err", fmt.Sprint(ev.Data))
 		return
 	case socketmode.EventTypeErrorBadMessage:
-		b.log.Warn("socket mode: a message could not be read", "err", fmt.Sprint(ev.Data))
+		// slack-go could not turn the frame into an event: a type Slack added later, an event
+		// the bot does not know, a payload it cannot read. If it is an envelope, ack it anyway,
+		// or Slack shows the person an error and redelivers it. The frame itself is not logged:
+		// it may hold what a person typed.
+		bad, _ := ev.Data.(*socketmode.ErrorBadMessage)
+		if bad == nil {
+			b.log.Warn("socket mode: a message could not be read")
+			return
+		}
+		var frame struct {
+			EnvelopeID string `json:"envelope_id"`
+			Type       string `json:"type"`
+		}
+		_ = json.Unmarshal(bad.Message, &frame)
+		if frame.EnvelopeID != "" {
+			if err := sm.AckCtx(ctx, frame.EnvelopeID, nil); err != nil {
+				b.log.Error("ack failed", "envelope", frame.EnvelopeID, "err", err)
+			}
+		}
+		b.log.Warn("socket mode: acked an envelope the bot cannot read", "envelope", frame.EnvelopeID, "type", frame.Type, "err", bad.Cause)
 		return
 	}
 	req := ev.Request
@@ -77,14 +96,29 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 		}
 		switch cb.Type {
 		case slack.InteractionTypeViewSubmission:
-			vctx, cancel := context.WithTimeout(ctx, viewDeadline)
-			resp := b.serveViewSubmission(vctx, cb)
-			cancel()
-			if resp == nil {
-				ack(nil)
-			} else {
-				ack(resp)
-			}
+			// The answer travels in the ack, so the work comes first; it runs beside this loop,
+			// which must go on acking other envelopes, and outside the worker slots, which slow
+			// handlers may fill. It is not cut short by a shutdown that starts meanwhile.
+			b.work.Add(1)
+			go func() {
+				defer b.work.Done()
+				vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), viewDeadline)
+				defer cancel()
+				var resp *slack.ViewSubmissionResponse
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							b.log.Error("handler panicked", "handler", "view_submission", "panic", r)
+						}
+					}()
+					resp = b.serveViewSubmission(vctx, cb)
+				}()
+				if resp == nil {
+					ack(nil)
+				} else {
+					ack(resp)
+				}
+			}()
 		case slack.InteractionTypeBlockActions:
 			ack(nil)
 			b.goWork("action", func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) })
