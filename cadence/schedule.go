@@ -92,6 +92,13 @@ func (w Window) Next(t time.Time) time.Time {
 	y, m, d := t.In(loc).Date()
 	for i := 0; i <= maxSearchDays; i++ {
 		s := localAt(y, m, d+i, w.Start, loc)
+		if clockOf(s.In(loc)) != w.Start {
+			// Start does not exist that day: localAt moved it forward by the gap (02:30 to 03:30),
+			// but the window is open from the change itself (03:00), where this zone period begins.
+			if change, _ := s.ZoneBounds(); !change.IsZero() && change.Before(s) && clockOf(change.In(loc)) >= w.Start {
+				s = change
+			}
+		}
 		if !s.Before(t) && w.IsOpen(s) {
 			return s
 		}

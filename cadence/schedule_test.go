@@ -71,6 +71,8 @@ func TestNext(t *testing.T) {
 	nyEarly := mustWindow(t, "America/New_York", "02:00-10:00", "Mon-Sun")
 	nyNight := mustWindow(t, "America/New_York", "01:30-10:00", "Mon-Sun")
 	berlinEarly := mustWindow(t, "Europe/Berlin", "02:30-10:00", "Mon-Sun")
+	nyLate := mustWindow(t, "America/New_York", "02:30-10:00", "Mon-Sun")
+	aklEarly := mustWindow(t, "Pacific/Auckland", "02:30-10:00", "Mon-Sun")
 	akl := mustWindow(t, "Pacific/Auckland", "09:00-17:00", "Mon-Fri")
 	allDay := mustWindow(t, "UTC", "00:00-24:00", "Mon-Sun")
 	away := utc
@@ -91,7 +93,10 @@ func TestNext(t *testing.T) {
 		{"NY start in the missing hour opens after it", nyEarly, "2026-03-08T01:30:00-05:00", "2026-03-08T03:00:00-04:00"},
 		{"NY fall back opens at the first 01:30", nyNight, "2026-11-01T00:10:00-04:00", "2026-11-01T01:30:00-04:00"},
 		{"NY second 01:30 is open too", nyNight, "2026-11-01T01:40:00-05:00", "2026-11-01T01:40:00-05:00"},
-		{"Berlin start in the missing hour", berlinEarly, "2026-03-29T00:00:00+01:00", "2026-03-29T03:30:00+02:00"},
+		{"Berlin start in the missing hour opens after it", berlinEarly, "2026-03-29T00:00:00+01:00", "2026-03-29T03:00:00+02:00"},
+		{"NY 02:30 start in the missing hour opens after it", nyLate, "2026-03-08T00:30:00-05:00", "2026-03-08T03:00:00-04:00"},
+		{"Auckland start in the missing hour opens after it", aklEarly, "2026-09-26T23:00:00+12:00", "2026-09-27T03:00:00+13:00"},
+		{"the day after the change opens at its start", berlinEarly, "2026-03-29T10:30:00+02:00", "2026-03-30T02:30:00+02:00"},
 		{"Auckland Friday evening to Monday (Sunday UTC)", akl, "2026-03-06T17:00:00+13:00", "2026-03-08T20:00:00Z"},
 		{"Auckland across DST end", akl, "2026-04-03T18:00:00+13:00", "2026-04-06T09:00:00+12:00"},
 		{"all day never moves", allDay, "2026-03-07T03:00:00Z", "2026-03-07T03:00:00Z"},
