@@ -3,7 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -281,4 +284,81 @@ func TestStopWaitsForPass(t *testing.T) {
 	if calls := h.slack.CallsTo("chat.postMessage"); len(calls) != 1 || calls[0].Status != http.StatusTooManyRequests {
 		t.Errorf("postMessage calls %+v, want the one 429", calls)
 	}
+}
+
+// secretLog records every log record at info level or above, with its attributes, as text.
+type secretLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *secretLog) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelInfo }
+func (l *secretLog) WithAttrs(as []slog.Attr) slog.Handler {
+	// Attributes bound with With are checked as a record of their own.
+	r := slog.NewRecord(time.Time{}, slog.LevelInfo, "with", 0)
+	r.AddAttrs(as...)
+	_ = l.Handle(context.Background(), r)
+	return l
+}
+func (l *secretLog) WithGroup(string) slog.Handler { return l }
+func (l *secretLog) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
+	l.mu.Lock()
+	l.lines = append(l.lines, b.String())
+	l.mu.Unlock()
+	return nil
+}
+
+// TestDispatchLogsNoSecrets: a dispatch run through retries, a 429, clicks and a rep Slack no
+// longer knows logs no token, no contact note and no draft at info level or above.
+func TestDispatchLogsNoSecrets(t *testing.T) {
+	rec := &secretLog{}
+	h := newDispatchHarness(t, func(c *Config) { c.Logger = slog.New(rec) })
+	const note = "NOTE-7c1e budget owner is the CFO"
+	v := h.enroll(t, alice, dana, "demo", h.clock.Now(), func(e *cadence.Enrollment) { e.Note = note })
+	h.enroll(t, bob, cadence.Contact{Name: "Eve", Email: "eve@example.com"}, "demo", h.clock.Now(),
+		func(e *cadence.Enrollment) { e.Note = note })
+	h.advanceTo(t, v.Open.Due)
+	h.slack.FailNext("chat.postMessage", 1, slacktest.RateLimited(time.Second))
+	h.slack.FailNext("chat.postMessage", 1, slacktest.ServerError(http.StatusBadGateway))
+	f := newFaultBot(t, h)
+	f.dispatchWaiting(t, 250*time.Millisecond)
+	m := h.waitDM(t, alice, 1)[0]
+	h.click(t, bob, m, actSent) // someone else's click
+	h.click(t, alice, m, actSent)
+	h.waitUpdated(t, m, 1)
+	h.slack.FailNext("chat.postMessage", 1, slacktest.SlackError("user_not_found"))
+	f.advance(14 * 24 * time.Hour)
+	f.dispatchWaiting(t, 250*time.Millisecond)
+
+	tv, err := h.store.Touchpoint(h.ctx, v.Open.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{h.slack.BotToken(), h.slack.AppToken(), "NOTE-7c1e", longestLine(tv.Touch.Draft)}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.lines) == 0 {
+		t.Fatal("nothing logged")
+	}
+	for _, line := range rec.lines {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(line, s) {
+				t.Errorf("log line holds %.12q…: %s", s, line)
+			}
+		}
+	}
+}
+
+// longestLine returns the longest line of a draft, a piece no log line holds by chance.
+func longestLine(s string) string {
+	best := ""
+	for _, l := range strings.Split(s, "\n") {
+		if len(l) > len(best) {
+			best = l
+		}
+	}
+	return best
 }
