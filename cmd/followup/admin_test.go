@@ -181,3 +181,28 @@ func TestREADMECadenceFile(t *testing.T) {
 		t.Errorf("README quotes %q; followup reports %v", quoted[1], err)
 	}
 }
+
+func TestExitCodes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cadences.yaml")
+	if err := os.WriteFile(file, []byte("cadences:\n  - id: a\n    steps: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args   []string
+		env    map[string]string
+		code   int
+		stderr string // what exitCode itself prints
+	}{
+		{[]string{"version"}, nil, 0, ""},
+		{[]string{"check"}, map[string]string{"FOLLOWUP_CADENCES": file}, 1, ""}, // check printed its problems itself
+		{[]string{"cadences"}, map[string]string{"FOLLOWUP_CADENCES": file}, 1, "followup: " + file + ":3: steps: empty"},
+		{[]string{"frobnicate"}, nil, 2, `followup: unknown command "frobnicate"`},
+		{[]string{"check", "--no-such-flag"}, nil, 2, "followup: flag provided but not defined"},
+	} {
+		_, _, err := runCmd(t, tc.env, tc.args...)
+		var buf strings.Builder
+		if got := exitCode(err, &buf); got != tc.code || !strings.HasPrefix(buf.String(), tc.stderr) || (tc.stderr == "" && buf.Len() > 0) {
+			t.Errorf("%v: exit %d, printed %q; want exit %d, printed %q", tc.args, got, buf.String(), tc.code, tc.stderr)
+		}
+	}
+}

@@ -23,16 +23,23 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		var ue usageError
-		if !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "followup:", err)
-		}
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode prints err (unless the command already did) and returns the process's exit status:
+// 0 for success, 2 for a command line that does not parse, 1 for any other failure.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
 	}
+	if !errors.Is(err, errReported) {
+		fmt.Fprintln(stderr, "followup:", err)
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
 }
 
 // errReported means the command already printed what went wrong.
