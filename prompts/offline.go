@@ -59,7 +59,10 @@ type composer struct {
 	first, rep, repFirst string
 	company, topic       string // topic: a short excerpt of the notes, addressed to the contact
 	signal               string // a signal that reads after "you" ("asked for pricing"), or ""
-	trig, goal, custom   string
+	trig, on             string // "the demo on Tue 3 Mar"; on is " on Tue 3 Mar", or "" with no date
+	goal, custom         string
+	goalIsNoun           bool // the goal reads as a thing ("a decision on the proposal"), not a deed
+	customIsDeed         bool // the custom purpose is something the rep can say "I would like to" do
 }
 
 func newComposer(r Request) *composer {
@@ -78,13 +81,49 @@ func newComposer(r Request) *composer {
 			break
 		}
 	}
-	c.trig = triggerPhrase(r.Trigger)
 	if d := formatDate(r.TriggerAt, r.Location); d != "" {
-		c.trig += " on " + d[:len(d)-5] // "Tue 3 Mar"
+		c.on = " on " + d[:len(d)-5] // "Tue 3 Mar"
 	}
+	c.trig = triggerPhrase(r.Trigger) + c.on
 	c.goal = lowerFirst(strings.TrimRight(clipWords(safe(r.Goal), 80), ".!?"))
+	c.goalIsNoun = nounPhrase(c.goal)
 	c.custom = lowerFirst(strings.TrimRight(clipWords(safe(r.Step.PurposeText), 90), ".!?"))
+	// "I would like to <custom>" reads well for an instruction such as "share the case study", but
+	// not for a noun phrase or one that speaks of the contact as "her" or "him".
+	c.customIsDeed = c.custom != "" && !nounPhrase(c.custom) && !gendered.MatchString(c.custom)
 	return c
+}
+
+// nounPhrase reports whether s opens with a determiner, and so names a thing rather than a deed:
+// "a decision on the proposal" as against "book a call".
+func nounPhrase(s string) bool {
+	switch strings.ToLower(firstName(s)) {
+	case "a", "an", "the", "some", "one", "any", "your", "our", "their", "my", "this", "that", "next":
+		return true
+	}
+	return false
+}
+
+// thanks opens a recap with the trigger as it happened: thanks for a demo, no blame for a missed
+// meeting.
+func (c *composer) thanks(v int) string {
+	switch c.r.Trigger {
+	case cadence.TriggerDemo:
+		return pick(v, "Thanks again for making time for the demo"+c.on+".", "Good to talk at the demo"+c.on+".")
+	case cadence.TriggerColdEmail:
+		return pick(v, "A short addition to my first email"+c.on+".", "One more thought since my first email"+c.on+".")
+	case cadence.TriggerProposal:
+		return pick(v, "A short note on the proposal I sent"+c.on+".", "A short recap of where the proposal stands.")
+	case cadence.TriggerMissedMeeting:
+		return pick(v, "Sorry we missed each other"+c.on+"; these things happen.", "No worries about the meeting"+c.on+"; diaries get full.")
+	case cadence.TriggerFormFill:
+		return pick(v, "Thanks for getting in touch"+c.on+".", "Thanks for your request"+c.on+".")
+	case cadence.TriggerEventChat:
+		return pick(v, "Good to meet you at the event"+c.on+".", "I enjoyed our chat at the event"+c.on+".")
+	case cadence.TriggerCustomerCheckin:
+		return pick(v, "Thanks for the time at our check-in"+c.on+".", "Good to catch up at our check-in"+c.on+".")
+	}
+	return pick(v, "Thanks again for our last conversation"+c.on+".", "Good to talk"+c.on+".")
 }
 
 // pick returns the phrasing for variant v.
@@ -115,42 +154,46 @@ func (c *composer) point(v int, tier int) string {
 	var s []string
 	switch c.r.Step.Purpose {
 	case cadence.PurposeRecapNextStep:
-		s = append(s, pick(v, "Thanks again for "+c.trig+".", "Good to connect at "+c.trig+".", "A short recap of "+c.trig+"."))
+		s = append(s, c.thanks(v))
 		if topic != "" {
-			s = append(s, pick(v, "You mentioned "+topic+", so that is where I would focus.", "What stood out: you mentioned "+topic+"."))
+			s = append(s, pick(v, "The point that stayed with me: "+topic+". That is where I would focus.",
+				"What I took away: "+topic+", so that is where I would start."))
 		}
 	case cadence.PurposeAnswerConcern:
 		if signal != "" {
-			s = append(s, "Since you "+signal+", a fair question is whether the change is worth the effort.")
+			s = append(s, "You "+signal+", so you may be weighing a fair question: is the change worth the effort?")
 		} else {
-			s = append(s, pick(v, "A fair question at this point is whether the change is worth the effort.",
-				"One thing that often holds teams back after "+c.trig+" is the effort of switching."))
+			s = append(s, pick(v, "A fair question at this stage is whether the change is worth the effort.",
+				"What often gives teams pause at this point is the effort of switching."))
 		}
 		if topic != "" {
-			s = append(s, "You mentioned "+topic+", so I would rather answer that plainly than guess.")
+			s = append(s, "You also raised a point I would rather answer plainly than guess at: "+topic+".")
 		}
 		s = append(s, pick(v, "I am happy to walk through what it would take, step by step.", "I can lay out the effort and timing in plain terms."))
 	case cadence.PurposeShareContext:
 		if topic != "" {
-			s = append(s, "You mentioned "+topic+".")
+			s = append(s, "Something you raised has stayed with me: "+topic+".")
 		}
-		s = append(s, pick(v, "One piece of context that may help: how teams in a similar spot approached it.",
-			"It may help to see how a similar team handled the same question."))
+		s = append(s, pick(v, "It may help to see how a team in a similar spot approached it.",
+			"A similar team faced the same question, and how they handled it may be useful to you."))
 		if signal != "" {
-			s = append(s, "You "+signal+", so the timing may be right.")
+			s = append(s, "Since you "+signal+", this may be timely.")
 		}
-		s = append(s, pick(v, "I can send a short example if useful.", "Happy to share a short example."))
+		s = append(s, pick(v, "I can send a short example if that would help.", "Happy to share a short example."))
 	case cadence.PurposeCloseLoop:
-		s = append(s, pick(v, "I have not heard back since "+c.trig+", so I will assume the timing is not right and close this out for now.",
-			"Since "+c.trig+" things have gone quiet, which usually means the timing is off, so I will close this out for now."))
+		s = append(s, pick(v, "I have not heard back since "+c.trig+", so I will take it the timing is not right and close this out for now.",
+			"Things have gone quiet since "+c.trig+", which usually means the timing is off, so I will close this out for now."))
 	case cadence.PurposeCustom:
-		if c.custom != "" {
-			s = append(s, pick(v, "Writing about one thing: "+c.custom+".", "One reason for this note: "+c.custom+"."))
-		} else {
-			s = append(s, "Writing about one thing after "+c.trig+".")
+		switch {
+		case c.customIsDeed:
+			s = append(s, pick(v, "I am writing because I would like to "+c.custom+".", "One reason for this note: I would like to "+c.custom+"."))
+		case c.custom != "" && !gendered.MatchString(c.custom):
+			s = append(s, pick(v, "I am writing about one thing: "+c.custom+".", "One reason for this note: "+c.custom+"."))
+		default:
+			s = append(s, pick(v, "There is one thing I wanted to raise since "+c.trig+".", "One thought since "+c.trig+"."))
 		}
 		if topic != "" {
-			s = append(s, "It ties to what you mentioned: "+topic+".")
+			s = append(s, "It ties to something you raised: "+topic+".")
 		}
 	}
 	return strings.Join(s, " ")
@@ -159,17 +202,24 @@ func (c *composer) point(v int, tier int) string {
 // ask is the one request of the message, toward the cadence's goal.
 func (c *composer) ask(v int, tier int) string {
 	if c.r.Step.Purpose == cadence.PurposeCloseLoop {
-		if c.goal != "" && tier != tierLean {
-			return "If the next step (" + c.goal + ") is still on your list, a one-line reply is all it takes and I will pick it up."
+		switch {
+		case c.goal != "" && tier != tierLean && c.goalIsNoun:
+			return "If " + c.goal + " is still on your list, a one-line reply is all it takes and I will pick it up."
+		case c.goal != "" && tier != tierLean:
+			return "If you would still like to " + c.goal + ", a one-line reply is all it takes and I will pick it up."
 		}
 		return "If this is still on your list, a one-line reply is all it takes and I will pick it up."
 	}
 	if c.goal == "" || tier == tierLean {
 		return pick(v, "Would a short call to talk it through be useful?", "Is this worth a short conversation?")
 	}
-	return pick(v, "The next step I would suggest: "+c.goal+". Does that work for you?",
-		"Where I would go from here: "+c.goal+". Would that suit you?",
-		"If useful, the next step would be: "+c.goal+". What do you think?")
+	if c.goalIsNoun {
+		return pick(v, "The next step I would suggest is "+c.goal+". Would that work for you?",
+			"What I would hope for next is "+c.goal+". Does that seem fair?")
+	}
+	return pick(v, "Would it make sense to "+c.goal+"?",
+		"If it would help, the natural next step is to "+c.goal+". Would that work for you?",
+		"Could we "+c.goal+"? If so, tell me what suits you.")
 }
 
 // shortAsk is the ask in a few words, for SMS and voicemail.
@@ -180,7 +230,10 @@ func (c *composer) shortAsk(v int, tier int) string {
 	if c.goal == "" || tier == tierLean {
 		return pick(v, "Worth a short call?", "Open to a short call?")
 	}
-	return pick(v, "Next step: "+c.goal+"?", "Could we "+c.goal+"?")
+	if c.goalIsNoun {
+		return pick(v, "Is "+c.goal+" still the plan?", "Next step: "+c.goal+"?")
+	}
+	return pick(v, "Could we "+c.goal+"?", "Would it help to "+c.goal+"?")
 }
 
 func (c *composer) compose(v int, tier int) Draft {
@@ -241,17 +294,17 @@ func (c *composer) sms(v int, tier int) string {
 	var point string
 	switch c.r.Step.Purpose {
 	case cadence.PurposeRecapNextStep:
-		point = "Thanks for " + c.trig + "."
+		point = c.thanks(v)
 	case cadence.PurposeAnswerConcern:
 		point = "Happy to answer any question on effort or timing."
 	case cadence.PurposeShareContext:
-		point = "I have a short example that may help"
-		if tier == tierRich && c.topic != "" && len(c.topic) <= 40 {
-			point += " with " + c.topic
-		}
-		point += "."
+		point = "I have a short example from a similar team that may help."
 	case cadence.PurposeCustom:
-		point = "About " + orDefault(lowerFirst(c.custom), c.trig) + "."
+		if c.customIsDeed {
+			point = "I would like to " + c.custom + "."
+		} else {
+			point = "One thought since " + c.trig + "."
+		}
 	}
 	out := strings.Join(strings.Fields(who+" "+point+" "+c.shortAsk(v, tier)+" Reply STOP to opt out"), " ")
 	return out

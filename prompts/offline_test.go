@@ -2,6 +2,9 @@ package prompts
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,4 +111,58 @@ func TestOfflineUsesContext(t *testing.T) {
 			t.Errorf("draft lacks %q:\n%s", want, d.Text())
 		}
 	}
+}
+
+// TestOfflineGolden keeps the offline drafts for every purpose × channel, and the recap for every
+// trigger, in testdata/offline, so that a change of phrasing is reviewed as text (-update rewrites
+// them).
+func TestOfflineGolden(t *testing.T) {
+	golden := func(t *testing.T, name, got string) {
+		t.Helper()
+		path := filepath.Join("testdata", "offline", name+".txt")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./prompts -run TestOfflineGolden -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("offline draft differs from %s (rerun with -update if intended):\n%s", path, got)
+		}
+	}
+	draft := func(r Request) string {
+		d, err := Offline{}.Draft(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(r, d); err != nil {
+			t.Errorf("%s/%s: %v", r.Step.Purpose, r.Step.Channel, err)
+		}
+		return d.Text() + "\n"
+	}
+	for _, p := range cadence.Purposes {
+		for _, ch := range cadence.Channels {
+			var b strings.Builder
+			for angle := range 2 {
+				r := sampleRequest(ch, p)
+				r.Angle = angle
+				fmt.Fprintf(&b, "=== angle %d ===\n%s", angle, draft(r))
+			}
+			golden(t, string(p)+"_"+string(ch), b.String())
+		}
+	}
+	var b strings.Builder
+	for _, tr := range cadence.Triggers {
+		r := sampleRequest(cadence.ChannelEmail, cadence.PurposeRecapNextStep)
+		r.Trigger, r.Goal = tr, "a decision on the proposal by the decision date"
+		fmt.Fprintf(&b, "=== %s ===\n%s", tr, draft(r))
+	}
+	golden(t, "triggers", b.String())
 }
