@@ -206,3 +206,41 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestHolidaysFromAListOrAFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "2026-holidays.txt") // starts like a date: still a file
+	if err := os.WriteFile(file, []byte("# Germany\n2026-12-25\n2026-12-26  # Boxing Day\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("2026-12-25\nChristmas\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ value, want, err string }{
+		{"2026-12-25, 2027-01-01", "2026-12-25,2027-01-01", ""},
+		{file, "2026-12-25,2026-12-26", ""},
+		{bad, "", bad + `:2: "Christmas" is not a date`},
+		{filepath.Join(dir, "missing.txt"), "", "neither a list of dates"},
+	} {
+		raw := rawConfig{}
+		for _, s := range settings {
+			raw[s.env] = s.def
+		}
+		raw["FOLLOWUP_HOLIDAYS"] = tc.value
+		c, err := raw.load()
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), "FOLLOWUP_HOLIDAYS: ") || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: err %v, want %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.value, err)
+			continue
+		}
+		if got := strings.Join(c.Team.HolidayList(), ","); got != tc.want {
+			t.Errorf("%s: holidays %s, want %s", tc.value, got, tc.want)
+		}
+	}
+}

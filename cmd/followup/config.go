@@ -197,7 +197,8 @@ func loadHolidays(v string) (map[string]bool, error) {
 	if v == "" {
 		return map[string]bool{}, nil
 	}
-	if !looksLikeDates(v) {
+	if _, statErr := os.Stat(v); !looksLikeDates(v) || statErr == nil {
+		// A file, even one named like "2026-holidays.txt".
 		data, err := os.ReadFile(v)
 		if err != nil {
 			return nil, fmt.Errorf("%q is neither a list of dates (2026-12-25,2027-01-01) nor a readable file: %v", v, err)
