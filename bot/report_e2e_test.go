@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -49,9 +50,35 @@ func TestScheduledReportCatchUpOncePerWeek(t *testing.T) {
 	}
 	mustContain(t, string(msgs[1].Blocks), "Replies per step", "Touches 1", alice)
 	files := h.slack.Files()
-	if len(files) != 1 || !files[0].Completed || !strings.HasPrefix(string(files[0].Content), "\x89PNG") {
+	if len(files) != 1 || !files[0].Uploaded || !files[0].Completed || !strings.HasPrefix(string(files[0].Content), "\x89PNG") ||
+		len(files[0].Channels) != 1 || files[0].Channels[0] != reportChannel || files[0].Length != len(files[0].Content) {
 		t.Errorf("chart files = %+v", files)
 	}
+	// Slack's current upload flow, in order; not the retired files.upload.
+	var flow []string
+	for _, c := range h.slack.Calls() {
+		switch c.Method {
+		case "files.getUploadURLExternal", "files.completeUploadExternal", "files.upload":
+			flow = append(flow, c.Method)
+		}
+	}
+	if got := strings.Join(flow, " → "); got != "files.getUploadURLExternal → files.completeUploadExternal" {
+		t.Errorf("upload calls: %s", got)
+	}
+}
+
+// TestReportCommandPostsToReportChannel: with a report channel set, /followup report posts the
+// report (and its chart) there and tells the asker where.
+func TestReportCommandPostsToReportChannel(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.ReportChannel = reportChannel })
+	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
+	h.clock.Advance(time.Minute) // the report covers the seven days before now, now excluded
+	mustContain(t, h.slash(t, alice, "report"), "Posted the report for", "<#"+reportChannel+">")
+	msgs := h.slack.Messages(reportChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages in the report channel, want 1", len(msgs))
+	}
+	mustContain(t, string(msgs[0].Blocks), "Follow-up report", "Enrolled 1")
 }
 
 func TestReportCommandAndHome(t *testing.T) {
@@ -77,5 +104,39 @@ func TestReportCommandAndHome(t *testing.T) {
 	h.bot.refreshHome(h.ctx, alice)
 	if v, _ := h.slack.HomeView(alice); v.Updates != before+1 {
 		t.Errorf("home updates = %d, want %d", v.Updates, before+1)
+	}
+}
+
+// TestReportCronJobInTeamZone: the gocron job fires on FOLLOWUP_REPORT_CRON in FOLLOWUP_TIMEZONE
+// (09:00 Berlin is 08:00 UTC in March) and posts the past seven days to the report channel; the
+// catch-up at start posted the week due the day before, once.
+func TestReportCronJobInTeamZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	h := newHarness(t, func(c *Config) {
+		c.ReportChannel, c.ReportCron, c.Tick = reportChannel, "0 9 * * MON", 365*24*time.Hour
+		c.Team.Location = berlin
+	})
+	msgs, err := h.slack.WaitMessages(h.ctx, reportChannel, 1) // the catch-up: due Mon 2 Mar 09:00
+	if err != nil {
+		t.Fatalf("no catch-up report: %v", err)
+	}
+	mustContain(t, string(msgs[0].Blocks), "Mon 23 Feb – Mon 2 Mar 2026")
+	// The dispatch job's and the report job's next runs are scheduled on the fake clock.
+	if err := h.clock.BlockUntilContext(h.ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	h.advanceTo(t, time.Date(2026, 3, 9, 9, 0, 0, 0, berlin))
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	defer cancel()
+	msgs, err = h.slack.WaitMessages(ctx, reportChannel, 2)
+	if err != nil {
+		t.Fatalf("no report at 09:00 Berlin on Monday: %v", err)
+	}
+	mustContain(t, string(msgs[1].Blocks), "Follow-up report · Mon 2 Mar – Mon 9 Mar 2026")
+	if last, err := h.store.LastReportedWeek(h.ctx); err != nil || !last.Equal(time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("last reported week = %v, %v; want Mon 9 Mar 08:00 UTC", last, err)
 	}
 }
