@@ -361,3 +361,27 @@ func TestListOfHundredsFitsBlockKit(t *testing.T) {
 		}
 	}
 }
+
+// TestAddUnderstandsSlackFormatting: Slack turns typed addresses into markup before the bot sees
+// them; the stored contact holds what the rep typed.
+func TestAddUnderstandsSlackFormatting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `“Dana Lee” <mailto:dana@acme.com|dana@acme.com> phone=<tel:+15550100199|+1 555 010 0199> `+
+		`linkedin=<https://www.linkedin.com/in/dana-lee|linkedin.com/in/dana-lee> company="Acme &amp; Sons" cadence=demo`)
+	v, err := h.store.Enrollment(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Contact
+	if c.Name != "Dana Lee" || c.Email != "dana@acme.com" || !strings.Contains(c.Phone, "5550100199") ||
+		!strings.Contains(c.LinkedIn, "linkedin.com/in/dana-lee") || c.Company != "Acme & Sons" {
+		t.Errorf("stored %+v", c)
+	}
+}
+
+func TestHelpShowsOptOutReason(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	mustContain(t, h.slash(t, alice, "help"), "/followup optout <email or id> [reason]")
+}

@@ -1,15 +1,24 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+	"github.com/slack-go/slack"
+
 	"github.com/followup-bot/followup/bot/slacktest"
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts"
+	"github.com/followup-bot/followup/store"
 )
 
 // TestUnknownEnvelopesAcked: envelopes slack-go cannot turn into an event (a type Slack may add
@@ -209,5 +218,60 @@ func TestForeignEventsAndClicksRefusedAndLogged(t *testing.T) {
 	h.slash(t, alice, "help")
 	if n := len(h.slack.CallsTo("views.publish")) + len(h.slack.CallsTo("views.open")); n != 0 {
 		t.Errorf("%d views published or opened for foreign requests", n)
+	}
+}
+
+// TestShutdownFinishesAckedWork: a command acked before the shutdown began is carried out and
+// answered, and Run returns only then.
+func TestShutdownFinishesAckedWork(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv := slacktest.New()
+	t.Cleanup(srv.Close)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "followup.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, err := New(Config{
+		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
+		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: cadence.DefaultWindow(),
+		Now: time.Now, Clock: clockwork.NewRealClock(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(runCtx) }()
+	if err := srv.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{slack: srv, store: db, bot: b, ctx: ctx}
+	entered, release := holdUsersInfo(t, h)
+	cmd := slacktest.SlashCommand{UserID: alice, Text: "add Dana dana@acme.com cadence=demo", ResponseURL: srv.NewResponseURL()}
+	ack, err := srv.SendSlashCommand(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	<-entered // the command is in flight, after its ack
+	stop()    // SIGTERM
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) with a command in flight", err)
+	case <-time.After(50 * time.Millisecond): // only to give a wrong Run the chance to return early
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	posts := srv.ResponsePosts()
+	if len(posts) != 1 || !strings.Contains(string(posts[0].Body), "Follow-up id:") {
+		t.Fatalf("reply after shutdown: %v", posts)
+	}
+	if vs, err := db.ListEnrollments(ctx, alice); err != nil || len(vs) != 1 {
+		t.Errorf("enrollments after shutdown: %v, %v", vs, err)
 	}
 }
