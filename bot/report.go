@@ -419,11 +419,21 @@ func (b *Bot) postReport(ctx context.Context, channel string, v ReportView) erro
 	return nil
 }
 
-// lastWeek returns [to-7 days, to) in the team's zone (seven calendar days across a DST change).
+// lastWeek returns [to-7 days, to) in the team's zone (seven calendar days across a DST change):
+// the rolling week /followup report shows.
 func (b *Bot) lastWeek(to time.Time) (time.Time, time.Time) {
 	loc := orUTC(b.cfg.Team.Location)
 	t := to.In(loc)
 	return t.AddDate(0, 0, -7), t
+}
+
+// weekBefore returns the seven whole days in the team's zone before the day of at, midnight to
+// midnight: the week a scheduled report fired at at covers. A report due Monday 09:00 covers Monday
+// to Sunday of the week before, and what happens on Monday morning before it fires belongs to the
+// next report, not to two reports or to none.
+func (b *Bot) weekBefore(at time.Time) (time.Time, time.Time) {
+	to := dayStart(at, orUTC(b.cfg.Team.Location))
+	return to.AddDate(0, 0, -7), to
 }
 
 // reportCommand answers /followup report: the past 7 days, posted to the report channel when one
@@ -500,7 +510,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if err != nil || !claimed {
 		return err
 	}
-	from, to := b.lastWeek(due)
+	from, to := b.weekBefore(due)
 	v, err := b.buildReport(ctx, from, to)
 	if err == nil {
 		err = b.postReport(ctx, b.cfg.ReportChannel, v)

@@ -31,18 +31,23 @@ func TestScheduledReportCatchUpOncePerWeek(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The report due Mon 2 Mar 09:00 (before the touch) goes out once, without a chart.
-	msgs := h.slack.Messages(reportChannel)
-	if len(msgs) != 1 {
+	// The report due Mon 2 Mar 09:00 (before the touch) goes out once, without a chart. The
+	// catch-up job at start may be the one that posts it: wait for the post, then count.
+	msgs, err := h.slack.WaitMessages(h.ctx, reportChannel, 1)
+	if err != nil || len(msgs) != 1 {
 		t.Fatalf("%d report messages, want 1", len(msgs))
 	}
 	mustContain(t, string(msgs[0].Blocks), "Follow-up report", "Mon 23 Feb", "No touches were logged this week.")
-	// A week later the next report is due, once, with the touch and its chart.
+	// A week later the next report is due, once, with the touch and its chart: the cron job fires
+	// on the fake clock, and running the job again posts nothing more.
 	h.clock.Advance(7 * 24 * time.Hour)
 	for range 2 {
 		if err := h.bot.runScheduledReport(h.ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := h.slack.WaitCalls(h.ctx, "files.completeUploadExternal", 1); err != nil {
+		t.Fatalf("no chart: %v", err)
 	}
 	msgs = h.slack.Messages(reportChannel)
 	if len(msgs) != 2 {
@@ -123,8 +128,16 @@ func TestReportCronJobInTeamZone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no catch-up report: %v", err)
 	}
-	mustContain(t, string(msgs[0].Blocks), "Mon 23 Feb – Mon 2 Mar 2026")
+	mustContain(t, string(msgs[0].Blocks), "Mon 23 Feb – Sun 1 Mar 2026")
+	// Enrolled on Tuesday: in the next report. Enrolled on Monday 08:30, before the report fires at
+	// 09:00: in the report after that, whose week begins on Monday at midnight.
+	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
 	// The dispatch job's and the report job's next runs are scheduled on the fake clock.
+	if err := h.clock.BlockUntilContext(h.ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	h.advanceTo(t, time.Date(2026, 3, 9, 8, 30, 0, 0, berlin))
+	h.slash(t, alice, `add "Sam Roe" sam@globex.com cadence=demo`)
 	if err := h.clock.BlockUntilContext(h.ctx, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +148,8 @@ func TestReportCronJobInTeamZone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no report at 09:00 Berlin on Monday: %v", err)
 	}
-	mustContain(t, string(msgs[1].Blocks), "Follow-up report · Mon 2 Mar – Mon 9 Mar 2026")
+	mustContain(t, string(msgs[1].Blocks), "Follow-up report · Mon 2 Mar – Sun 8 Mar 2026",
+		"*Team this week*\\nEnrolled 1 · ", "*Since the start*\\nEnrolled 1 · ")
 	if last, err := h.store.LastReportedWeek(h.ctx); err != nil || !last.Equal(time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)) {
 		t.Errorf("last reported week = %v, %v; want Mon 9 Mar 08:00 UTC", last, err)
 	}

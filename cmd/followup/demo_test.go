@@ -69,8 +69,10 @@ func TestDemoScript(t *testing.T) {
 		"You have no running follow-ups.",
 		// The weekly report, in the report channel on Monday at 09:00, with its chart.
 		"[Mon 9 Mar 09:00 Europe/Berlin] ✉ new message · #sales-reports",
-		"== FOLLOW-UP REPORT · MON 2 MAR – MON 9 MAR 2026 ==",
-		"Replies 1/1 (100%)",
+		"== FOLLOW-UP REPORT · MON 2 MAR – SUN 8 MAR 2026 ==",
+		// The week is Monday to Sunday in the team's zone: the enrollments of Monday 08:00 are in it.
+		"Enrolled 3 · Touches 1 · Replies 1/1 (100%) · Meetings 0 · Opt-outs 2",
+		"Ended this week: Replied 1",
 		"reply-rate-per-step.png",
 	)
 	if n := strings.Count(got, "✉ new message · #sales-reports"); n != 1 {
