@@ -98,6 +98,14 @@ func (b *Bot) tellClicker(ctx context.Context, cb slack.InteractionCallback, r R
 		return b.respond(ctx, cb.ResponseURL, r, false)
 	}
 	if cb.Channel.ID == "" {
+		// A click in the App Home has neither: show the Home as it is now, and say what happened
+		// in a DM, the one place left to tell the rep.
+		if cb.View.Type == slack.VTHomeTab {
+			b.refreshHome(ctx, cb.User.ID)
+		}
+		if _, _, err := b.api.PostMessageContext(ctx, cb.User.ID, slack.MsgOptionText(r.Text, false)); err != nil {
+			return fmt.Errorf("answer a click: %w", err)
+		}
 		return nil
 	}
 	if _, err := b.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(r.Text, false)); err != nil {

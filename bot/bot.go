@@ -192,12 +192,20 @@ loop:
 // goWork runs fn after an ack, bounded by Config.Workers, and tracked for a graceful shutdown.
 // The handler gets a context that outlives the Socket Mode connection by a grace period, so work
 // that was acked is finished even while the bot shuts down.
-func (b *Bot) goWork(name string, fn func(ctx context.Context) error) {
+func (b *Bot) goWork(name string, fn func(ctx context.Context) error) { b.spawn(name, true, fn) }
+
+// goNow is goWork without waiting for a worker slot, for work that must start at once: opening a
+// modal, whose trigger id expires about 3 s after the click or command.
+func (b *Bot) goNow(name string, fn func(ctx context.Context) error) { b.spawn(name, false, fn) }
+
+func (b *Bot) spawn(name string, bounded bool, fn func(ctx context.Context) error) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
-		b.slots <- struct{}{}
-		defer func() { <-b.slots }()
+		if bounded {
+			b.slots <- struct{}{}
+			defer func() { <-b.slots }()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		defer func() {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -115,5 +116,43 @@ func TestAcksWithinBudgetUnderLoad(t *testing.T) {
 	}
 	if n, m := len(h.slack.Acks()), len(h.slack.Envelopes()); n != m {
 		t.Errorf("%d envelopes, %d acks", m, n)
+	}
+}
+
+// TestAddModalOpensWhileWorkersAreBusy: "/followup add" alone opens the modal at once even when
+// every worker is held by slow commands, because its trigger id expires about 3 s after the
+// command.
+func TestAddModalOpensWhileWorkersAreBusy(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Workers = 2 })
+	release := make(chan struct{})
+	held := make(chan struct{}, 2)
+	h.slack.FailNext("response_url", 2, slacktest.Hook(func(w http.ResponseWriter, r *http.Request) {
+		held <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer close(release)
+	for range 2 {
+		ack, err := h.slack.SendSlashCommand(h.ctx, slacktest.SlashCommand{UserID: alice, Command: "/followup", Text: "cadences"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAck(t, ack)
+	}
+	for range 2 {
+		select {
+		case <-held:
+		case <-h.ctx.Done():
+			t.Fatal("the two slow replies never reached the fake Slack")
+		}
+	}
+	ack, err := h.slack.SendSlashCommand(h.ctx, slacktest.SlashCommand{UserID: bob, Command: "/followup", Text: "add"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	if _, err := h.slack.WaitCalls(h.ctx, "views.open", 1); err != nil {
+		t.Fatalf("the add modal did not open while the workers were busy: %v", err)
 	}
 }

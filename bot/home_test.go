@@ -139,3 +139,35 @@ func TestHomeClickRecordsOutcome(t *testing.T) {
 		t.Errorf("%d response_url posts for a Home click, want none", n)
 	}
 }
+
+// TestStaleHomeClickIsAnswered: a second click on the same Home button has no response_url and
+// no channel to answer in; the rep gets a DM saying what already happened, and the Home is
+// published again as it is now.
+func TestStaleHomeClickIsAnswered(t *testing.T) {
+	h := newHarness(t)
+	h.remind(t, alice, cadence.Contact{Name: "Dana Lee", Email: "dana@acme.com"})
+	if _, err := h.slack.SendAppHomeOpened(h.ctx, alice, "Ev0HOME0002"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 1); err != nil {
+		t.Fatal(err)
+	}
+	home, _ := h.slack.HomeView(alice)
+	value, blockID := homeButton(t, home, actSent)
+	click := slacktest.BlockAction{UserID: alice, ViewID: home.ID, ActionID: actSent, BlockID: blockID, Value: value}
+	if _, err := h.slack.SendBlockAction(h.ctx, click); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 2); err != nil {
+		t.Fatal(err)
+	}
+	dms := len(h.dms(alice))
+	if _, err := h.slack.SendBlockAction(h.ctx, click); err != nil { // the same button again
+		t.Fatal(err)
+	}
+	ms := h.waitDM(t, alice, dms+1)
+	mustContain(t, ms[len(ms)-1].Text, "Already handled")
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 3); err != nil {
+		t.Fatalf("home not republished after the stale click: %v", err)
+	}
+}

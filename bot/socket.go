@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -80,7 +81,12 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			return
 		}
 		ack(nil)
-		b.goWork("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
+		serve := func(ctx context.Context) error { return b.serveCommand(ctx, cmd) }
+		if opensModal(cmd.Text) {
+			b.goNow("command", serve)
+		} else {
+			b.goWork("command", serve)
+		}
 
 	case socketmode.EventTypeInteractive:
 		cb, ok := ev.Data.(slack.InteractionCallback)
@@ -121,7 +127,12 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			}()
 		case slack.InteractionTypeBlockActions:
 			ack(nil)
-			b.goWork("action", func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) })
+			serve := func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) }
+			if clicksAddOpen(cb) {
+				b.goNow("action", serve)
+			} else {
+				b.goWork("action", serve)
+			}
 		default:
 			ack(nil)
 			b.log.Debug("ignored interaction", "type", cb.Type)
@@ -178,4 +189,19 @@ func eventIDOf(payload json.RawMessage) string {
 	}
 	_ = json.Unmarshal(payload, &p)
 	return p.EventID
+}
+
+// opensModal reports whether a slash command's text is "add" alone, which opens the add modal.
+func opensModal(text string) bool {
+	return strings.EqualFold(strings.TrimSpace(text), "add")
+}
+
+// clicksAddOpen reports whether a click is on a button that opens the add modal.
+func clicksAddOpen(cb slack.InteractionCallback) bool {
+	for _, a := range cb.ActionCallback.BlockActions {
+		if a.ActionID == actionAddOpen {
+			return true
+		}
+	}
+	return false
 }
