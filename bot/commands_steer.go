@@ -253,20 +253,19 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	var contactID int64
+	if reason == "" {
+		reason = "asked not to be contacted"
+	}
+	var res store.OptOutResult
 	if strings.Contains(who, "@") {
 		email, err := cadence.NormalizeEmail(who)
 		if err != nil {
 			return Reply{}, cadence.Errorf(cadence.EINVALID, "%q is not an email address.", truncate(who, 60))
 		}
-		c, err := b.store.ContactByEmail(ctx, email)
-		if err != nil {
-			if cadence.ErrorCode(err) == cadence.ENOTFOUND {
-				return Reply{}, cadence.Errorf(cadence.ENOTFOUND, "No contact has the email %s.", email)
-			}
+		// Recorded also for an address no follow-up named yet: a later add is then refused.
+		if res, err = b.optOutEmail(ctx, r.user, email, reason); err != nil {
 			return Reply{}, err
 		}
-		contactID = c.ID
 	} else {
 		id := strings.ToLower(who)
 		if !validID(id) {
@@ -276,14 +275,9 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		contactID = v.Contact.ID
-	}
-	if reason == "" {
-		reason = "asked not to be contacted"
-	}
-	res, err := b.optOut(ctx, r.user, contactID, reason)
-	if err != nil {
-		return Reply{}, err
+		if res, err = b.optOut(ctx, r.user, v.Contact.ID, reason); err != nil {
+			return Reply{}, err
+		}
 	}
 	msg := fmt.Sprintf("Recorded: %s will not be contacted again.", escapeText(res.Contact.Label()))
 	switch n := len(res.Stopped); n {

@@ -146,7 +146,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"signal " + id, "What happened?"},
 		{"reassign " + id + " @sam", `"@sam" is not a Slack user`},
 		{"reassign " + id + " <@" + alice + "|alice>", "already belongs to"},
-		{"optout nobody@example.org", "No contact has the email nobody@example.org"},
+		{"optout nobody@", `"nobody@" is not an email address`},
 		{"optout nosuch", "There is no follow-up with id"},
 		{"away 2026-04-10 2026-04-06", "ends (2026-04-06) before it starts"},
 		{"away someday 2026-04-06", `"someday" is not a date`},
@@ -282,6 +282,29 @@ func TestOptOutByAnyone(t *testing.T) {
 	// By id, too.
 	id2 := h.mustAdd(t, alice, `Lee lee@acme.com cadence=demo`)
 	mustContain(t, h.slash(t, bob, "optout "+id2), "Lee will not be contacted again")
+}
+
+// TestOptOutBeforeEnrollment: an opt-out of an address no follow-up named yet is kept, and a
+// later enrollment of that address, by anyone, is refused with the date and the reason.
+func TestOptOutBeforeEnrollment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	mustContain(t, h.slash(t, bob, "optout sam@globex.com unsubscribed from the newsletter"),
+		"sam@globex.com will not be contacted again")
+	mustContain(t, h.slash(t, alice, `add "Sam Ortiz" Sam@Globex.com cadence=demo`),
+		"opted out on 3 Mar 2026", "unsubscribed from the newsletter")
+	if vs, err := h.store.ListEnrollments(h.ctx, ""); err != nil || len(vs) != 0 {
+		t.Errorf("follow-ups after a refused add: %d (%v)", len(vs), err)
+	}
+	// A second opt-out keeps the first date and reason.
+	mustContain(t, h.slash(t, alice, "optout sam@globex.com changed my mind"), "will not be contacted again")
+	c, err := h.store.ContactByEmail(h.ctx, "sam@globex.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DNCReason != "unsubscribed from the newsletter" || c.DNCBy != bob {
+		t.Errorf("do-not-contact record = %q by %s, want the first one", c.DNCReason, c.DNCBy)
+	}
 }
 
 func TestAddRefusesContactActiveElsewhere(t *testing.T) {

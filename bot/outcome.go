@@ -141,6 +141,25 @@ func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason 
 	if err != nil {
 		return store.OptOutResult{}, err
 	}
+	b.afterOptOut(ctx, res)
+	return res, nil
+}
+
+// optOutEmail is optOut by email address, also for a person no follow-up has named yet: the
+// address is kept as do-not-contact, so enrolling it later is refused. It returns EINVALID for an
+// address that is not an email address.
+func (b *Bot) optOutEmail(ctx context.Context, actor, email, reason string) (store.OptOutResult, error) {
+	res, err := b.store.OptOutEmail(ctx, email, reason, actor, b.now())
+	if err != nil {
+		return store.OptOutResult{}, err
+	}
+	b.afterOptOut(ctx, res)
+	return res, nil
+}
+
+// afterOptOut updates the open reminder DMs of the follow-ups an opt-out stopped, and their
+// owners' App Homes.
+func (b *Bot) afterOptOut(ctx context.Context, res store.OptOutResult) {
 	owners := make([]string, 0, len(res.Stopped))
 	for _, v := range res.Stopped {
 		if v.Open != nil {
@@ -149,7 +168,6 @@ func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason 
 		owners = append(owners, v.Enrollment.Owner)
 	}
 	b.refreshHomes(ctx, owners...)
-	return res, nil
 }
 
 // syncDM re-renders the reminder DM of touchpoint t, if it has one, from the current state of the

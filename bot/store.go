@@ -29,6 +29,7 @@ type Store interface {
 
 	Update(ctx context.Context, id string, fn func(store.EnrollmentView) (cadence.Change, error)) (store.UpdateResult, error)
 	OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (store.OptOutResult, error)
+	OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (store.OptOutResult, error)
 
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
 	SaveDraft(ctx context.Context, touchID int64, draft, source, model string, promptTokens, completionTokens int) error

@@ -154,7 +154,7 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 			return have, nil
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE `+col+` = ?`, want).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+byKey(col), want).Scan(&n); err != nil {
 			return "", fmt.Errorf("check contact %s: %w", col, err)
 		}
 		if n > 0 {

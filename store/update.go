@@ -176,38 +176,76 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 // "opted_out" event for the contact. Opting out twice keeps the first date and reason and stops
 // nothing more. It returns ENOTFOUND when there is no such contact.
 func (db *DB) OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (OptOutResult, error) {
-	if reason == "" {
-		reason = string(cadence.StopOptedOut)
-	}
 	var res OptOutResult
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		first, err := markDNC(ctx, tx, contactID, reason, by, now)
-		if err != nil {
-			return err
-		}
-		res.Stopped, err = stopContact(ctx, tx, contactID, "", reason, by, now)
-		if err != nil {
-			return err
-		}
-		if first {
-			if err := appendEvent(ctx, tx, cadence.Event{At: now, ContactID: contactID, Step: -1, Actor: by,
-				Kind: string(cadence.OutcomeOptedOut), Detail: reason}); err != nil {
-				return err
-			}
-		}
-		c, ok, err := contact(ctx, tx, `c.id = ?`, contactID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("opt out contact %d: it vanished", contactID)
-		}
-		res.Contact = c
-		return nil
+	err := db.write(ctx, func(tx *sql.Tx) (err error) {
+		res, err = optOut(ctx, tx, contactID, reason, by, now)
+		return err
 	})
 	if err != nil {
 		return OptOutResult{}, err
 	}
+	return res, nil
+}
+
+// OptOutEmail records that the person with this email address asked not to be contacted, also
+// when no follow-up ever named them: a contact is created for the address, marked do-not-contact,
+// so that a later enrollment is refused. Otherwise it is OptOut of the contact with that email. It
+// returns EINVALID for an address that is not an email address.
+func (db *DB) OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (OptOutResult, error) {
+	email, err := cadence.NormalizeEmail(email)
+	if err != nil {
+		return OptOutResult{}, err
+	}
+	var res OptOutResult
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		c, ok, err := contact(ctx, tx, byKey("email"), email)
+		if err != nil {
+			return err
+		}
+		id := c.ID
+		if !ok {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, linkedin, company, role, created_at)
+				VALUES ('', ?, '', '', '', '', ?) RETURNING id`, email, now.UnixMilli()).Scan(&id); err != nil {
+				return fmt.Errorf("insert contact: %w", err)
+			}
+		}
+		res, err = optOut(ctx, tx, id, reason, by, now)
+		return err
+	})
+	if err != nil {
+		return OptOutResult{}, err
+	}
+	return res, nil
+}
+
+// optOut is OptOut inside tx.
+func optOut(ctx context.Context, tx *sql.Tx, contactID int64, reason, by string, now time.Time) (OptOutResult, error) {
+	if reason == "" {
+		reason = string(cadence.StopOptedOut)
+	}
+	var res OptOutResult
+	first, err := markDNC(ctx, tx, contactID, reason, by, now)
+	if err != nil {
+		return res, err
+	}
+	res.Stopped, err = stopContact(ctx, tx, contactID, "", reason, by, now)
+	if err != nil {
+		return res, err
+	}
+	if first {
+		if err := appendEvent(ctx, tx, cadence.Event{At: now, ContactID: contactID, Step: -1, Actor: by,
+			Kind: string(cadence.OutcomeOptedOut), Detail: reason}); err != nil {
+			return res, err
+		}
+	}
+	c, ok, err := contact(ctx, tx, `c.id = ?`, contactID)
+	if err != nil {
+		return res, err
+	}
+	if !ok {
+		return res, fmt.Errorf("opt out contact %d: it vanished", contactID)
+	}
+	res.Contact = c
 	return res, nil
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -365,4 +366,26 @@ func viewIDs(vs []EnrollmentView) []string {
 		ids = append(ids, v.Enrollment.ID)
 	}
 	return ids
+}
+
+// TestOptOutEmailOfAStranger: an opt-out by email creates a do-not-contact contact when no one has
+// the address, in one transaction, and Enroll then refuses it.
+func TestOptOutEmailOfAStranger(t *testing.T) {
+	db := mustOpen(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 14, 0, 0, 0, time.UTC)
+	res, err := db.OptOutEmail(ctx, " Sam@Globex.com ", "unsubscribed", "U0BOB00001", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Contact.Email != "sam@globex.com" || !res.Contact.DoNotContact || len(res.Stopped) != 0 {
+		t.Fatalf("opt-out of a stranger = %+v", res)
+	}
+	if _, err := db.OptOutEmail(ctx, "not-an-email", "x", "U0BOB00001", now); cadence.ErrorCode(err) != cadence.EINVALID {
+		t.Errorf("bad address: err = %v, want EINVALID", err)
+	}
+	_, err = db.Enroll(ctx, cadence.Contact{Name: "Sam Ortiz", Email: "sam@globex.com"}, enrollChange("U0ALICE001", now), now)
+	if cadence.ErrorCode(err) != cadence.EOPTEDOUT || !strings.Contains(cadence.ErrorMessage(err), "unsubscribed") {
+		t.Errorf("enroll after the opt-out: %v, want EOPTEDOUT with the reason", err)
+	}
 }
