@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts"
 )
 
 // Action ids of the reminder DM's buttons. Each button's value is the touchpoint id.
@@ -255,7 +256,7 @@ func (v dmView) draftText() string {
 		return "*Draft:* _none yet: write your own, or press New draft._"
 	}
 	by := "offline template"
-	if t.DraftSource == "llm" {
+	if t.DraftSource == prompts.SourceLLM {
 		by = "LLM"
 		if t.DraftModel != "" {
 			by += " " + truncate(t.DraftModel, 60)

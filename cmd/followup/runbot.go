@@ -67,15 +67,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 }
 
 // newDrafter returns the LLM drafter with the offline drafter as its fallback when an
-// OpenAI-compatible server is configured, and the offline drafter alone otherwise.
+// OpenAI-compatible server is configured, and the offline drafter alone otherwise; either way
+// behind the same checks, so every draft, from any source, is checked.
 func newDrafter(c Config, log *slog.Logger) prompts.Drafter {
-	offline := prompts.Offline{}
 	if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
-		return offline
+		return prompts.WithFallback(nil, prompts.Offline{}, log)
 	}
 	llm := prompts.NewOpenAI(prompts.OpenAIConfig{
 		APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: c.OpenAIModel,
 		Timeout: 30 * time.Second, Logger: log,
 	})
-	return prompts.WithFallback(llm, offline, log)
+	return prompts.WithFallback(llm, prompts.Offline{}, log)
 }
