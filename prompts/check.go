@@ -77,7 +77,10 @@ var (
 	// mentionRe finds Slack mention syntax (<!channel>, <!here>, <@U123>, <#C123|x>, <!subteam^S1>)
 	// and the bare broadcast words.
 	mentionRe = regexp.MustCompile(`(?i)<[!@#][^>]*>|(^|\s)@(channel|here|everyone)\b`)
-	linkRe    = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()]+`)
+	// linkRe finds links: with a scheme or "www.", or a bare domain under a common top-level
+	// domain ("calendly.com/sam"), with or without a path.
+	linkRe = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()]+` +
+		`|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ai|app|dev|me|ly|us|uk|de|fr|eu|biz|info|so|to|gl|gg|link)\b(?:/[^\s<>"'()]*)?`)
 )
 
 // Check returns a *CheckError when d is not fit to show the rep for r, and nil when it is. The
@@ -192,21 +195,39 @@ func containsAny(s string, subs []string) bool {
 }
 
 // foreignLink returns the first link in s that the request's context does not contain, or "".
-// Links are compared without scheme, "www.", trailing punctuation or slash, case-insensitively.
+// Links are whole tokens compared without scheme, "www.", trailing punctuation or slash,
+// case-insensitively: a link is known only when the context holds that very link, so a shortened
+// or altered one is foreign. A domain inside an email address is not a link, and the contact's
+// company may be named even when it looks like a domain ("Monday.com").
 func foreignLink(r Request, s string) string {
-	links := linkRe.FindAllString(s, -1)
-	if len(links) == 0 {
+	found := linksIn(s)
+	if len(found) == 0 {
 		return ""
 	}
-	ctx := []string{r.Note, r.Contact.LinkedIn, r.Step.Guidance, r.Step.PurposeText}
+	ctx := []string{r.Note, r.Contact.LinkedIn, r.Contact.Company, r.Step.Guidance, r.Step.PurposeText}
 	ctx = append(ctx, r.Signals...)
-	known := normLink(strings.Join(ctx, " "))
-	for _, l := range links {
-		if n := normLink(l); n == "" || !strings.Contains(known, n) {
+	known := map[string]bool{}
+	for _, l := range linksIn(strings.Join(ctx, " ")) {
+		known[normLink(l)] = true
+	}
+	for _, l := range found {
+		if n := normLink(l); n == "" || !known[n] {
 			return strings.TrimRight(l, ".,;:!?")
 		}
 	}
 	return ""
+}
+
+// linksIn returns the links in s, leaving out the domains of email addresses.
+func linksIn(s string) []string {
+	var out []string
+	for _, m := range linkRe.FindAllStringIndex(s, -1) {
+		if m[0] > 0 && s[m[0]-1] == '@' {
+			continue
+		}
+		out = append(out, s[m[0]:m[1]])
+	}
+	return out
 }
 
 func normLink(s string) string {

@@ -41,6 +41,10 @@ func TestCheck(t *testing.T) {
 		{name: "slack user", rule: "mention"},
 		{name: "foreign link", rule: "link"},
 		{name: "link from note", rule: ""},
+		{name: "bare domain", rule: "link"},
+		{name: "shortened known link", rule: "link"},
+		{name: "company that looks like a domain", rule: ""},
+		{name: "email address is no link", rule: ""},
 		{name: "near copy", rule: "near-copy"},
 		{name: "different from earlier", rule: ""},
 	} {
@@ -88,6 +92,16 @@ func TestCheck(t *testing.T) {
 		case "link from note":
 			d.Body += " The case study: https://acme.example/case."
 			mod = func(r *Request) { r.Note += " Liked www.acme.example/case" }
+		case "bare domain":
+			d.Body += " Pick a time at calendly.com/sam-rep."
+		case "shortened known link":
+			d.Body += " Your profile linkedin.com/in/dan came up."
+			mod = func(r *Request) { r.Contact.LinkedIn = "https://www.linkedin.com/in/danalee" }
+		case "company that looks like a domain":
+			d.Body += " Teams like yours at Monday.com ask this too."
+			mod = func(r *Request) { r.Contact.Company = "Monday.com" }
+		case "email address is no link":
+			d.Body += " Or write to sam@rep.example.com."
 		case "near copy":
 			mod = func(r *Request) { r.Earlier[0].Draft = "Subject: Ticket waits at Acme\n\n" + d.Body + " Thanks." }
 		}
