@@ -54,11 +54,12 @@ func (b *Bot) busy(ctx context.Context) (func(), error) {
 	}
 }
 
-func (b *Bot) release(ctx context.Context, cs []store.Claim, at time.Time) {
-	for _, c := range cs {
-		if err := b.store.Release(ctx, c.Touch.ID, at); err != nil {
-			b.log.Error("release touchpoint", "touchpoint", c.Touch.ID, "err", err)
-		}
+// release gives a claimed touchpoint back, claimable again at at. A failure is logged, not
+// returned: the caller is already reporting why it gives the claim back, and the lease ends by
+// itself.
+func (b *Bot) release(ctx context.Context, touchID int64, at time.Time) {
+	if err := b.store.Release(ctx, touchID, at); err != nil {
+		b.log.Error("release touchpoint", "touchpoint", touchID, "err", err)
 	}
 }
 
@@ -71,7 +72,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	// came meanwhile wins, so that a stopped follow-up never produces another DM.
 	tv, err := b.store.Touchpoint(ctx, c.Touch.ID)
 	if err != nil {
-		_ = b.store.Release(ctx, c.Touch.ID, now.Add(retryLater))
+		b.release(ctx, c.Touch.ID, now.Add(retryLater))
 		return fmt.Errorf("reload claimed touchpoint: %w", err)
 	}
 	if !stillDue(tv, now) {
@@ -81,7 +82,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	t, e := tv.Touch, tv.Enrollment
 	w, rep, err := b.repWindow(ctx, e.Owner)
 	if err != nil {
-		_ = b.store.Release(ctx, t.ID, now.Add(retryMuchLater))
+		b.release(ctx, t.ID, now.Add(retryMuchLater))
 		return err
 	}
 	if cadence.TimelinePassed(e, w, now) {
@@ -95,7 +96,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 
 	v, err := b.dmViewOf(ctx, tv)
 	if err != nil {
-		_ = b.store.Release(ctx, t.ID, now.Add(retryLater))
+		b.release(ctx, t.ID, now.Add(retryLater))
 		return err
 	}
 	v.Loc = w.Location
@@ -110,7 +111,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	if c.Attempts > 1 {
 		ch, ts, found, err := b.findPosted(ctx, e.Owner, t)
 		if err != nil {
-			_ = b.store.Release(ctx, t.ID, now.Add(retryLater))
+			b.release(ctx, t.ID, now.Add(retryLater))
 			return fmt.Errorf("look for an earlier DM: %w", err)
 		}
 		if found {
@@ -134,10 +135,10 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 		// Shutting down mid-post: the DM may or may not exist; the next claim looks for it.
 		return nil
 	case isTransient(err):
-		_ = b.store.Release(context.WithoutCancel(ctx), t.ID, b.now().Add(retryLater))
+		b.release(context.WithoutCancel(ctx), t.ID, b.now().Add(retryLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryLater, err)
 	default:
-		_ = b.store.Release(ctx, t.ID, b.now().Add(retryMuchLater))
+		b.release(ctx, t.ID, b.now().Add(retryMuchLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryMuchLater, err)
 	}
 }
@@ -179,7 +180,7 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time
 		return nil
 	}
 	if err != nil {
-		_ = b.store.Release(ctx, c.Touch.ID, now.Add(retryLater))
+		b.release(ctx, c.Touch.ID, now.Add(retryLater))
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)

@@ -147,6 +147,6 @@ func (p *dispatchPass) work(ctx context.Context, rep string) {
 
 // giveBack releases a claim unhandled, claimable again at retryAt.
 func (p *dispatchPass) giveBack(ctx context.Context, c store.Claim, retryAt time.Time) {
-	p.b.release(ctx, []store.Claim{c}, retryAt)
+	p.b.release(ctx, c.Touch.ID, retryAt)
 	p.done(1)
 }
