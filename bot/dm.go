@@ -102,10 +102,7 @@ func openBlocks(v dmView) []slack.Block {
 			button(actSent, "Sent", id).WithStyle(slack.StylePrimary),
 			button(actReplied, "Replied", id),
 			button(actMeeting, "Meeting booked", id),
-			button(actOptOut, "Opted out", id).WithStyle(slack.StyleDanger).WithConfirm(
-				slack.NewConfirmationBlockObject(plain("Record an opt-out?"),
-					mrkdwn(truncate(escapeText(orDash(v.Contact.Name))+" will be marked do-not-contact, and every follow-up with them stops, whoever owns it.", 300)),
-					plain("Opted out"), plain("Cancel"))),
+			optOutButton(id, v.Contact.Name),
 		),
 		slack.NewActionBlock(moreBlockID(v.Angle),
 			button(actSnooze1d, "Snooze 1 day", id),
@@ -350,6 +347,15 @@ func (v dmView) nextLine() string {
 
 func button(actionID, label, value string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, plain(label))
+}
+
+// optOutButton is the "Opted out" button of a touchpoint, in the reminder DM and the App Home. It
+// asks for a confirmation first, because the opt-out stops every follow-up of the contact.
+func optOutButton(touchID, contactName string) *slack.ButtonBlockElement {
+	return button(actOptOut, "Opted out", touchID).WithStyle(slack.StyleDanger).WithConfirm(
+		slack.NewConfirmationBlockObject(plain("Record an opt-out?"),
+			mrkdwn(truncate(escapeText(orDash(contactName))+" will be marked do-not-contact, and every follow-up with them stops, whoever owns it.", 300)),
+			plain("Opted out"), plain("Cancel")))
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -174,10 +174,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 					button(actReplied, "Replied", id),
 					button(actMeeting, "Meeting booked", id),
 					button(actSnooze1d, "Snooze 1 day", id),
-					button(actOptOut, "Opted out", id).WithStyle(slack.StyleDanger).WithConfirm(
-						slack.NewConfirmationBlockObject(plain("Record an opt-out?"),
-							mrkdwn(truncate(escapeText(orDash(v.Contact.Name))+" will be marked do-not-contact, and every follow-up with them stops, whoever owns it.", 300)),
-							plain("Opted out"), plain("Cancel"))),
+					optOutButton(id, v.Contact.Name),
 				))
 		}
 		if len(rest) > 0 {
