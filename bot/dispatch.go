@@ -94,12 +94,11 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 		return b.store.Reschedule(ctx, t.ID, next)
 	}
 
-	v, err := b.dmViewOf(ctx, tv)
+	v, err := b.dmViewOf(ctx, tv, w.Location)
 	if err != nil {
 		b.release(ctx, t.ID, now.Add(retryLater))
 		return err
 	}
-	v.Loc = w.Location
 	if v.Touch.Draft == "" {
 		// Drafted once: the draft is stored before the DM is posted, so a retry or a restart
 		// reuses it and never pays for it twice.

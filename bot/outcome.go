@@ -215,13 +215,14 @@ func (b *Bot) loadDM(ctx context.Context, touchID int64) (dmView, error) {
 	if err != nil {
 		return dmView{}, err
 	}
-	return b.dmViewOf(ctx, tv)
+	return b.dmViewOf(ctx, tv, b.locOf(ctx, tv.Enrollment.Owner))
 }
 
-// dmViewOf completes a touchpoint and its enrollment with the cadence, the earlier touches, the
-// signals and the rep's time zone.
-func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView) (dmView, error) {
-	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Now: b.now()}
+// dmViewOf completes a touchpoint and its enrollment with the cadence, the earlier touches and
+// the signals. loc is the rep's time zone; it is passed in because the dispatcher has read the
+// rep's window already.
+func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView, loc *time.Location) (dmView, error) {
+	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: b.now()}
 	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
 		v.Cadence = cd
 	}
@@ -241,7 +242,6 @@ func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView) (dmView, error) 
 	if v.Signals, err = b.store.Signals(ctx, tv.Enrollment.ID); err != nil {
 		return dmView{}, fmt.Errorf("load signals of %s: %w", tv.Enrollment.ID, err)
 	}
-	v.Loc = b.locOf(ctx, tv.Enrollment.Owner)
 	return v, nil
 }
 
