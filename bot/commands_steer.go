@@ -54,13 +54,11 @@ func (b *Bot) steer(ctx context.Context, actor, id string, decide func(cadence.C
 func (b *Bot) syncAfter(ctx context.Context, before store.EnrollmentView, res store.UpdateResult) {
 	seen := map[int64]bool{}
 	for _, t := range []*cadence.Touchpoint{res.ClosedTouch, before.Open, res.View.Open} {
-		if t == nil || t.DMTS == "" || seen[t.ID] {
+		if t == nil || seen[t.ID] {
 			continue
 		}
 		seen[t.ID] = true
-		if err := b.syncDM(ctx, *t); err != nil {
-			b.log.Warn("reminder DM not updated", "touchpoint", t.ID, "err", err)
-		}
+		b.syncDMLogged(ctx, *t, "", time.Time{})
 	}
 }
 

@@ -170,12 +170,9 @@ func (b *Bot) afterOptOut(ctx context.Context, res store.OptOutResult) {
 	b.refreshHomes(ctx, owners...)
 }
 
-// syncDM re-renders the reminder DM of touchpoint t, if it has one, from the current state of the
-// touchpoint and its enrollment: used after stop, pause, resume and reassign.
-func (b *Bot) syncDM(ctx context.Context, t cadence.Touchpoint) error {
-	return b.syncDMBy(ctx, t.ID, "", time.Time{})
-}
-
+// syncDMLogged re-renders the reminder DM of touchpoint t, if it has one, from the current state
+// of the touchpoint and its enrollment; by and at name who snoozed it and when. A failed
+// chat.update is logged, not returned: the change the DM shows is stored either way.
 func (b *Bot) syncDMLogged(ctx context.Context, t cadence.Touchpoint, by string, at time.Time) {
 	if t.DMTS == "" {
 		return
@@ -185,7 +182,8 @@ func (b *Bot) syncDMLogged(ctx context.Context, t cadence.Touchpoint, by string,
 	}
 }
 
-// syncDMBy is syncDM with who acted and when, for a snooze (the store does not keep them).
+// syncDMBy re-renders the reminder DM of a touchpoint with who acted and when, for a snooze (the
+// store does not keep them).
 func (b *Bot) syncDMBy(ctx context.Context, touchID int64, by string, at time.Time) error {
 	v, err := b.loadDM(ctx, touchID)
 	if err != nil {
