@@ -20,9 +20,9 @@ const jobsStopTimeout = 20 * time.Second
 
 // startJobs starts the scheduled jobs on the configured clock: every Tick, one dispatch pass that
 // also resumes follow-ups whose pause ended. The pass is a singleton: a tick that comes while the
-// previous pass still runs is skipped. The report job, when there is one, is registered by
-// registerJobs. The returned stop waits for a running pass (up to jobsStopTimeout) and
-// then cancels it, and returns once the pass has ended.
+// previous pass still runs is skipped. The weekly report, when there is one, is added by
+// scheduleReport (report.go). The returned stop waits for a running pass (up to
+// jobsStopTimeout) and then cancels it, and returns once the pass has ended.
 func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	stopTimeout := jobsStopTimeout
 	if b.jobs.stopTimeout > 0 {
@@ -66,7 +66,7 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		cancel()
 		return nil, fmt.Errorf("schedule dispatch: %w", err)
 	}
-	if err := b.registerJobs(jobCtx, s); err != nil {
+	if err := b.scheduleReport(s); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -106,11 +106,6 @@ func (j *jobState) firstPass() <-chan struct{} {
 func (j *jobState) passed() {
 	j.init()
 	j.closed.Do(func() { close(j.first) })
-}
-
-// registerJobs adds the jobs other than the dispatcher: the weekly report (bot/report.go).
-func (b *Bot) registerJobs(ctx context.Context, s gocron.Scheduler) error {
-	return b.registerReportJob(ctx, s)
 }
 
 // tick is one run of the dispatch job: resume the follow-ups whose pause ended, then dispatch what

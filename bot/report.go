@@ -525,15 +525,9 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	return nil
 }
 
-// registerReportJob is the hook startJobs' registerJobs calls: it adds the weekly report jobs to
-// s (see scheduleReport). ctx is unused: each run has its own bounded context.
-func (b *Bot) registerReportJob(_ context.Context, s gocron.Scheduler) error {
-	return b.scheduleReport(s)
-}
-
 // scheduleReport adds the weekly report to the scheduler: a cron job on FOLLOWUP_REPORT_CRON in
 // FOLLOWUP_TIMEZONE, and a one-time job at start that posts a report missed while the bot was
-// down. It adds nothing when no report channel is set.
+// down. It adds nothing when no report channel is set. Each run has its own two-minute context.
 func (b *Bot) scheduleReport(s gocron.Scheduler) error {
 	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
 		return nil
