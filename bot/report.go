@@ -80,12 +80,31 @@ func (v ReportView) cadenceName(id string) string {
 // stepName names a step: "step 2 (Answer a likely concern)".
 func (v ReportView) stepName(cadID string, step int) string {
 	s := fmt.Sprintf("step %d", step+1)
-	if v.Lookup != nil {
-		if cd, ok := v.Lookup(cadID); ok && step >= 0 && step < len(cd.Steps) {
-			s += " (" + cd.Steps[step].PurposeLabel() + ")"
-		}
+	if p := v.purpose(cadID, step); p != "" {
+		s += " (" + p + ")"
 	}
 	return s
+}
+
+// purpose is the purpose of a step, "Answer a likely concern", or "" when the library does not
+// have the step (any more).
+func (v ReportView) purpose(cadID string, step int) string {
+	if v.Lookup != nil {
+		if cd, ok := v.Lookup(cadID); ok && step >= 0 && step < len(cd.Steps) {
+			return cd.Steps[step].PurposeLabel()
+		}
+	}
+	return ""
+}
+
+// stepStats returns the numbers of step among steps, or zero ones when the step had no touches.
+func stepStats(steps []store.StepStats, step int) store.StepStats {
+	for _, st := range steps {
+		if st.Step == step {
+			return st
+		}
+	}
+	return store.StepStats{}
 }
 
 // rate shows a rate with its counts: "3/12 (25%)"; "0/0" when there is nothing to divide by.
@@ -230,12 +249,7 @@ func (v ReportView) cadenceText(id string) string {
 	fmt.Fprintf(&b, "Since the start: %s\n", countsLine(all.Counts, false))
 	var steps []string
 	for _, st := range all.Steps {
-		ps := store.StepStats{}
-		for _, x := range p.Steps {
-			if x.Step == st.Step {
-				ps = x
-			}
-		}
+		ps := stepStats(p.Steps, st.Step)
 		steps = append(steps, fmt.Sprintf("%d. %s %s, %s since the start", st.Step+1, rate(ps.Replies, ps.Touches), this, rate(st.Replies, st.Touches)))
 	}
 	if len(steps) > 0 {
@@ -371,19 +385,8 @@ func (v ReportView) WriteCSV(w io.Writer) error {
 		all, _ := v.Report.AllTime.Cadence(id)
 		p, _ := v.Report.Period.Cadence(id)
 		for _, st := range all.Steps {
-			var ps store.StepStats
-			for _, x := range p.Steps {
-				if x.Step == st.Step {
-					ps = x
-				}
-			}
-			purpose := ""
-			if v.Lookup != nil {
-				if cd, ok := v.Lookup(id); ok && st.Step < len(cd.Steps) {
-					purpose = cd.Steps[st.Step].PurposeLabel()
-				}
-			}
-			_ = cw.Write([]string{from, to, id, v.cadenceName(id), strconv.Itoa(st.Step + 1), purpose,
+			ps := stepStats(p.Steps, st.Step)
+			_ = cw.Write([]string{from, to, id, v.cadenceName(id), strconv.Itoa(st.Step + 1), v.purpose(id, st.Step),
 				strconv.Itoa(ps.Touches), strconv.Itoa(ps.Replies), pct(ps.Replies, ps.Touches),
 				strconv.Itoa(st.Touches), strconv.Itoa(st.Replies), pct(st.Replies, st.Touches)})
 		}
