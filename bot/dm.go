@@ -272,39 +272,19 @@ func (v dmView) statusLine() string {
 	t, e := v.Touch, v.Enrollment
 	switch t.State {
 	case cadence.TouchDone:
-		line := outcomeEmoji(t.Outcome) + " *" + t.Outcome.Label() + "*"
-		if t.DoneBy != "" {
-			line += " by " + mention(t.DoneBy)
-		}
-		if !t.DoneAt.IsZero() {
-			line += " · " + fmtWhen(t.DoneAt, v.Loc, v.Now)
-		}
-		return line
+		return outcomeEmoji(t.Outcome) + " *" + t.Outcome.Label() + "*" + v.byAt(t.DoneBy, t.DoneAt)
 	case cadence.TouchCancelled:
 		line := ":no_entry_sign: *Cancelled*"
 		if e.StopReason != "" {
 			line += ": the follow-up was stopped (" + lower(e.StopReason.Label()) + ")"
 		}
-		if t.DoneBy != "" {
-			line += " by " + mention(t.DoneBy)
-		}
-		if !t.DoneAt.IsZero() {
-			line += " · " + fmtWhen(t.DoneAt, v.Loc, v.Now)
-		}
-		return line
+		return line + v.byAt(t.DoneBy, t.DoneAt)
 	}
 	// Still open, but the enrollment is not running, or the touch was snoozed.
 	switch e.Status {
 	case cadence.StatusActive:
 		if v.snoozed() {
-			line := ":zzz: *Snoozed* until " + fmtWhen(t.Due, v.Loc, v.Now)
-			if v.By != "" {
-				line += " by " + mention(v.By)
-			}
-			if !v.At.IsZero() {
-				line += " · " + fmtWhen(v.At, v.Loc, v.Now)
-			}
-			return line
+			return ":zzz: *Snoozed* until " + fmtWhen(t.Due, v.Loc, v.Now) + v.byAt(v.By, v.At)
 		}
 	case cadence.StatusPaused:
 		if !e.PausedUntil.IsZero() {
@@ -315,6 +295,18 @@ func (v dmView) statusLine() string {
 		return ":no_entry_sign: *" + capitalize(string(e.Status)) + "* (" + lower(e.StopReason.Label()) + ")"
 	}
 	return "*Open*"
+}
+
+// byAt is " by @who · Tue 3 Mar 10:00" for a status line, leaving out what is not known.
+func (v dmView) byAt(by string, at time.Time) string {
+	s := ""
+	if by != "" {
+		s += " by " + mention(by)
+	}
+	if !at.IsZero() {
+		s += " · " + fmtWhen(at, v.Loc, v.Now)
+	}
+	return s
 }
 
 // nextLine says what comes next: "Next: follow-up 3 of 4, email, Tue 10:00", or why nothing does.
