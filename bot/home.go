@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -107,16 +106,16 @@ func (d homeData) homeLine(v store.EnrollmentView, loc *time.Location) string {
 			what += ", " + stepLabel(v.Open.Step, total) + " · " + cd.Steps[v.Open.Step].Channel.Label()
 		}
 	}
-	when := ""
+	line := who + " — " + escapeText(what)
 	switch {
 	case e.Status == cadence.StatusPaused && e.PausedUntil.IsZero():
-		when = "paused"
+		line += " · paused"
 	case e.Status == cadence.StatusPaused:
-		when = "paused until " + fmtWhen(e.PausedUntil, loc, d.Now)
+		line += " · paused until " + fmtWhen(e.PausedUntil, loc, d.Now)
 	case v.Open != nil:
-		when = "due " + fmtWhen(v.Open.Due, loc, d.Now)
+		line += " · due " + fmtWhen(v.Open.Due, loc, d.Now)
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%s — %s · %s · `%s`", who, escapeText(what), when, e.ID), " ·  · ")
+	return line + " · `" + e.ID + "`"
 }
 
 // homeView renders the App Home.
