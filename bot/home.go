@@ -78,10 +78,7 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 	if err != nil {
 		return homeData{}, err
 	}
-	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: func(id string) (cadence.Cadence, bool) {
-		cd, err := b.lib.Get(id)
-		return cd, err == nil
-	}}
+	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib)}
 	if rs, ok := b.store.(ReportStore); ok {
 		d.Ended, d.EndedN, err = rs.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
 		if err != nil {
@@ -224,12 +221,8 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, CallbackID: "home"}
 }
 
-func (d homeData) cadenceName(id string) string {
-	if cd, ok := d.Lookup(id); ok && cd.Name != "" {
-		return cd.Name
-	}
-	return id
-}
+// cadenceName names a cadence for people, or gives its id when the library lost it.
+func (d homeData) cadenceName(id string) string { return cadenceNameIn(d.Lookup, id) }
 
 // settingsText shows the rep's working time: their own settings or the team's defaults.
 func (d homeData) settingsText() string {

@@ -57,25 +57,34 @@ type ReportView struct {
 
 // NewReportView returns the view of r with cadence names from lib (which may be nil).
 func NewReportView(r store.Report, lib *cadence.Library, loc *time.Location) ReportView {
-	v := ReportView{Report: r, Loc: orUTC(loc)}
-	if lib != nil {
-		v.Lookup = func(id string) (cadence.Cadence, bool) {
-			cd, err := lib.Get(id)
-			return cd, err == nil
-		}
-	}
-	return v
+	return ReportView{Report: r, Loc: orUTC(loc), Lookup: libLookup(lib)}
 }
 
-// cadenceName names a cadence for people: "After a demo", or its id when the library lost it.
-func (v ReportView) cadenceName(id string) string {
-	if v.Lookup != nil {
-		if cd, ok := v.Lookup(id); ok && cd.Name != "" {
+// libLookup is the lookup of cadences by id that the report and the App Home take, over lib; nil
+// when lib is nil.
+func libLookup(lib *cadence.Library) func(id string) (cadence.Cadence, bool) {
+	if lib == nil {
+		return nil
+	}
+	return func(id string) (cadence.Cadence, bool) {
+		cd, err := lib.Get(id)
+		return cd, err == nil
+	}
+}
+
+// cadenceNameIn names a cadence for people: "After a demo", or its id when lookup (which may be
+// nil) does not know it.
+func cadenceNameIn(lookup func(id string) (cadence.Cadence, bool), id string) string {
+	if lookup != nil {
+		if cd, ok := lookup(id); ok && cd.Name != "" {
 			return cd.Name
 		}
 	}
 	return id
 }
+
+// cadenceName names a cadence for people: "After a demo", or its id when the library lost it.
+func (v ReportView) cadenceName(id string) string { return cadenceNameIn(v.Lookup, id) }
 
 // stepName names a step: "step 2 (Answer a likely concern)".
 func (v ReportView) stepName(cadID string, step int) string {
