@@ -93,18 +93,18 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 	return v, nil
 }
 
+// byKey is the WHERE clause that finds a contact by one identifying column (email, phone or
+// linkedin). Its second term, which leaves out empty values, lets SQLite use the partial unique
+// index on that column; without it the lookup scans every contact.
+func byKey(col string) string {
+	return `c.` + col + ` = ? AND c.` + col + ` <> ''`
+}
+
 // findOrPutContact returns the id of the contact matching c, updated with c's new details, or of
 // a new contact. It refuses an opted-out contact (EOPTEDOUT) and one already being followed up
 // (ECONFLICT). When c's email, phone and LinkedIn match different stored contacts, the email's
 // wins, and all of them are checked for opt-outs and running follow-ups: they are most likely the
 // same person.
-// byKey is the WHERE clause that finds a contact by one identifying column (email, phone or
-// linkedin). Its "<> ”" term lets SQLite use the partial unique index on that column; without it
-// the lookup scans every contact.
-func byKey(col string) string {
-	return `c.` + col + ` = ? AND c.` + col + ` <> ''`
-}
-
 func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now time.Time) (int64, error) {
 	var found []cadence.Contact
 	for _, k := range []struct{ col, val string }{{"email", c.Email}, {"phone", c.Phone}, {"linkedin", c.LinkedIn}} {
