@@ -136,9 +136,8 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 	}
 	if open != nil && ch.Next == nil && (e.Status == cadence.StatusCompleted || e.Status == cadence.StatusStopped) {
 		// A follow-up that ends keeps no open touchpoint, whatever the change forgot.
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, done_at = ?, done_by = ?, lease_until = NULL
-			WHERE id = ?`, string(cadence.TouchCancelled), at.UnixMilli(), ev.Actor, open.ID); err != nil {
-			return res, fmt.Errorf("cancel touchpoint %d: %w", open.ID, err)
+		if err := cancelTouch(ctx, tx, open.ID, ev.Actor, at); err != nil {
+			return res, err
 		}
 		closed := *open
 		closed.State, closed.DoneAt, closed.DoneBy, closed.LeaseUntil = cadence.TouchCancelled, at.UTC(), ev.Actor, time.Time{}
@@ -297,9 +296,8 @@ func stopContact(ctx context.Context, tx *sql.Tx, contactID int64, except, reaso
 		step := -1
 		if v.Open != nil {
 			step = v.Open.Step
-			if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, done_at = ?, done_by = ?, lease_until = NULL
-				WHERE id = ?`, string(cadence.TouchCancelled), at.UnixMilli(), actor, v.Open.ID); err != nil {
-				return nil, fmt.Errorf("cancel touchpoint %d: %w", v.Open.ID, err)
+			if err := cancelTouch(ctx, tx, v.Open.ID, actor, at); err != nil {
+				return nil, err
 			}
 		}
 		if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: step, Actor: actor, Kind: "stopped",
@@ -308,4 +306,14 @@ func stopContact(ctx context.Context, tx *sql.Tx, contactID int64, except, reaso
 		}
 	}
 	return running, nil
+}
+
+// cancelTouch closes an open touchpoint without an outcome, because its follow-up ended, and ends
+// its lease.
+func cancelTouch(ctx context.Context, tx *sql.Tx, touchID int64, actor string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, done_at = ?, done_by = ?, lease_until = NULL
+		WHERE id = ?`, string(cadence.TouchCancelled), at.UnixMilli(), actor, touchID); err != nil {
+		return fmt.Errorf("cancel touchpoint %d: %w", touchID, err)
+	}
+	return nil
 }
