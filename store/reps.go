@@ -154,7 +154,7 @@ func (db *DB) FirstSeen(ctx context.Context, eventID string, now time.Time) (boo
 	return first, nil
 }
 
-// Stats counts what the database holds, for the check and migrate commands.
+// Stats counts what the database holds.
 type Stats struct {
 	SchemaVersion      int                    // the newest migration applied
 	Contacts           int                    // every contact
