@@ -46,9 +46,7 @@ func subcommands() []subcommand {
 		{"away", "<from> <to> | off", "no reminders between two dates (YYYY-MM-DD, inclusive); touches move after them", "2026-04-06 2026-04-10", (*Bot).cmdAway},
 		{"settings", "[hours=HH:MM-HH:MM] [days=Mon-Fri] [tz=Area/City]", "show or change your working time", "hours=08:30-16:30 days=Mon-Thu tz=Europe/Berlin", (*Bot).cmdSettings},
 		{"cadences", "", "the cadence library with each cadence's steps", "", (*Bot).cmdCadences},
-		{"report", "", "the team's cadence report for the past 7 days (to the report channel if one is set)", "", func(b *Bot, ctx context.Context, r request) (Reply, error) {
-			return b.reportCommand(ctx, r.cmd)
-		}},
+		{"report", "", "the team's cadence report for the past 7 days (to the report channel if one is set)", "", (*Bot).cmdReport},
 		{"help", "", "this help", "", (*Bot).cmdHelp},
 	}
 }

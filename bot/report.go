@@ -448,9 +448,9 @@ func (b *Bot) weekBefore(at time.Time) (time.Time, time.Time) {
 	return to.AddDate(0, 0, -7), to
 }
 
-// reportCommand answers /followup report: the past 7 days, posted to the report channel when one
-// is set (the reply says so), else shown only to the asker.
-func (b *Bot) reportCommand(ctx context.Context, cmd slack.SlashCommand) (Reply, error) {
+// cmdReport answers /followup report: the past 7 days, posted to the report channel when one is
+// set (the reply says so), else shown only to the asker.
+func (b *Bot) cmdReport(ctx context.Context, _ request) (Reply, error) {
 	from, to := b.lastWeek(b.now())
 	v, err := b.buildReport(ctx, from, to)
 	if err != nil {

@@ -90,7 +90,7 @@ func TestReportCommandAndHome(t *testing.T) {
 	h := newHarness(t)
 	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
 	mustContain(t, h.slash(t, alice, "report"), "Follow-up report")
-	r, err := h.bot.reportCommand(h.ctx, slack.SlashCommand{UserID: alice, Text: "report"})
+	r, err := h.bot.cmdReport(h.ctx, request{cmd: slack.SlashCommand{UserID: alice, Text: "report"}, user: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
