@@ -123,12 +123,12 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Open applies the pending migrations; calling Migrate again would only check them twice.
 	db, err := store.Open(ctx, c.DB)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "followup migrate: %s is up to date\n", c.DB)
