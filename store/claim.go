@@ -126,7 +126,7 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts strin
 			WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
 			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
 		}
-		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: "reminded"},
+		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
 			tv.Enrollment, now))
 	})
 }

@@ -79,7 +79,7 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 		}
 		ev := ch.Event
 		if ev.Kind == "" {
-			ev.Kind = "enrolled"
+			ev.Kind = cadence.EventEnrolled
 		}
 		if err := appendEvent(ctx, tx, fillEvent(ev, e, now)); err != nil {
 			return err

@@ -73,7 +73,7 @@ func (db *DB) MarkRepGone(ctx context.Context, userID string, now time.Time) ([]
 				updated_at = ? WHERE id = ?`, string(e.Status), now.UnixMilli(), now.UnixMilli(), e.ID); err != nil {
 				return fmt.Errorf("pause follow-up %s: %w", e.ID, err)
 			}
-			if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: -1, Actor: "bot", Kind: "paused",
+			if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: -1, Actor: "bot", Kind: cadence.EventPaused,
 				Detail: string(cadence.StopRepGone)}, e, now)); err != nil {
 				return err
 			}

@@ -300,7 +300,7 @@ func stopContact(ctx context.Context, tx *sql.Tx, contactID int64, except, reaso
 				return nil, err
 			}
 		}
-		if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: step, Actor: actor, Kind: "stopped",
+		if err := appendEvent(ctx, tx, fillEvent(cadence.Event{Step: step, Actor: actor, Kind: cadence.EventStopped,
 			Detail: string(stop)}, *e, at)); err != nil {
 			return nil, err
 		}
