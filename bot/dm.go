@@ -324,7 +324,7 @@ func (v dmView) nextLine() string {
 		return "Paused: `/followup resume " + escapeText(e.ID) + "` starts it again."
 	}
 	n := v.Next
-	if n == nil && (v.Touch.State == cadence.TouchPending || v.Touch.State == cadence.TouchReminded) {
+	if n == nil && v.Touch.State.Open() {
 		n = &v.Touch // snoozed: the same touchpoint comes back
 	}
 	if n == nil {

@@ -85,7 +85,7 @@ func (b *Bot) notOpenError(ctx context.Context, enrollmentID string, touchID int
 	if err != nil {
 		return err
 	}
-	if v.Enrollment.Status == cadence.StatusCompleted || v.Enrollment.Status == cadence.StatusStopped {
+	if v.Enrollment.Status.Ended() {
 		return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s has ended (%s); there is nothing left to log.",
 			v.Enrollment.ID, lower(v.Enrollment.StopReason.Label()))
 	}
@@ -231,7 +231,7 @@ func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView, loc *time.Locati
 	for i := range ts {
 		switch {
 		case ts[i].ID == tv.Touch.ID:
-		case ts[i].State == cadence.TouchPending || ts[i].State == cadence.TouchReminded:
+		case ts[i].State.Open():
 			v.Next = &ts[i]
 		case ts[i].ID < tv.Touch.ID:
 			v.Earlier = append(v.Earlier, ts[i])

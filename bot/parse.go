@@ -2,6 +2,7 @@ package bot
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -171,7 +172,7 @@ func splitArgs(toks []token, allowed ...string) (pos []string, opts map[string]s
 			pos = append(pos, t.Value)
 			continue
 		}
-		if !contains(allowed, t.Key) {
+		if !slices.Contains(allowed, t.Key) {
 			if len(allowed) == 0 {
 				return nil, nil, cadence.Errorf(cadence.EINVALID, "This command takes no key=value options (got `%s=`). Put quotes around text with an = sign.", t.Key)
 			}
@@ -187,15 +188,6 @@ func splitArgs(toks []token, allowed ...string) (pos []string, opts map[string]s
 		opts[t.Key] = t.Value
 	}
 	return pos, opts, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // codeList renders words as `a`, `b`, `c` with suffix after each.
