@@ -203,7 +203,8 @@ func loadHolidays(v string) (map[string]bool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is neither a list of dates (2026-12-25,2027-01-01) nor a readable file: %v", v, err)
 		}
-		var dates []string
+		// Parsed a line at a time, not through ParseHolidays, so a bad date names its line.
+		h := map[string]bool{}
 		for i, line := range strings.Split(string(data), "\n") {
 			if j := strings.IndexByte(line, '#'); j >= 0 {
 				line = line[:j]
@@ -211,15 +212,13 @@ func loadHolidays(v string) (map[string]bool, error) {
 			if line = strings.TrimSpace(line); line == "" {
 				continue
 			}
-			if _, err := cadence.ParseDate(line); err != nil {
+			d, err := cadence.ParseDate(line)
+			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %s", v, i+1, cadence.ErrorMessage(err))
 			}
-			dates = append(dates, line)
+			h[d.Format(cadence.DateLayout)] = true
 		}
-		v = strings.Join(dates, ",")
-		if v == "" {
-			return map[string]bool{}, nil
-		}
+		return h, nil
 	}
 	h, err := cadence.ParseHolidays(v)
 	if err != nil {
