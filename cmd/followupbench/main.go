@@ -44,7 +44,7 @@ type options struct {
 	keep  bool
 }
 
-// scaled returns n times the scale, at least min.
+// scaled returns n times the scale, but never less than least.
 func (o options) scaled(n, least int) int { return max(int(float64(n)*o.scale), least) }
 
 // benchmarks in the order they run; the dispatch benchmark goes last as it is the longest.
