@@ -22,7 +22,7 @@ const jobsStopTimeout = 20 * time.Second
 // also resumes follow-ups whose pause ended. The pass is a singleton: a tick that comes while the
 // previous pass still runs is skipped. The weekly report, when there is one, is added by
 // scheduleReport (report.go). The returned stop waits for a running pass (up to
-// jobsStopTimeout) and then cancels it, and returns once the pass has ended.
+// jobsStopTimeout) and then cancels it, and returns once every job in flight has ended.
 func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	stopTimeout := jobsStopTimeout
 	if b.jobs.stopTimeout > 0 {
@@ -38,15 +38,16 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	}
 	// Jobs outlive Run's context until stop: a pass in flight finishes its DMs during shutdown.
 	jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	// running tracks the pass in flight: gocron stops waiting for it after the stop timeout, but
-	// the pass still gives its claims back after the cancel, and must be done before the store closes.
+	// running tracks the jobs in flight: gocron stops waiting for them after the stop timeout, but
+	// a pass still gives its claims back after the cancel (and a report un-marks its week), and
+	// both must be done before the store closes. guard wraps every job's body so.
 	var (
 		mu      sync.Mutex
 		stopped bool
 		running sync.WaitGroup
 	)
-	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
-		gocron.NewTask(func() {
+	guard := func(fn func(ctx context.Context)) func() {
+		return func() {
 			mu.Lock()
 			if stopped {
 				mu.Unlock()
@@ -55,9 +56,14 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 			running.Add(1)
 			mu.Unlock()
 			defer running.Done()
-			b.tick(jobCtx)
+			fn(jobCtx)
+		}
+	}
+	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
+		gocron.NewTask(guard(func(ctx context.Context) {
+			b.tick(ctx)
 			b.jobs.passed()
-		}),
+		})),
 		gocron.WithName("dispatch"),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithStartAt(gocron.WithStartImmediately()),
@@ -66,7 +72,7 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		cancel()
 		return nil, fmt.Errorf("schedule dispatch: %w", err)
 	}
-	if err := b.scheduleReport(s); err != nil {
+	if err := b.scheduleReport(s, guard); err != nil {
 		cancel()
 		return nil, err
 	}

@@ -528,7 +528,8 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 		err = b.postReport(ctx, b.cfg.ReportChannel, v)
 	}
 	if err != nil {
-		if uerr := rs.UnmarkReported(ctx, due, prev); uerr != nil {
+		// Also when the bot is stopping: the week must be reported again at the next start.
+		if uerr := rs.UnmarkReported(context.WithoutCancel(ctx), due, prev); uerr != nil {
 			b.log.Error("undo report record", "err", uerr)
 		}
 		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
@@ -539,8 +540,9 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 
 // scheduleReport adds the weekly report to the scheduler: a cron job on FOLLOWUP_REPORT_CRON in
 // FOLLOWUP_TIMEZONE, and a one-time job at start that posts a report missed while the bot was
-// down. It adds nothing when no report channel is set. Each run has its own two-minute context.
-func (b *Bot) scheduleReport(s gocron.Scheduler) error {
+// down. It adds nothing when no report channel is set. guard (from startJobs) makes shutdown wait
+// for a run in flight; a run has two minutes at most, and is cancelled when the bot stops.
+func (b *Bot) scheduleReport(s gocron.Scheduler, guard func(func(context.Context)) func()) error {
 	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
 		return nil
 	}
@@ -548,13 +550,13 @@ func (b *Bot) scheduleReport(s gocron.Scheduler) error {
 	if err != nil {
 		return err
 	}
-	task := gocron.NewTask(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	task := gocron.NewTask(guard(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
 		if err := b.runScheduledReport(ctx); err != nil {
 			b.log.Error("weekly report failed", "err", err)
 		}
-	})
+	}))
 	if _, err := s.NewJob(gocron.CronJob(spec, false), task, gocron.WithName("weekly-report"),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return fmt.Errorf("schedule weekly report: %w", err)

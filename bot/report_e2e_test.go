@@ -2,12 +2,14 @@ package bot
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
 )
 
@@ -152,5 +154,42 @@ func TestReportCronJobInTeamZone(t *testing.T) {
 		"*Team this week*\\nEnrolled 1 · ", "*Since the start*\\nEnrolled 1 · ")
 	if last, err := h.store.LastReportedWeek(h.ctx); err != nil || !last.Equal(time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)) {
 		t.Errorf("last reported week = %v, %v; want Mon 9 Mar 08:00 UTC", last, err)
+	}
+}
+
+// TestStopWaitsForReportAndReportsItAgain: a weekly report still being posted when the bot stops
+// is cancelled, stop waits for it, and its week is not recorded as reported, so the next start
+// posts it.
+func TestStopWaitsForReportAndReportsItAgain(t *testing.T) {
+	h := newHarness(t)
+	f := newFaultBot(t, h)
+	f.cfg.ReportChannel, f.cfg.ReportCron = reportChannel, "0 9 * * MON"
+	f.jobs.stopTimeout = 50 * time.Millisecond
+	held := make(chan struct{}, 1)
+	h.slack.FailNext("chat.postMessage", 1, slacktest.Hook(func(w http.ResponseWriter, r *http.Request) {
+		held <- struct{}{}
+		<-r.Context().Done() // Slack never answers; the bot gives up when it stops
+	}))
+	stop, err := f.startJobs(h.ctx) // the catch-up job posts the week missed at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	case <-h.ctx.Done():
+		t.Fatal("the catch-up report was never posted")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// stop returned: the report run is over, and it gave its week back.
+	if week, err := h.store.LastReportedWeek(h.ctx); err != nil || !week.IsZero() {
+		t.Errorf("after a cancelled report the last reported week is %v (%v), want none", week, err)
+	}
+	if err := f.runScheduledReport(h.ctx); err != nil {
+		t.Fatalf("the next start's report: %v", err)
+	}
+	if msgs := h.slack.Messages(reportChannel); len(msgs) != 1 {
+		t.Errorf("%d report messages after the restart, want 1", len(msgs))
 	}
 }
