@@ -110,7 +110,11 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 	if c.Attempts > 1 {
 		ch, ts, found, err := b.findPosted(ctx, e.Owner, t)
 		if err != nil {
-			b.release(ctx, t.ID, now.Add(retryLater))
+			retry := now.Add(retryLater)
+			if rl := (*slack.RateLimitedError)(nil); errors.As(err, &rl) {
+				retry = now.Add(max(rl.RetryAfter, postInterval)) // as soon as Slack allows, not later
+			}
+			b.release(ctx, t.ID, retry)
 			return fmt.Errorf("look for an earlier DM: %w", err)
 		}
 		if found {

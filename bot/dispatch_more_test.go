@@ -362,3 +362,29 @@ func longestLine(s string) string {
 	}
 	return best
 }
+
+// TestRateLimitedHistoryLookupRetriesAfterRetryAfter: a 429 on the look-up for an earlier DM
+// (a re-claimed touch) gives the touch back only until Slack's Retry-After, not for minutes.
+func TestRateLimitedHistoryLookupRetriesAfterRetryAfter(t *testing.T) {
+	h := newDispatchHarness(t)
+	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
+	h.advanceTo(t, v.Open.Due)
+	f := newFaultBot(t, h)
+	h.slack.FailNext("chat.postMessage", maxTransient, slacktest.ServerError(http.StatusInternalServerError))
+	f.dispatchWaiting(t, time.Second) // fails; released for retryLater
+	f.advance(retryLater)
+	h.slack.FailNext("conversations.history", 1, slacktest.RateLimited(3*time.Second))
+	f.dispatchWaiting(t, time.Second) // re-claimed: the history look-up is rate limited
+	tv, err := h.store.Touchpoint(h.ctx, v.Open.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := f.clock.Now().Add(3 * time.Second); tv.Touch.LeaseUntil.After(want) {
+		t.Errorf("touch given back until %v, want no later than %v (Retry-After)", tv.Touch.LeaseUntil, want)
+	}
+	f.advance(3 * time.Second)
+	f.dispatchWaiting(t, time.Second)
+	if n := len(h.dms(alice)); n != 1 {
+		t.Errorf("%d DMs after the rate limit passed, want 1", n)
+	}
+}
