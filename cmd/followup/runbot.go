@@ -44,7 +44,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	api := slack.New(c.SlackBotToken,
 		slack.OptionAppLevelToken(c.SlackAppToken),
 		slack.OptionAPIURL(c.SlackAPIURL),
-		slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+		slack.OptionHTTPClient(slackHTTPClient()),
 	)
 	b, err := bot.New(bot.Config{
 		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log),
@@ -64,6 +64,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("followup stopped")
 	return nil
+}
+
+// slackHTTPClient is the Web API client's HTTP client. The dispatcher keeps up to 16 calls in
+// flight (bot/dispatch.go); Go's default keeps only 2 idle connections a host, so the rest would
+// open a new TLS connection to Slack for every reminder.
+func slackHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }
 
 // newDrafter returns the LLM drafter with the offline drafter as its fallback when an
