@@ -3,7 +3,6 @@ package prompts
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,23 +118,7 @@ func TestOfflineUsesContext(t *testing.T) {
 func TestOfflineGolden(t *testing.T) {
 	golden := func(t *testing.T, name, got string) {
 		t.Helper()
-		path := filepath.Join("testdata", "offline", name+".txt")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./prompts -run TestOfflineGolden -update)", err)
-		}
-		if got != string(want) {
-			t.Errorf("offline draft differs from %s (rerun with -update if intended):\n%s", path, got)
-		}
+		checkGolden(t, filepath.Join("testdata", "offline", name+".txt"), got)
 	}
 	draft := func(r Request) string {
 		d, err := Offline{}.Draft(context.Background(), r)

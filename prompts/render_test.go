@@ -59,23 +59,7 @@ func TestRenderGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				s, u := mustRender(t, sampleRequest(ch, p))
 				got := "=== system ===\n" + s + "\n=== user ===\n" + u + "\n"
-				path := filepath.Join("testdata", "golden", name+".txt")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./prompts -run TestRenderGolden -update)", err)
-				}
-				if got != string(want) {
-					t.Errorf("rendered prompt differs from %s (rerun with -update if intended):\n%s", path, got)
-				}
+				checkGolden(t, filepath.Join("testdata", "golden", name+".txt"), got)
 			})
 		}
 	}
@@ -228,5 +212,26 @@ func TestPromptInjectionNote(t *testing.T) {
 	d, err := drafter.Draft(context.Background(), r)
 	if err != nil || d.Source != SourceOffline || strings.Contains(d.Text(), "evil") || Check(r, d) != nil {
 		t.Fatalf("draft = %+v, %v; want the offline draft, free of the note's orders", d, err)
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the file with -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./prompts -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (rerun with -update if intended):\n%s", path, got)
 	}
 }
