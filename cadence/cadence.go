@@ -193,6 +193,14 @@ type Enrollment struct {
 	DecisionDate time.Time // zero when none; for proposals, the buyer's decision date
 	Note         string    // what the contact cares about, in the rep's words (personal data)
 
+	// Link and SourceKey say where the follow-up came from when it was started from Slack; both are
+	// written by the store's Enroll and read back with its Link and EnrollmentBySource, not with
+	// every enrollment. Link is the permalink of the message it was started on ("" when none), shown
+	// in every reminder; SourceKey is the key of the request that started it (a Workflow Builder
+	// step's execution id), so that a redelivered request does not enroll twice.
+	Link      string
+	SourceKey string
+
 	Status      Status
 	StopReason  StopReason // set when Status is completed or stopped
 	Step        int        // index into Cadence.Steps of the current (open) touch

@@ -72,6 +72,9 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 		if err := insertEnrollment(ctx, tx, e); err != nil {
 			return err
 		}
+		if err := insertOrigin(ctx, tx, e); err != nil {
+			return err
+		}
 		if ch.Next != nil {
 			if _, err := insertTouch(ctx, tx, e.ID, *ch.Next); err != nil {
 				return err

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// insertOrigin stores where a new enrollment came from, when it came from Slack (a message's
+// permalink, a workflow step's execution). A source key already used is ECONFLICT.
+func insertOrigin(ctx context.Context, tx *sql.Tx, e cadence.Enrollment) error {
+	if e.Link == "" && e.SourceKey == "" {
+		return nil
+	}
+	if e.SourceKey != "" {
+		var other string
+		err := tx.QueryRowContext(ctx, `SELECT enrollment_id FROM enrollment_origins WHERE source_key = ?`, e.SourceKey).Scan(&other)
+		switch {
+		case err == nil:
+			return cadence.Errorf(cadence.ECONFLICT, "This request already started follow-up %s.", other)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("look up source %s: %w", e.SourceKey, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enrollment_origins (enrollment_id, link, source_key) VALUES (?, ?, ?)`,
+		e.ID, e.Link, e.SourceKey); err != nil {
+		return fmt.Errorf("store origin of %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// Link returns the permalink of the Slack message a follow-up was started on, or "" when it was
+// not started on one (or does not exist).
+func (db *DB) Link(ctx context.Context, enrollmentID string) (string, error) {
+	var link string
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("load link of %s: %w", enrollmentID, err)
+	}
+	return link, nil
+}
+
+// EnrollmentBySource returns the follow-up a request with this source key started (see
+// cadence.Enrollment.SourceKey), or ENOTFOUND when none did.
+func (db *DB) EnrollmentBySource(ctx context.Context, key string) (EnrollmentView, error) {
+	var v EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT enrollment_id FROM enrollment_origins WHERE source_key = ? AND source_key <> ''`, key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return cadence.Errorf(cadence.ENOTFOUND, "No follow-up was started by %q.", key)
+		}
+		if err != nil {
+			return fmt.Errorf("look up source %s: %w", key, err)
+		}
+		v, err = view(ctx, tx, id)
+		return err
+	})
+	return v, err
+}
+
+// domainExpr is the email domain of a contact; it matches the contacts_email_domain index.
+const domainExpr = `substr(c.email, instr(c.email, '@') + 1)`
+
+// RunningAtDomain returns the running (active or paused) follow-ups whose contact's email is at
+// domain, leaving out the follow-up except. It returns none for an empty domain.
+func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]EnrollmentView, error) {
+	domain = strings.ToLower(strings.TrimSpace(domain))
+	if domain == "" {
+		return nil, nil
+	}
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		vs, err = views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`+byNextDue,
+			domain, except)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups at %s: %w", domain, err)
+	}
+	return vs, nil
+}
+
+// AddCompanyNews flags follow-ups with what a colleague of their contact did. News already
+// recorded (the same follow-up, source and outcome) is kept as it was.
+func (db *DB) AddCompanyNews(ctx context.Context, news []cadence.CompanyNews) error {
+	if len(news) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		for _, n := range news {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_news (enrollment_id, source_id, who, company, outcome, at)
+				VALUES (?, ?, ?, ?, ?, ?)`, n.EnrollmentID, n.SourceID, n.Who, n.Company, string(n.Outcome), n.At.UnixMilli()); err != nil {
+				return fmt.Errorf("flag %s with news from %s: %w", n.EnrollmentID, n.SourceID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// CompanyNews returns the news a follow-up was flagged with, oldest first.
+func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.CompanyNews, error) {
+	var out []cadence.CompanyNews
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
+			WHERE enrollment_id = ? ORDER BY at, source_id`, enrollmentID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n cadence.CompanyNews
+			var at int64
+			if err := rows.Scan(&n.EnrollmentID, &n.SourceID, &n.Who, &n.Company, &n.Outcome, &at); err != nil {
+				return err
+			}
+			n.At = time.UnixMilli(at).UTC()
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("news of %s: %w", enrollmentID, err)
+	}
+	return out, nil
+}
+
+// NoticeOnce records that owner is being told about the outcome of follow-up sourceID, and
+// reports whether this is the first time (false: they were told already; tell them nothing).
+func (db *DB) NoticeOnce(ctx context.Context, sourceID string, o cadence.Outcome, owner string, now time.Time) (bool, error) {
+	var first bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_notices (source_id, outcome, owner, at) VALUES (?, ?, ?, ?)`,
+			sourceID, string(o), owner, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		first = n > 0
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("record notice of %s to %s: %w", sourceID, owner, err)
+	}
+	return first, nil
+}
