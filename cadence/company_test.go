@@ -22,7 +22,7 @@ func TestGuessTrigger(t *testing.T) {
 		"Thanks for the demo! One question: does it support SSO?":    TriggerDemo,
 		"Could you send the proposal with the pricing for 50 seats?": TriggerProposal,
 		"Great to meet you at the booth at SaaStr":                   TriggerEventChat,
-		"Our platform needs information about the renewal":          TriggerCustomerCheckin,
+		"Our platform needs information about the renewal":           TriggerCustomerCheckin,
 		"": TriggerCustomerCheckin,
 	} {
 		if got := GuessTrigger(in); got != want {

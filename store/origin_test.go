@@ -86,7 +86,7 @@ func TestCompanyNewsAndNotices(t *testing.T) {
 
 func TestRunningAtDomainUsesIndex(t *testing.T) {
 	db := mustOpen(t)
-	rows, err := db.r.Query(`EXPLAIN QUERY PLAN SELECT c.id FROM contacts c WHERE ` + domainExpr + ` = ? AND c.email <> ''`, "acme.com")
+	rows, err := db.r.Query(`EXPLAIN QUERY PLAN SELECT c.id FROM contacts c WHERE `+domainExpr+` = ? AND c.email <> ''`, "acme.com")
 	if err != nil {
 		t.Fatal(err)
 	}
