@@ -88,6 +88,9 @@ var methods = map[string]method{
 	"views.publish":                {botToken, (*Server).viewsPublish},
 	"files.getUploadURLExternal":   {botToken, (*Server).filesGetUploadURL},
 	"files.completeUploadExternal": {botToken, (*Server).filesComplete},
+	"chat.getPermalink":            {botToken, (*Server).chatGetPermalink},
+	"functions.completeSuccess":    {botToken, (*Server).functionsCompleteSuccess},
+	"functions.completeError":      {botToken, (*Server).functionsCompleteError},
 }
 
 // serveAPI dispatches {api}/<method>: it records the call, applies injected

@@ -70,6 +70,7 @@ type state struct {
 	posts      map[string][]time.Time // channel → accepted chat.postMessage times
 	conns      []*wsConn
 	connects   int
+	native     nativeState // shortcuts, permalinks and workflow functions (native.go)
 }
 
 func (st *state) init() {
@@ -82,6 +83,7 @@ func (st *state) init() {
 	st.faults = map[string][]Fault{}
 	st.held = map[string]int{}
 	st.posts = map[string][]time.Time{}
+	st.native.init()
 }
 
 // recordCall appends c and wakes waiters.

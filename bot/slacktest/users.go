@@ -22,6 +22,9 @@ type User struct {
 	IsBot bool
 	// Locale is the user's locale, such as "en-US".
 	Locale string
+	// TeamID is the user's own workspace; a Slack Connect user from another organization has
+	// another one than the server's (and is_stranger set). "" means the server's team.
+	TeamID string
 }
 
 // AddUser makes users.info know u, replacing any user with the same ID.
@@ -54,12 +57,14 @@ func (s *Server) userJSON(u User) map[string]any {
 	if locale == "" {
 		locale = "en-US"
 	}
+	team := or(u.TeamID, s.cfg.teamID)
 	return map[string]any{
-		"id": u.ID, "team_id": s.cfg.teamID, "name": u.Name, "deleted": u.Deleted,
+		"is_stranger": team != s.cfg.teamID,
+		"id":          u.ID, "team_id": team, "name": u.Name, "deleted": u.Deleted,
 		"real_name": u.RealName, "tz": u.TZ, "tz_label": u.TZLabel, "tz_offset": u.TZOffset,
 		"profile": map[string]any{
 			"real_name": u.RealName, "display_name": display, "real_name_normalized": u.RealName,
-			"display_name_normalized": display, "email": u.Email, "team": s.cfg.teamID,
+			"display_name_normalized": display, "email": u.Email, "team": team,
 		},
 		"is_admin": false, "is_owner": false, "is_bot": u.IsBot, "is_app_user": false,
 		"locale": locale,
