@@ -64,6 +64,7 @@ type tokenKind int
 const (
 	botToken tokenKind = iota
 	appToken
+	functionToken // the bot token or a function execution's xwfp-… token
 )
 
 type method struct {
@@ -89,8 +90,8 @@ var methods = map[string]method{
 	"files.getUploadURLExternal":   {botToken, (*Server).filesGetUploadURL},
 	"files.completeUploadExternal": {botToken, (*Server).filesComplete},
 	"chat.getPermalink":            {botToken, (*Server).chatGetPermalink},
-	"functions.completeSuccess":    {botToken, (*Server).functionsCompleteSuccess},
-	"functions.completeError":      {botToken, (*Server).functionsCompleteError},
+	"functions.completeSuccess":    {functionToken, (*Server).functionsCompleteSuccess},
+	"functions.completeError":      {functionToken, (*Server).functionsCompleteError},
 }
 
 // serveAPI dispatches {api}/<method>: it records the call, applies injected
@@ -135,7 +136,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rep = fail("unknown_method")
 		rep.status = http.StatusNotFound
 	default:
-		rep = s.checkToken(call.Token, m.token)
+		if m.token == functionToken {
+			rep = s.functionToken(call.Token)
+		} else {
+			rep = s.checkToken(call.Token, m.token)
+		}
 		if rep.status == 0 {
 			rep = m.handle(s, req)
 		}

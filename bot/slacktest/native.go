@@ -59,9 +59,9 @@ func (s *Server) chatGetPermalink(r *apiRequest) reply {
 // message ts from the server clock.
 type MessageShortcut struct {
 	UserID, UserName string
-	// TeamID and APIAppID override the server's; NoAppID leaves api_app_id out, as some payloads do.
+	// TeamID overrides the server's. Shortcut payloads carry no api_app_id (shared/slack README);
+	// APIAppID, when set, adds one.
 	TeamID, APIAppID string
-	NoAppID          bool
 	CallbackID       string
 	ChannelID        string
 	ChannelName      string
@@ -101,8 +101,8 @@ func (s *Server) SendMessageShortcut(ctx context.Context, m MessageShortcut, opt
 		"trigger_id": trigger, "message_ts": ts, "message": msg, "response_url": respURL,
 		"channel": map[string]any{"id": or(m.ChannelID, "C0GENERAL1"), "name": or(m.ChannelName, "general")},
 	}
-	if !m.NoAppID {
-		p["api_app_id"] = or(m.APIAppID, s.cfg.appID)
+	if m.APIAppID != "" {
+		p["api_app_id"] = m.APIAppID
 	}
 	return s.SendEnvelope(ctx, TypeInteractive, p, opts...)
 }
@@ -111,8 +111,7 @@ func (s *Server) SendMessageShortcut(ctx context.Context, m MessageShortcut, opt
 // shortcut menu or search. It has no channel and no response_url.
 type GlobalShortcut struct {
 	UserID, UserName string
-	TeamID, APIAppID string
-	NoAppID          bool
+	TeamID, APIAppID string // APIAppID, when set, adds an api_app_id (Slack sends none)
 	CallbackID       string // "followup_new" by default
 	TriggerID        string
 }
@@ -130,8 +129,8 @@ func (s *Server) SendGlobalShortcut(ctx context.Context, g GlobalShortcut, opts 
 		"user": userObj(g.UserID, g.UserName, team), "callback_id": or(g.CallbackID, "followup_new"),
 		"trigger_id": trigger,
 	}
-	if !g.NoAppID {
-		p["api_app_id"] = or(g.APIAppID, s.cfg.appID)
+	if g.APIAppID != "" {
+		p["api_app_id"] = g.APIAppID
 	}
 	return s.SendEnvelope(ctx, TypeInteractive, p, opts...)
 }
@@ -149,8 +148,10 @@ type FunctionExecution struct {
 	State   string
 	Outputs map[string]any // of a completed run
 	Error   string         // of a failed run
-	// Completions counts accepted functions.complete* calls (at most 1).
+	// Completions counts accepted functions.complete* calls (at most 1); Token is the token the
+	// accepted one came with (the execution's xwfp-… token, or the bot token).
 	Completions int
+	Token       string
 }
 
 // FunctionRun describes a function_executed event. ExecutionID is generated when empty ("Fx…"),
@@ -184,7 +185,7 @@ func (s *Server) SendFunctionExecuted(ctx context.Context, f FunctionRun, opts .
 			"type": "app", "app_id": s.cfg.appID, "input_parameters": params, "date_created": 1735725600,
 		},
 		"inputs": f.Inputs, "function_execution_id": id, "workflow_execution_id": "Wx" + id,
-		"event_ts": ts, "bot_access_token": "xwfp-fake-" + id,
+		"event_ts": ts, "bot_access_token": ExecutionToken(id),
 	}
 	ack, err := s.SendEvent(ctx, or(f.EventID, "Ev"+id), ev, opts...)
 	return id, ack, err
@@ -215,18 +216,33 @@ func (s *Server) WaitFunction(ctx context.Context, id string) (FunctionExecution
 	return out, err
 }
 
-// runningLocked finds a running execution or returns Slack's error for it.
-func (s *Server) runningLocked(id string) (*FunctionExecution, reply) {
+// ExecutionToken is the bot_access_token the server gives a function execution.
+func ExecutionToken(executionID string) string { return "xwfp-fake-" + executionID }
+
+// runningLocked finds a running execution or returns Slack's error for it. token must be the
+// execution's own token or the bot token (checkToken let both through).
+func (s *Server) runningLocked(id, token string) (*FunctionExecution, reply) {
 	f, ok := s.native.functions[id]
 	switch {
 	case id == "":
 		return nil, fail("invalid_arguments")
 	case !ok:
 		return nil, fail("function_execution_not_found")
+	case token != s.cfg.botToken && token != ExecutionToken(id):
+		return nil, fail("invalid_auth")
 	case f.State != "running":
 		return nil, fail("execution_not_in_running_state")
 	}
 	return f, reply{}
+}
+
+// functionToken accepts, for functions.*, the bot token or any execution token; runningLocked
+// then checks that an execution token is the execution's own.
+func (s *Server) functionToken(token string) reply {
+	if strings.HasPrefix(token, "xwfp-fake-") {
+		return reply{}
+	}
+	return s.checkToken(token, botToken)
 }
 
 // functionsCompleteSuccess answers functions.completeSuccess: the outputs must be an object with
@@ -243,7 +259,7 @@ func (s *Server) functionsCompleteSuccess(r *apiRequest) reply {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, rep := s.runningLocked(id)
+	f, rep := s.runningLocked(id, r.call.Token)
 	if f == nil {
 		return rep
 	}
@@ -252,7 +268,7 @@ func (s *Server) functionsCompleteSuccess(r *apiRequest) reply {
 			return failWith("parameter_validation_failed", []string{"missing required output " + name})
 		}
 	}
-	f.State, f.Outputs = "completed", outputs
+	f.State, f.Outputs, f.Token = "completed", outputs, r.call.Token
 	f.Completions++
 	s.notifyLocked()
 	return ok(nil)
@@ -266,11 +282,11 @@ func (s *Server) functionsCompleteError(r *apiRequest) reply {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, rep := s.runningLocked(id)
+	f, rep := s.runningLocked(id, r.call.Token)
 	if f == nil {
 		return rep
 	}
-	f.State, f.Error = "failed", msg
+	f.State, f.Error, f.Token = "failed", msg, r.call.Token
 	f.Completions++
 	s.notifyLocked()
 	return ok(nil)
