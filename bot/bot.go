@@ -41,6 +41,14 @@ type Config struct {
 	PingInterval time.Duration
 	// Workers bounds the envelopes handled at once after their ack; zero means 4.
 	Workers int
+
+	// FunctionAPI returns a Web API client for a Workflow Builder step's own token (the xwfp-…
+	// bot_access_token of its function_executed event), on the same API URL as API; the step is
+	// completed with it, as Slack recommends. nil completes steps with API (the bot token).
+	FunctionAPI func(token string) *slack.Client
+	// DomainStop pauses the other running follow-ups at a company when a contact there replies or
+	// books a meeting (FOLLOWUP_DOMAIN_STOP=on), instead of flagging them in their next reminder.
+	DomainStop bool
 }
 
 // Bot is a running followup Slack bot.

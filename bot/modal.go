@@ -128,6 +128,7 @@ func (b *Bot) serveViewSubmission(ctx context.Context, cb slack.InteractionCallb
 	}
 	now := b.now()
 	plan, errs := b.validateAdd(in, user, w, now)
+	plan.Enrollment.Link = linkOf(cb.View.PrivateMetadata) // opened from a message: link back to it
 	if len(errs) > 0 {
 		m := map[string]string{}
 		for _, e := range errs {

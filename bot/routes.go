@@ -45,6 +45,8 @@ func (b *Bot) serveEvent(ctx context.Context, outer slackevents.EventsAPIEvent) 
 			return nil
 		}
 		return b.onHomeOpened(ctx, ev.User)
+	case *slackevents.FunctionExecutedEvent:
+		return b.serveFunction(ctx, ev)
 	default:
 		b.log.Debug("ignored event", "type", outer.InnerEvent.Type)
 		return nil

@@ -95,7 +95,11 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			b.log.Warn("unreadable interaction", "envelope", req.EnvelopeID)
 			return
 		}
-		if !b.fromUs(cb.Team.ID, cb.APIAppID) {
+		app := cb.APIAppID
+		if app == "" && (cb.Type == slack.InteractionTypeShortcut || cb.Type == slack.InteractionTypeMessageAction) {
+			app = b.appID // shortcut payloads carry no api_app_id; the connection is the app's own
+		}
+		if !b.fromUs(cb.Team.ID, app) {
 			ack(nil)
 			b.log.Warn("refused interaction from a foreign team or app", "team", cb.Team.ID, "app", cb.APIAppID, "user", cb.User.ID)
 			return
@@ -133,6 +137,10 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			} else {
 				b.goWork("action", serve)
 			}
+		case slack.InteractionTypeShortcut, slack.InteractionTypeMessageAction:
+			// Both open a modal, whose trigger id expires about 3 s after the shortcut: at once.
+			ack(nil)
+			b.goNow("shortcut", func(ctx context.Context) error { return b.serveShortcut(ctx, cb) })
 		default:
 			ack(nil)
 			b.log.Debug("ignored interaction", "type", cb.Type)

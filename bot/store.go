@@ -38,6 +38,8 @@ type Store interface {
 	Reschedule(ctx context.Context, touchID int64, due time.Time) error
 	PausedDue(ctx context.Context, now time.Time) ([]store.EnrollmentView, error)
 
+	OriginStore // where follow-ups came from, and company news (store_native.go)
+
 	FirstSeen(ctx context.Context, eventID string, now time.Time) (bool, error)
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error

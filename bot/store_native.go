@@ -1,0 +1,28 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// OriginStore is what the Slack-native entry points (the message shortcut, the Workflow Builder
+// step) and company-wide awareness need from the database. *store.DB implements it.
+type OriginStore interface {
+	// Link returns the permalink a follow-up was started on, or "".
+	Link(ctx context.Context, enrollmentID string) (string, error)
+	// EnrollmentBySource returns the follow-up a request with this key started, or ENOTFOUND.
+	EnrollmentBySource(ctx context.Context, key string) (store.EnrollmentView, error)
+	// RunningAtDomain returns the running follow-ups whose contact's email is at domain, but except.
+	RunningAtDomain(ctx context.Context, domain, except string) ([]store.EnrollmentView, error)
+	// AddCompanyNews flags follow-ups with a colleague's reply or meeting, once each.
+	AddCompanyNews(ctx context.Context, news []cadence.CompanyNews) error
+	// CompanyNews returns the news a follow-up was flagged with, oldest first.
+	CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.CompanyNews, error)
+	// NoticeOnce reports whether owner is told about sourceID's outcome for the first time.
+	NoticeOnce(ctx context.Context, sourceID string, o cadence.Outcome, owner string, now time.Time) (bool, error)
+}
+
+var _ OriginStore = (*store.DB)(nil)
