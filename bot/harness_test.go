@@ -89,6 +89,9 @@ func newHarness(t *testing.T, opts ...func(*Config)) *harness {
 		Now:     clock.Now,
 		Clock:   clock,
 		Logger:  logger,
+		FunctionAPI: func(token string) *slack.Client {
+			return slack.New(token, slack.OptionAPIURL(srv.APIURL()))
+		},
 	}
 	for _, o := range opts {
 		o(&cfg)
