@@ -215,6 +215,7 @@ func TestNewDraft(t *testing.T) {
 func draftOf(t *testing.T, m slacktest.Message) string {
 	t.Helper()
 	var blocks []struct {
+		Type string `json:"type"`
 		Text *struct {
 			Text string `json:"text"`
 		} `json:"text"`
@@ -222,8 +223,13 @@ func draftOf(t *testing.T, m slacktest.Message) string {
 	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range blocks {
+	for i, b := range blocks {
 		if b.Text != nil && strings.HasPrefix(b.Text.Text, "*Draft*") {
+			if i+1 < len(blocks) && blocks[i+1].Type == "rich_text" {
+				var raw []json.RawMessage
+				_ = json.Unmarshal(m.Blocks, &raw)
+				return b.Text.Text + "\n" + richTextOf(raw[i+1])
+			}
 			return b.Text.Text
 		}
 	}

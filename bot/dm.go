@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/prompts"
 )
 
 // Action ids of the reminder DM's buttons. Each button's value is the touchpoint id.
@@ -58,6 +57,12 @@ type dmView struct {
 	// (the store keeps only the new due time).
 	By string
 	At time.Time
+
+	// Link is the permalink of the Slack message the follow-up was started on, or "".
+	Link string
+	// News is what colleagues of the contact (same company email domain) did: replies and booked
+	// meetings, oldest first. The DM shows those since the previous touch (dm_native.go).
+	News []cadence.CompanyNews
 }
 
 // isOpen reports whether the DM still asks the rep for an outcome: the touchpoint is open and its
@@ -97,7 +102,9 @@ func openBlocks(v dmView) []slack.Block {
 		slack.NewHeaderBlock(plain(truncate("Follow up with "+orDash(v.Contact.Name), maxHeaderChars))),
 		slack.NewSectionBlock(mrkdwn(v.whoLine()+"\n"+v.cadenceLine()+"\n"+v.channelLine()), nil, nil),
 		slack.NewSectionBlock(mrkdwn(v.contextLines()), nil, nil),
-		slack.NewSectionBlock(mrkdwn(v.draftText()), nil, nil),
+	}
+	blocks = append(blocks, v.draftBlocks()...)
+	blocks = append(blocks,
 		slack.NewActionBlock("tp.outcome",
 			button(actSent, "Sent", id).WithStyle(slack.StylePrimary),
 			button(actReplied, "Replied", id),
@@ -113,7 +120,7 @@ func openBlocks(v dmView) []slack.Block {
 		),
 		slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("_Due %s · %s · follow-up `%s`_",
 			fmtWhen(v.Touch.Due, v.Loc, v.Now), escapeText(step.PurposeLabel()), escapeText(v.Enrollment.ID)), maxSectionText)), nil, nil),
-	}
+	)
 	return blocks
 }
 
@@ -209,6 +216,7 @@ func (v dmView) contextLines() string {
 	if e.Note != "" {
 		fmt.Fprintf(&b, "\n*Note:* %s", escapeText(truncate(oneLine(e.Note), maxNoteChars)))
 	}
+	b.WriteString(v.originLines())
 	return truncate(b.String(), maxSectionText)
 }
 
@@ -244,26 +252,6 @@ func (v dmView) signalTexts() []string {
 		out = append(out, escapeText(truncate(oneLine(s.Text), maxSignalChars)))
 	}
 	return out
-}
-
-// draftText is the draft in a code block, easy to copy, with who wrote it.
-func (v dmView) draftText() string {
-	t := v.Touch
-	if strings.TrimSpace(t.Draft) == "" {
-		return "*Draft:* _none yet: write your own, or press New draft._"
-	}
-	by := "offline template"
-	if t.DraftSource == prompts.SourceLLM {
-		by = "LLM"
-		if t.DraftModel != "" {
-			by += " " + truncate(t.DraftModel, 60)
-		}
-	}
-	head := "*Draft* (" + escapeText(by) + ")\n```"
-	tail := "```"
-	// A ``` inside the draft would end the code block early.
-	body := escapeText(strings.ReplaceAll(t.Draft, "```", "`\u200b``"))
-	return head + truncate(body, maxSectionText-utf8.RuneCountInString(head)-utf8.RuneCountInString(tail)-1) + tail
 }
 
 // statusLine says what happened to the touchpoint: the outcome, who and when; or why it is not

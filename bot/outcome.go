@@ -240,6 +240,12 @@ func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView, loc *time.Locati
 	if v.Signals, err = b.store.Signals(ctx, tv.Enrollment.ID); err != nil {
 		return dmView{}, fmt.Errorf("load signals of %s: %w", tv.Enrollment.ID, err)
 	}
+	if v.Link, err = b.store.Link(ctx, tv.Enrollment.ID); err != nil {
+		return dmView{}, err
+	}
+	if v.News, err = b.store.CompanyNews(ctx, tv.Enrollment.ID); err != nil {
+		return dmView{}, err
+	}
 	return v, nil
 }
 

@@ -120,6 +120,8 @@ func validateBlocks(raw string, maxBlocks int, ptr string) []string {
 				}
 				checkElement(&e, fmt.Sprintf("%s/elements/%d", at, j))
 			}
+		case "rich_text":
+			msgs = append(msgs, checkRichText(b.Elements, at)...)
 		case "context":
 			if len(b.Elements) > maxContextElements {
 				msgs = append(msgs, fmt.Sprintf("no more than %d items allowed [json-pointer:%s/elements]", maxContextElements, at))
@@ -129,6 +131,45 @@ func validateBlocks(raw string, maxBlocks int, ptr string) []string {
 				if json.Unmarshal(raw, &t) == nil && (t.Type == "mrkdwn" || t.Type == "plain_text") {
 					tooLong(t.Text, maxSectionText, fmt.Sprintf("%s/elements/%d/text", at, j))
 				}
+			}
+		}
+	}
+	return msgs
+}
+
+// richTextContainers are the element types a rich_text block holds.
+var richTextContainers = map[string]bool{"rich_text_section": true, "rich_text_list": true,
+	"rich_text_preformatted": true, "rich_text_quote": true}
+
+// checkRichText checks a rich_text block's elements: at least one, each a known container
+// holding typed leaves, text leaves with a string text.
+func checkRichText(elements []json.RawMessage, at string) []string {
+	if len(elements) == 0 {
+		return []string{fmt.Sprintf("must provide at least 1 item [json-pointer:%s/elements]", at)}
+	}
+	var msgs []string
+	for i, raw := range elements {
+		var c struct {
+			Type     string `json:"type"`
+			Elements []struct {
+				Type string  `json:"type"`
+				Text *string `json:"text"`
+			} `json:"elements"`
+		}
+		ptr := fmt.Sprintf("%s/elements/%d", at, i)
+		if err := json.Unmarshal(raw, &c); err != nil || !richTextContainers[c.Type] {
+			msgs = append(msgs, fmt.Sprintf("must be a rich text element [json-pointer:%s/type]", ptr))
+			continue
+		}
+		if c.Type == "rich_text_list" {
+			continue // a list holds sections; not used by the bot
+		}
+		for j, leaf := range c.Elements {
+			switch {
+			case leaf.Type == "":
+				msgs = append(msgs, fmt.Sprintf("missing required field: type [json-pointer:%s/elements/%d]", ptr, j))
+			case leaf.Type == "text" && (leaf.Text == nil || *leaf.Text == ""):
+				msgs = append(msgs, fmt.Sprintf("must be more than 0 characters [json-pointer:%s/elements/%d/text]", ptr, j))
 			}
 		}
 	}

@@ -133,8 +133,12 @@ func (r textRenderer) blocks(raw json.RawMessage) (lines []string, buttons []dem
 	if len(raw) == 0 || json.Unmarshal(raw, &bs) != nil {
 		return nil, nil
 	}
-	for _, b := range bs {
+	var raws []json.RawMessage
+	_ = json.Unmarshal(raw, &raws)
+	for i, b := range bs {
 		switch b.Type {
+		case "rich_text":
+			lines = append(lines, richTextLines(raws[i])...)
 		case "header":
 			if b.Text != nil {
 				lines = append(lines, "== "+strings.ToUpper(r.inline(b.Text.Text))+" ==")
@@ -194,4 +198,34 @@ func (r textRenderer) message(text string, blocks json.RawMessage) ([]string, []
 		lines = r.mrkdwn(text)
 	}
 	return lines, buttons
+}
+
+// richTextLines renders a rich_text block: sections as they read, preformatted text (a draft) set
+// off with a bar like a code block.
+func richTextLines(raw json.RawMessage) []string {
+	var b struct {
+		Elements []struct {
+			Type     string `json:"type"`
+			Elements []struct {
+				Text string `json:"text"`
+			} `json:"elements"`
+		} `json:"elements"`
+	}
+	if json.Unmarshal(raw, &b) != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range b.Elements {
+		var s strings.Builder
+		for _, t := range e.Elements {
+			s.WriteString(t.Text)
+		}
+		for _, line := range strings.Split(strings.Trim(s.String(), "\n"), "\n") {
+			if e.Type == "rich_text_preformatted" {
+				line = "│ " + line
+			}
+			out = append(out, line)
+		}
+	}
+	return out
 }
