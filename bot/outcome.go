@@ -66,6 +66,7 @@ func (b *Bot) applyOutcome(ctx context.Context, actor, enrollmentID string, touc
 		return store.UpdateResult{}, err
 	}
 	b.afterUpdate(ctx, res, actor, now)
+	b.companyNews(ctx, res.View, o, now)
 	return res, nil
 }
 

@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
+)
+
+// maxNoticeLines bounds the follow-ups listed in one owner's notice.
+const maxNoticeLines = 20
+
+// companyNews tells the other follow-ups at the contact's company (same email domain, not a free
+// mail provider) that the contact replied or booked a meeting: each is flagged in its next
+// reminder (or, with Config.DomainStop, paused), and each owner is told once by DM. It runs after
+// the outcome is stored; a failure is logged, never undoes the outcome.
+func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o cadence.Outcome, now time.Time) {
+	if !cadence.CompanyNewsOutcome(o) {
+		return
+	}
+	domain := cadence.CompanyDomain(src.Contact.Email)
+	if domain == "" {
+		return
+	}
+	others, err := b.store.RunningAtDomain(ctx, domain, src.Enrollment.ID)
+	if err != nil {
+		b.log.Error("company news: find follow-ups at the company", "enrollment", src.Enrollment.ID, "err", err)
+		return
+	}
+	if len(others) == 0 {
+		return
+	}
+	company := src.Contact.Company
+	if company == "" {
+		company = domain
+	}
+	who := src.Contact.Label()
+
+	var affected []store.EnrollmentView
+	if b.cfg.DomainStop {
+		for _, v := range others {
+			if v.Enrollment.Status != cadence.StatusActive {
+				continue // paused already
+			}
+			res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+				ch, err := cadence.Pause(cur.Enrollment, time.Time{}, now)
+				ch.Event.Actor = "bot"
+				ch.Event.Detail = strings.TrimSpace(ch.Event.Detail + " company news from " + src.Enrollment.ID)
+				return ch, err
+			})
+			if err != nil {
+				b.log.Warn("company news: not paused", "enrollment", v.Enrollment.ID, "err", err)
+				continue
+			}
+			b.afterUpdate(ctx, res, "bot", now)
+			affected = append(affected, res.View)
+		}
+	} else {
+		news := make([]cadence.CompanyNews, 0, len(others))
+		for _, v := range others {
+			news = append(news, cadence.CompanyNews{EnrollmentID: v.Enrollment.ID, SourceID: src.Enrollment.ID,
+				Who: who, Company: company, Outcome: o, At: now})
+		}
+		if err := b.store.AddCompanyNews(ctx, news); err != nil {
+			b.log.Error("company news: flag follow-ups", "enrollment", src.Enrollment.ID, "err", err)
+			return
+		}
+		for _, v := range others {
+			if v.Open != nil && v.Open.DMTS != "" && v.Open.State == cadence.TouchReminded {
+				b.syncDMLogged(ctx, *v.Open, "", time.Time{}) // the open reminder shows it now
+			}
+		}
+		affected = others
+	}
+	b.tellOwners(ctx, src, o, who, company, affected, now)
+}
+
+// tellOwners DMs each owner of the affected follow-ups, once per source follow-up and outcome.
+func (b *Bot) tellOwners(ctx context.Context, src store.EnrollmentView, o cadence.Outcome, who, company string, affected []store.EnrollmentView, now time.Time) {
+	byOwner := map[string][]store.EnrollmentView{}
+	for _, v := range affected {
+		byOwner[v.Enrollment.Owner] = append(byOwner[v.Enrollment.Owner], v)
+	}
+	owners := make([]string, 0, len(byOwner))
+	for owner := range byOwner {
+		owners = append(owners, owner)
+	}
+	slices.Sort(owners)
+	what := "replied"
+	if o == cadence.OutcomeMeetingBooked {
+		what = "booked a meeting"
+	}
+	for _, owner := range owners {
+		first, err := b.store.NoticeOnce(ctx, src.Enrollment.ID, o, owner, now)
+		if err != nil {
+			b.log.Error("company news: record notice", "owner", owner, "err", err)
+			continue
+		}
+		if !first {
+			continue
+		}
+		var lines []string
+		for _, v := range byOwner[owner] {
+			lines = append(lines, fmt.Sprintf("• %s · `%s`", escapeText(truncate(v.Contact.Label(), 80)), v.Enrollment.ID))
+		}
+		head := fmt.Sprintf(":office: *%s at %s %s* (%s).", escapeText(truncate(who, 80)), escapeText(truncate(company, 80)), what, fmtDay(now.In(b.locOf(ctx, owner)), now))
+		tail := "Your follow-ups with people there are flagged in their next reminder; consider whether each still fits:"
+		if b.cfg.DomainStop {
+			tail = "So I paused your follow-ups with people there (`/followup resume <id>` starts one again):"
+		}
+		if len(lines) > maxNoticeLines {
+			lines = append(lines[:maxNoticeLines], fmt.Sprintf("…and %d more", len(lines)-maxNoticeLines))
+		}
+		text := head + " " + tail + "\n" + strings.Join(lines, "\n")
+		if _, _, err := b.api.PostMessageContext(ctx, owner, slack.MsgOptionText(truncate(text, maxSectionText), false),
+			slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(truncate(text, maxSectionText)), nil, nil))); err != nil {
+			b.log.Warn("company news: owner not told", "owner", owner, "err", err)
+		}
+	}
+}
