@@ -67,6 +67,7 @@ type Bot struct {
 	pacer   pacer         // spaces DMs to one channel a second apart (dispatch.go)
 	posting chan struct{} // bounds Web API calls and drafts of the dispatcher in flight (dispatch.go)
 	jobs    jobState      // the scheduled jobs (jobs.go)
+	home    homePager     // the App Home page each rep is on (home_pages.go)
 
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -16,11 +17,11 @@ import (
 // follow-ups: the first due touches get their own buttons, the rest are listed as lines, and
 // every list ends with "and N more".
 const (
-	maxHomeActionable = 15             // due touches shown with buttons (2 blocks each)
-	maxHomeEnded      = 15             // recently ended follow-ups listed
-	homeRecentDays    = 7              // "recently" ended: this many days
-	homeSectionCap    = 2900           // characters of a list section
-	actHomeRefresh    = "home.refresh" // the Refresh button
+	homePageSize   = 10             // due touches a page of the overdue or today section shows, with buttons (2 blocks each)
+	maxHomeEnded   = 15             // recently ended follow-ups listed
+	homeRecentDays = 7              // "recently" ended: this many days
+	homeSectionCap = 2900           // characters of a list section
+	actHomeRefresh = "home.refresh" // the Refresh button
 )
 
 // homeData is everything the App Home shows, loaded at the moment it is published.
@@ -32,6 +33,7 @@ type homeData struct {
 	EndedN  int                    // how many ended in the last homeRecentDays
 	Now     time.Time
 	Lookup  func(id string) (cadence.Cadence, bool)
+	Pages   homePages // the pages of the overdue and today sections shown (home_pages.go)
 }
 
 // refreshHome publishes user's App Home again from the current state: call it after anything that
@@ -59,8 +61,11 @@ func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
 // onHomeAction handles the App Home's own buttons ("home."). Buttons acting on a touchpoint use
 // the reminder DM's "tp." action ids and are handled there.
 func (b *Bot) onHomeAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
-	switch a.ActionID {
-	case actHomeRefresh:
+	switch {
+	case a.ActionID == actHomeRefresh:
+		return b.onHomeOpened(ctx, cb.User.ID)
+	case strings.HasPrefix(a.ActionID, actHomePage):
+		b.turnHomePage(cb.User.ID, a.Value)
 		return b.onHomeOpened(ctx, cb.User.ID)
 	default:
 		b.log.Debug("unknown home action", "action_id", a.ActionID)
@@ -78,7 +83,7 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 	if err != nil {
 		return homeData{}, err
 	}
-	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib)}
+	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib), Pages: b.homePagesOf(user)}
 	if rs, ok := b.store.(ReportStore); ok {
 		d.Ended, d.EndedN, err = rs.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
 		if err != nil {
@@ -147,21 +152,19 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		),
 	}
 
-	// Due touches, the most overdue first; the first ones get outcome buttons.
-	actionable := 0
-	dueSection := func(title string, vs []store.EnrollmentView) {
-		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s (%d)*", title, len(vs))), nil, nil))
+	// Due touches, the most overdue first, a page at a time, each with outcome buttons.
+	dueSection := func(key, title string, vs []store.EnrollmentView, page int) {
+		page, from, to := pageOf(len(vs), page)
+		head := fmt.Sprintf("*%s (%d)*", title, len(vs))
+		if len(vs) > homePageSize {
+			head += fmt.Sprintf(" · showing %d–%d · %d more on the other pages", from+1, to, len(vs)-(to-from))
+		}
+		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(head), nil, nil))
 		if len(vs) == 0 {
 			blocks = append(blocks, slack.NewSectionBlock(mrkdwn("_Nothing here._"), nil, nil))
 			return
 		}
-		var rest []string
-		for _, v := range vs {
-			if actionable >= maxHomeActionable {
-				rest = append(rest, "• "+d.homeLine(v, loc))
-				continue
-			}
-			actionable++
+		for _, v := range vs[from:to] {
 			id := strconv.FormatInt(v.Open.ID, 10)
 			blocks = append(blocks,
 				slack.NewSectionBlock(mrkdwn(truncate(d.homeLine(v, loc), maxSectionText)), nil, nil),
@@ -173,13 +176,12 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 					optOutButton(id, v.Contact.Name),
 				))
 		}
-		if len(rest) > 0 {
-			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(rest, homeSectionCap, "follow-ups")+
-				"\n_Use `/followup due` or the reminder DMs for these._"), nil, nil))
+		if pager := pagerBlock(key, page, len(vs)); pager != nil {
+			blocks = append(blocks, pager)
 		}
 	}
-	dueSection("Overdue", overdue)
-	dueSection("Due today", dueToday)
+	dueSection(pageOverdue, "Overdue", overdue, d.Pages.Overdue)
+	dueSection(pageToday, "Due today", dueToday, d.Pages.Today)
 
 	listSection := func(title string, lines []string, empty string) {
 		blocks = append(blocks, slack.NewDividerBlock())

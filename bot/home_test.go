@@ -56,8 +56,8 @@ func TestHomeStaysWithinLimits(t *testing.T) {
 			t.Errorf("home lacks %s", want)
 		}
 	}
-	if n := strings.Count(string(js), `"action_id":"tp.sent"`); n != maxHomeActionable {
-		t.Errorf("%d Sent buttons, want %d", n, maxHomeActionable)
+	if n := strings.Count(string(js), `"action_id":"tp.sent"`); n != 2*homePageSize {
+		t.Errorf("%d Sent buttons, want a page of each due section (%d)", n, 2*homePageSize)
 	}
 
 	empty := homeView(homeData{Window: cadence.Window{Location: time.UTC}, Now: now, Lookup: testLookup(0)})

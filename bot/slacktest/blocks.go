@@ -112,6 +112,7 @@ func validateBlocks(raw string, maxBlocks int, ptr string) []string {
 		}
 		switch b.Type {
 		case "actions":
+			seen := map[string]bool{}
 			for j, raw := range b.Elements {
 				var e element
 				if err := json.Unmarshal(raw, &e); err != nil {
@@ -119,6 +120,10 @@ func validateBlocks(raw string, maxBlocks int, ptr string) []string {
 					continue
 				}
 				checkElement(&e, fmt.Sprintf("%s/elements/%d", at, j))
+				if e.ActionID != "" && seen[e.ActionID] {
+					msgs = append(msgs, fmt.Sprintf("action_id must be unique in the block [json-pointer:%s/elements/%d/action_id]", at, j))
+				}
+				seen[e.ActionID] = true
 			}
 		case "rich_text":
 			msgs = append(msgs, checkRichText(b.Elements, at)...)
