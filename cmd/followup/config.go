@@ -33,6 +33,7 @@ var settings = []setting{
 	{"FOLLOWUP_ADMINS", "admins", "", "comma-separated Slack user ids that may change anyone's follow-ups"},
 	{"FOLLOWUP_REPORT_CHANNEL", "report-channel", "", "channel id for the weekly cadence report"},
 	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE)"},
+	{"FOLLOWUP_DOMAIN_STOP", "domain-stop", "off", "on: a reply or meeting at a company pauses the other follow-ups there instead of flagging them"},
 	{"SLACK_APP_TOKEN", "slack-app-token", "", "app-level token (xapp-…) with connections:write"},
 	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "bot token (xoxb-…)"},
 	{"SLACK_API_URL", "slack-api-url", "https://slack.com/api/", "base URL of Slack's Web API (tests, proxies)"},
@@ -53,6 +54,7 @@ type Config struct {
 	Admins        []string
 	ReportChannel string
 	ReportCron    string
+	DomainStop    bool // FOLLOWUP_DOMAIN_STOP=on
 
 	SlackAppToken, SlackBotToken, SlackAPIURL string
 	OpenAIKey, OpenAIBaseURL, OpenAIModel     string
@@ -143,6 +145,13 @@ func (raw rawConfig) load() (Config, error) {
 	}
 	if _, err := cron.ParseStandard(c.ReportCron); err != nil {
 		bad("FOLLOWUP_REPORT_CRON", "%q is not a cron expression: %v", c.ReportCron, err)
+	}
+	switch strings.ToLower(strings.TrimSpace(raw["FOLLOWUP_DOMAIN_STOP"])) {
+	case "on", "true", "yes", "1":
+		c.DomainStop = true
+	case "off", "false", "no", "0", "":
+	default:
+		bad("FOLLOWUP_DOMAIN_STOP", "%q is not on or off", raw["FOLLOWUP_DOMAIN_STOP"])
 	}
 	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("SLACK_API_URL", "%q is not an http(s) URL", c.SlackAPIURL)

@@ -41,16 +41,20 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 
+	httpc := slackHTTPClient()
 	api := slack.New(c.SlackBotToken,
 		slack.OptionAppLevelToken(c.SlackAppToken),
 		slack.OptionAPIURL(c.SlackAPIURL),
-		slack.OptionHTTPClient(slackHTTPClient()),
+		slack.OptionHTTPClient(httpc),
 	)
 	b, err := bot.New(bot.Config{
 		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log),
 		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
-		Clock: clockwork.NewRealClock(),
+		Clock: clockwork.NewRealClock(), DomainStop: c.DomainStop,
+		FunctionAPI: func(token string) *slack.Client { // a Workflow Builder step's own token
+			return slack.New(token, slack.OptionAPIURL(c.SlackAPIURL), slack.OptionHTTPClient(httpc))
+		},
 	})
 	if err != nil {
 		return err
