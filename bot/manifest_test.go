@@ -60,15 +60,98 @@ func TestManifest(t *testing.T) {
 	// The Web API methods the bot calls, by scope: users.info and bots.info need users:read,
 	// conversations.open im:write, conversations.history in its DMs im:history, chat.postMessage
 	// and chat.update chat:write, the report chart's upload files:write.
-	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read"}
+	// users:read.email: users.info's email of a Slack Connect author (the message shortcut).
+	// chat.getPermalink and functions.complete* need no scope.
+	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read", "users:read.email"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, want) {
 		t.Errorf("bot scopes %v, want exactly %v (least privilege; a new one needs a reason here and in the manifest)", got, want)
 	}
-	commented := regexp.MustCompile(`^\s+- ([a-z:.]+)\s+#\s*\S`)
+	commented := regexp.MustCompile(`^\s+- ([a-z_:.]+)\s+#\s*\S`)
 	for _, line := range strings.Split(string(raw), "\n") {
-		if s := strings.TrimSpace(line); strings.HasPrefix(s, "- ") && slices.Contains(want, strings.Fields(s)[1]) && !commented.MatchString(line) {
-			t.Errorf("scope without a reason: %q", line)
+		if s := strings.TrimSpace(line); strings.HasPrefix(s, "- ") && (slices.Contains(want, strings.Fields(s)[1]) ||
+			slices.Contains(m.Settings.Events.BotEvents, strings.Fields(s)[1])) && !commented.MatchString(line) {
+			t.Errorf("scope or event without a reason: %q", line)
 		}
+	}
+}
+
+// TestManifestSlackNative checks the Slack-native entry points in manifest.yaml against the names
+// the bot serves: the two shortcuts, and the Workflow Builder function with its inputs and output,
+// which needs the function_executed event, an org-ready app and the remote runtime.
+func TestManifestSlackNative(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type param struct {
+		Type       string
+		IsRequired bool `yaml:"is_required"`
+		Name       string
+	}
+	var m struct {
+		Meta struct {
+			Major int `yaml:"major_version"`
+		} `yaml:"_metadata"`
+		Features struct {
+			Shortcuts []struct {
+				Name, Type, Description string
+				CallbackID              string `yaml:"callback_id"`
+			}
+		}
+		Settings struct {
+			Events struct {
+				BotEvents []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+			OrgDeploy bool   `yaml:"org_deploy_enabled"`
+			Runtime   string `yaml:"function_runtime"`
+		}
+		Functions map[string]struct {
+			Title  string
+			Inputs map[string]param `yaml:"input_parameters"`
+			Output map[string]param `yaml:"output_parameters"`
+		}
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	shortcuts := map[string]string{}
+	for _, s := range m.Features.Shortcuts {
+		if s.Name == "" || s.Description == "" {
+			t.Errorf("shortcut %+v lacks a name or description", s)
+		}
+		shortcuts[s.CallbackID] = s.Type
+	}
+	if shortcuts[shortcutMessage] != "message" || shortcuts[shortcutNew] != "global" {
+		t.Errorf("shortcuts %v: want %s (message) and %s (global)", shortcuts, shortcutMessage, shortcutNew)
+	}
+	f, ok := m.Functions[functionEnroll]
+	if !ok || f.Title == "" {
+		t.Fatalf("no function %s with a title", functionEnroll)
+	}
+	var inputs []string
+	for name, p := range f.Inputs {
+		inputs = append(inputs, name)
+		if p.Name != name {
+			t.Errorf("input %s is named %q", name, p.Name)
+		}
+		wantType, required := "string", name == "name" || name == "cadence" || name == "owner"
+		if name == "owner" {
+			wantType = "slack#/types/user_id"
+		}
+		if p.Type != wantType || p.IsRequired != required {
+			t.Errorf("input %s: %+v, want type %s, required %v", name, p, wantType, required)
+		}
+	}
+	if slices.Sort(inputs); !slices.Equal(inputs, slices.Sorted(slices.Values(functionInputs))) {
+		t.Errorf("inputs %v, want %v", inputs, functionInputs)
+	}
+	if o, ok := f.Output[functionOutputID]; !ok || len(f.Output) != 1 || !o.IsRequired || o.Type != "string" {
+		t.Errorf("outputs %+v, want only %s", f.Output, functionOutputID)
+	}
+	if !slices.Contains(m.Settings.Events.BotEvents, "function_executed") || !m.Settings.OrgDeploy ||
+		m.Settings.Runtime != "remote" || m.Meta.Major != 2 {
+		t.Errorf("settings %+v, metadata %+v: want function_executed, org_deploy_enabled, function_runtime remote, major version 2", m.Settings, m.Meta)
 	}
 }
