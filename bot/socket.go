@@ -158,6 +158,11 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			return
 		}
 		eventID := eventIDOf(req.Payload)
+		if outer.InnerEvent.Type == string(slackevents.FunctionExecuted) {
+			// A workflow step is idempotent by its execution id (serveFunction), and a redelivery
+			// after a completion that failed must run again to complete it: no dedupe by event id.
+			eventID = ""
+		}
 		b.goWork("event", func(ctx context.Context) error {
 			if eventID != "" {
 				first, err := b.store.FirstSeen(ctx, eventID, b.now())

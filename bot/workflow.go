@@ -94,6 +94,9 @@ func (b *Bot) runEnrollFunction(ctx context.Context, ev *slackevents.FunctionExe
 	plan.Enrollment.SourceKey = key
 	v, err := b.enroll(ctx, plan, w, now)
 	if err != nil {
+		if again, lerr := b.store.EnrollmentBySource(ctx, key); lerr == nil {
+			return again.Enrollment.ID, "", nil // a redelivery running at the same time enrolled it
+		}
 		return "", "", err
 	}
 	reply := enrolledReply(v, plan.Cadence, w, now)

@@ -65,6 +65,35 @@ func TestWorkflowStepEnrolls(t *testing.T) {
 	}
 }
 
+// TestWorkflowStepCompletedAfterAFailedCompletion: functions.completeSuccess fails (a 500), Slack
+// redelivers the event, and the step completes with the follow-up made the first time.
+func TestWorkflowStepCompletedAfterAFailedCompletion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.slack.FailNext("functions.completeSuccess", 1, slacktest.ServerError(500))
+	id, ack, err := h.slack.SendFunctionExecuted(h.ctx, slacktest.FunctionRun{RequiredOutputs: []string{functionOutputID},
+		Inputs: map[string]any{"name": "Dana Lee", "email": "dana@acme.com", "cadence": "demo", "owner": alice}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitCall(h.ctx, func(c slacktest.Call) bool {
+		return c.Method == "functions.completeSuccess" && c.Status == 500
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.Redeliver(h.ctx, ack.EnvelopeID); err != nil {
+		t.Fatal(err)
+	}
+	f, err := h.slack.WaitFunction(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := h.store.ListEnrollments(h.ctx, "")
+	if f.State != "completed" || len(all) != 1 || f.Outputs[functionOutputID] != all[0].Enrollment.ID {
+		t.Errorf("execution %+v with %d follow-ups, want completed with the one follow-up", f, len(all))
+	}
+}
+
 func TestWorkflowStepErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
