@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
@@ -72,10 +75,15 @@ func TestHomeScales(t *testing.T) {
 	}
 }
 
-// TestHomeRendersAnySize renders the Home for many sizes of overdue and today queues and checks
-// Slack's limits: 100 blocks, 250 KB, a page of buttons per section, the rest counted.
+// TestHomeRendersAnySize renders the Home for many sizes of overdue and today queues, publishes
+// each through slack-go to the fake Slack (which refuses what Slack would: over 100 blocks or
+// 250 KB, a text over its limit, duplicate action ids), and checks a page of buttons per section
+// and the count of the rest.
 func TestHomeRendersAnySize(t *testing.T) {
 	t.Parallel()
+	srv := slacktest.New()
+	t.Cleanup(srv.Close)
+	api := slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()))
 	now := time.Date(2026, 3, 4, 15, 0, 0, 0, time.UTC)
 	for _, n := range []int{0, 1, 99, 100, 1000, 5000} {
 		d := homeData{Window: cadence.Window{Location: time.UTC}, Now: now, Lookup: testLookup(4), Pages: homePages{Overdue: 3, Today: 1 << 20}}
@@ -92,6 +100,9 @@ func TestHomeRendersAnySize(t *testing.T) {
 		}
 		view := homeView(d)
 		checkBlockLimits(t, view.Blocks.BlockSet, 100)
+		if _, err := api.PublishViewContext(context.Background(), slack.PublishViewContextRequest{UserID: alice, View: view}); err != nil {
+			t.Errorf("n=%d: views.publish refused: %v", n, err)
+		}
 		js, err := json.Marshal(view)
 		if err != nil {
 			t.Fatal(err)
