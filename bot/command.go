@@ -97,7 +97,8 @@ func (b *Bot) cmdHelp(_ context.Context, r request) (Reply, error) {
 		}
 		lines = append(lines, line)
 	}
-	text := "*Follow-up commands* (ids look like `k3f9a2`; values with spaces go in \"double quotes\")\n" + strings.Join(lines, "\n")
+	text := "*Follow-up commands* (ids look like `k3f9a2`; values with spaces go in \"double quotes\")\n" + strings.Join(lines, "\n") +
+		"\n_Also: *Follow up on this* in a message's menu opens the form prefilled from the message, *New follow-up* in the shortcut menu opens it from anywhere, and the Workflow Builder step *Enroll in a follow-up cadence* enrolls from a workflow._"
 	return textReply("%s", text), nil
 }
 

@@ -126,6 +126,9 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	if e.Note != "" {
 		head += "\n>" + escapeText(truncate(strings.ReplaceAll(e.Note, "\n", " "), 1500))
 	}
+	if link, err := b.store.Link(ctx, e.ID); err == nil && link != "" {
+		head += (dmView{Link: link}).originLines() // started on a Slack message: link back to it
+	}
 
 	var past []string
 	for _, t := range touches {

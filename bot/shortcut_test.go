@@ -89,7 +89,7 @@ func (h *harness) shortcutModal(t *testing.T, m slacktest.MessageShortcut) (slac
 
 func TestMessageShortcutPrefillsAndLinksBack(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h := newDispatchHarness(t)
 	addExternalUsers(h)
 	text := "Thanks for the demo! One question: does it work with <https://acme.com/sso|our SSO> &amp; Okta?"
 	v, mv := h.shortcutModal(t, slacktest.MessageShortcut{UserID: alice, ChannelID: "C0ACMESHRD", Author: danaExt,
@@ -122,9 +122,18 @@ func TestMessageShortcutPrefillsAndLinksBack(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("enrollments = %v, %v", got, err)
 	}
-	if l, err := h.store.Link(h.ctx, got[0].Enrollment.ID); err != nil || l != link {
+	id := got[0].Enrollment.ID
+	if l, err := h.store.Link(h.ctx, id); err != nil || l != link {
 		t.Errorf("stored link = %q, %v; want %q", l, err, link)
 	}
+	mustContain(t, h.slash(t, alice, "show "+id), "<"+link+"|")
+
+	// Every reminder links back to the message.
+	before := len(h.dms(alice))
+	h.advanceTo(t, got[0].Open.Due)
+	h.pass(t)
+	dms := h.waitDM(t, alice, before+1)
+	mustContain(t, dmText(dms[len(dms)-1]), "Follow up with Dana Lee", "<"+link+"|")
 }
 
 func TestMessageShortcutHiddenEmailAndInternalAuthor(t *testing.T) {
