@@ -244,3 +244,31 @@ func TestGlobalShortcutOpensAddModal(t *testing.T) {
 		t.Errorf("views.open called %d times, want 2 (the foreign shortcut refused)", n)
 	}
 }
+
+// TestMessageShortcutSlackFaults: users.info failing leaves the contact for the rep to fill in;
+// chat.getPermalink failing opens nothing and says so.
+func TestMessageShortcutSlackFaults(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	addExternalUsers(h)
+	h.slack.FailNext("users.info", 1, slacktest.ServerError(500))
+	_, mv := h.shortcutModal(t, slacktest.MessageShortcut{UserID: alice, Author: danaExt, Text: "Can we get the proposal by Friday?"})
+	if mv.initial("name") != "" || mv.initial("note") == "" || mv.initial("cadence") != "proposal" {
+		t.Errorf("name %q note %q cadence %q", mv.initial("name"), mv.initial("note"), mv.initial("cadence"))
+	}
+
+	h.slack.FailNext("chat.getPermalink", 1, slacktest.ServerError(503))
+	opened := len(h.slack.CallsTo("views.open"))
+	m := slacktest.MessageShortcut{UserID: alice, Author: danaExt, Text: "hello", ResponseURL: h.slack.NewResponseURL()}
+	if _, err := h.slack.SendMessageShortcut(h.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Text string }
+	if err := h.waitResponse(t, m.ResponseURL).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, body.Text, "Something went wrong", "ref")
+	if n := len(h.slack.CallsTo("views.open")); n != opened {
+		t.Error("a modal was opened without the link")
+	}
+}

@@ -131,6 +131,7 @@ func TestWorkflowStepErrors(t *testing.T) {
 		{"opted out", with("email", "stop@acme.com"), []string{"opted out"}},
 		{"already enrolled", with("email", "ann@acme.com"), []string{"already in follow-up"}},
 		{"note too long", with("note", strings.Repeat("x", 2001)), []string{"input note", "2001 characters"}},
+		{"object as owner", with("owner", map[string]any{"id": alice}), []string{"input owner must be text"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := h.runStep(t, slacktest.FunctionRun{Inputs: tc.inputs})
@@ -146,6 +147,11 @@ func TestWorkflowStepErrors(t *testing.T) {
 				t.Errorf("error %q carries Slack markup", f.Error)
 			}
 		})
+	}
+	// A function of another callback id (declared by hand in the app's settings) fails clearly.
+	f := h.runStep(t, slacktest.FunctionRun{CallbackID: "something_else", Inputs: ok})
+	if f.State != "failed" || !strings.Contains(f.Error, "enroll_followup") {
+		t.Errorf("unknown function: %+v", f)
 	}
 	all, _ := h.store.ListEnrollments(h.ctx, "", cadence.StatusActive, cadence.StatusPaused)
 	if len(all) != 1 {
