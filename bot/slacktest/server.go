@@ -4,7 +4,8 @@
 //
 // It records every Web API call, every envelope it sends and every ack it
 // receives (with timestamps), stores posted messages, views and uploaded files,
-// and can inject faults: HTTP 429 and 5xx answers, Slack error codes, delays,
+// sends shortcuts and Workflow Builder function executions and records how
+// they were completed (native.go), and can inject faults: HTTP 429 and 5xx answers, Slack error codes, delays,
 // dropped websockets, disconnect frames and redeliveries.
 //
 // Tests never sleep to wait for the bot: every Wait method blocks on a
