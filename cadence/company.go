@@ -30,9 +30,6 @@ func CompanyDomain(email string) string {
 	return domain
 }
 
-// IsFreeMail reports whether domain is a free mail provider such as gmail.com.
-func IsFreeMail(domain string) bool { return freeMailDomains[strings.ToLower(domain)] }
-
 // CompanyNews is something a contact at a company did that matters to the other follow-ups with
 // people at the same company: they replied or booked a meeting. Each follow-up it concerns shows it
 // in its next reminder ("Dana Lee at Acme replied on Tue 3 Mar").
