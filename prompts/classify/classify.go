@@ -8,6 +8,7 @@
 package classify
 
 import (
+	"context"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -185,3 +186,15 @@ func negated(before string) bool {
 	}
 	return false
 }
+
+// Classifier reads what a message means. The rules never fail; a model may, and then the caller
+// falls back to the rules.
+type Classifier interface {
+	Classify(ctx context.Context, m Message) (Result, error)
+}
+
+// RulesClassifier is Rules as a Classifier.
+type RulesClassifier struct{}
+
+// Classify returns Rules(m).
+func (RulesClassifier) Classify(_ context.Context, m Message) (Result, error) { return Rules(m), nil }
