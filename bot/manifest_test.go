@@ -59,8 +59,9 @@ func TestManifest(t *testing.T) {
 	}
 	// The Web API methods the bot calls, by scope: users.info and bots.info need users:read,
 	// conversations.open im:write, conversations.history in its DMs im:history, chat.postMessage
-	// and chat.update chat:write, the report chart's upload files:write.
-	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read"}
+	// and chat.update chat:write, the report chart's upload files:write; users.info's profile email
+	// (the rep's mailbox, read for replies) users:read.email.
+	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read", "users:read.email"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, want) {
 		t.Errorf("bot scopes %v, want exactly %v (least privilege; a new one needs a reason here and in the manifest)", got, want)

@@ -41,6 +41,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 
+	mail, err := newMailReader(c.Mail)
+	if err != nil {
+		return err
+	}
 	api := slack.New(c.SlackBotToken,
 		slack.OptionAppLevelToken(c.SlackAppToken),
 		slack.OptionAPIURL(c.SlackAPIURL),
@@ -51,6 +55,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
 		Clock: clockwork.NewRealClock(),
+		Mail:  mail, MailPoll: c.Mail.Poll,
 	})
 	if err != nil {
 		return err
