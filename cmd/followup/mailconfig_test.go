@@ -85,7 +85,7 @@ func TestRunReadsGraphMailbox(t *testing.T) {
 	fg := mailboxtest.NewGraph(t)
 	env := map[string]string{
 		"SLACK_APP_TOKEN": srv.AppToken(), "SLACK_BOT_TOKEN": srv.BotToken(), "SLACK_API_URL": srv.APIURL(),
-		"FOLLOWUP_DB": filepath.Join(t.TempDir(), "followup.db"),
+		"FOLLOWUP_DB":           filepath.Join(t.TempDir(), "followup.db"),
 		"FOLLOWUP_GRAPH_TENANT": fg.Tenant, "FOLLOWUP_GRAPH_CLIENT_ID": fg.ClientID, "FOLLOWUP_GRAPH_CLIENT_SECRET": fg.Secret,
 		"FOLLOWUP_GRAPH_API_URL": fg.APIURL, "FOLLOWUP_GRAPH_LOGIN_URL": fg.LoginURL, "FOLLOWUP_MAIL_POLL": "1s",
 	}
