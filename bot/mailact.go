@@ -304,8 +304,7 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 	return textReply("Undone: follow-up `%s` is %s again.", m.EnrollmentID, res.View.Enrollment.Status), nil
 }
 
-// enrollReferral enrolls the person a contact pointed to in the cadence of the contact's
-// follow-up, owned by whoever clicked (the owner or an admin), with a note saying who referred them.
+// enrollReferral enrolls the person a kept message pointed to (see enrollReferralOf).
 func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSeen) (Reply, error) {
 	if m.Referral == "" {
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "This message names nobody to enroll.")
@@ -314,6 +313,13 @@ func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSee
 	if err != nil {
 		return Reply{}, err
 	}
+	return b.enrollReferralOf(ctx, user, v, m.Referral)
+}
+
+// enrollReferralOf enrolls the person at addr, whom the contact of follow-up v pointed to, in v's
+// cadence, owned by whoever clicked (v's owner or an admin), with a note saying who referred them.
+// The store refuses an address that opted out (EOPTEDOUT) or is followed up already (ECONFLICT).
+func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.EnrollmentView, addr string) (Reply, error) {
 	if err := b.authorize(user, v.Enrollment); err != nil {
 		return Reply{}, err
 	}
@@ -321,7 +327,7 @@ func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSee
 	if err != nil {
 		return Reply{}, err
 	}
-	email, err := cadence.NormalizeEmail(m.Referral)
+	email, err := cadence.NormalizeEmail(addr)
 	if err != nil {
 		return Reply{}, err
 	}

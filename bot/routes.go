@@ -30,6 +30,10 @@ func (b *Bot) serveBlockActions(ctx context.Context, cb slack.InteractionCallbac
 			err = b.onMailAction(ctx, cb, *a)
 		case a.ActionID == actionAddOpen:
 			err = b.openAddModal(ctx, cb.TriggerID, cb.User.ID)
+		case a.ActionID == actionReplyOpen:
+			if err = b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, a.Value, ""); err != nil {
+				err = b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
+			}
 		default:
 			b.log.Debug("ignored block action", "action_id", a.ActionID)
 		}

@@ -133,6 +133,13 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			} else {
 				b.goWork("action", serve)
 			}
+		case slack.InteractionTypeMessageAction:
+			ack(nil)
+			if cb.CallbackID == replyShortcutID { // "Log a reply to a follow-up" (replymodal.go)
+				b.goNow("shortcut", func(ctx context.Context) error {
+					return b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, "", cb.Message.Text)
+				})
+			}
 		default:
 			ack(nil)
 			b.log.Debug("ignored interaction", "type", cb.Type)
@@ -199,7 +206,7 @@ func opensModal(text string) bool {
 // clicksAddOpen reports whether a click is on a button that opens the add modal.
 func clicksAddOpen(cb slack.InteractionCallback) bool {
 	for _, a := range cb.ActionCallback.BlockActions {
-		if a.ActionID == actionAddOpen {
+		if a.ActionID == actionAddOpen || a.ActionID == actionReplyOpen {
 			return true
 		}
 	}
