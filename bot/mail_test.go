@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/followup-bot/followup/bot/mailbox"
 	"github.com/followup-bot/followup/bot/mailbox/mailboxtest"
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/classify"
 	"github.com/followup-bot/followup/store"
 )
 
@@ -218,4 +221,23 @@ func TestMailboxErrorReportedOnce(t *testing.T) {
 	}
 	mustContain(t, ms[0].Text, "cannot read", "alice@ourco.com", "Domain-wide delegation", "gmail.readonly")
 	mustContain(t, h.slash(t, alice, "list"), "Dana Lee")
+}
+
+// failingClassifier is a model that always fails.
+type failingClassifier struct{}
+
+func (failingClassifier) Classify(context.Context, classify.Message) (classify.Result, error) {
+	return classify.Result{}, errors.New("model unavailable")
+}
+
+// TestMailFallsBackToRules: when the model classifier fails, the rules decide.
+func TestMailFallsBackToRules(t *testing.T) {
+	h := newMailHarness(t, func(c *Config) { c.Classifier = failingClassifier{} })
+	h.slash(t, alice, "settings mailbox=alice@ourco.com")
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	h.gmail.Add("alice@ourco.com", mailRaw("Dana Lee <dana@acme.com>", "Re: demo", "Please unsubscribe me."), h.clock.Now().Add(time.Hour))
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.StopReason != cadence.StopOptedOut {
+		t.Errorf("dana: %s %s, want opted out by the rules", e.Status, e.StopReason)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/followup-bot/followup/bot"
 	"github.com/followup-bot/followup/bot/mailbox"
+	"github.com/followup-bot/followup/prompts/classify"
 )
 
 // mailConfig is where reps' mailboxes are read (issue 14): Gmail or Microsoft 365, or neither.
@@ -89,4 +90,13 @@ func newMailReader(c mailConfig) (mailbox.Reader, error) {
 		return g, nil
 	}
 	return nil, nil
+}
+
+// newClassifier returns the model classifier of replies when an OpenAI-compatible server is
+// configured (the bot falls back to the rules when it fails), and nil for the rules alone.
+func newClassifier(c Config) classify.Classifier {
+	if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
+		return nil
+	}
+	return classify.NewLLM(classify.LLMConfig{APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: c.OpenAIModel, Timeout: 30 * time.Second})
 }

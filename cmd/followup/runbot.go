@@ -55,7 +55,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
 		Clock: clockwork.NewRealClock(),
-		Mail:  mail, MailPoll: c.Mail.Poll,
+		Mail:  mail, MailPoll: c.Mail.Poll, Classifier: newClassifier(c),
 	})
 	if err != nil {
 		return err
