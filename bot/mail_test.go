@@ -189,6 +189,16 @@ func TestMailActsOnEveryKind(t *testing.T) {
 		t.Errorf("after undo omar is %s, want active", e.Status)
 	}
 
+	// The report: Rita's reply counts, Dana's undone one does not, Omar's auto-reply is counted
+	// apart and never as a reply, Bea's bounce is a bounce.
+	rep, err := h.store.Report(h.ctx, now.Add(-time.Hour), h.clock.Now().Add(time.Hour), h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm := rep.Period.Team; tm.Replies != 1 || tm.OutOfOffice != 1 || tm.Bounces != 1 || tm.OptOuts != 1 {
+		t.Errorf("report: replies %d, out of office %d, bounces %d, opt-outs %d; want 1 each", tm.Replies, tm.OutOfOffice, tm.Bounces, tm.OptOuts)
+	}
+
 	// The referral: one click enrolls Jane in the same cadence.
 	url = h.click(t, alice, dms[4], actionMailRefer)
 	mustContain(t, h.ephemeralText(t, url), "Enrolled")

@@ -100,7 +100,8 @@ func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind
 		if kind == classify.KindBounce {
 			o, r = cadence.OutcomeBounced, cadence.StopBounced
 		}
-		if cur.Open != nil && e.Status == cadence.StatusActive && cur.Open.Step == e.Step {
+		// Logged on the open touch (also of a paused follow-up) so the report counts the reply.
+		if cur.Open != nil && cur.Open.Step == e.Step {
 			ch, err := cadence.Apply(cd, e, *cur.Open, o, cadence.Gap{}, w, now)
 			if err == nil {
 				ch.Event.Detail = joinWords(ch.Event.Detail, "seen in the mailbox")

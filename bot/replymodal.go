@@ -319,7 +319,9 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 			if !back.IsZero() && back.Before(dayOf(now, w.Location)) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s has passed; leave it empty to pause for 14 days.", until)
 			}
-			return cadence.Pause(cur.Enrollment, oooUntil(back, w, now), now)
+			ch, err := cadence.Pause(cur.Enrollment, oooUntil(back, w, now), now)
+			ch.Event.Detail = joinWords(ch.Event.Detail, "out of office (logged)")
+			return ch, err
 		})
 		if err != nil {
 			return "", err
