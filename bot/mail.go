@@ -46,7 +46,14 @@ const oooPause = 14 * 24 * time.Hour
 
 // mailState is what the bot keeps about reading mailboxes.
 type mailState struct {
-	mu sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
+	mu     sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
+	emails map[string]profileEmail
+}
+
+// profileEmail is a rep's Slack profile email as users.info gave it, asked again once a day.
+type profileEmail struct {
+	addr string
+	at   time.Time
 }
 
 // scheduleMail adds the mailbox poll to the scheduler when a mailbox reader is configured: every
@@ -145,16 +152,27 @@ func watchList(views []store.EnrollmentView) []watched {
 }
 
 // mailboxOf returns the address of the rep's mailbox: the one set with settings mailbox=, else
-// the rep's Slack profile email; "" when there is neither.
+// the rep's Slack profile email (users.info, asked once a day); "" when there is neither. It is
+// called with mail.mu held.
 func (b *Bot) mailboxOf(ctx context.Context, rep string, mb cadence.Mailbox) string {
 	if mb.Address != "" {
 		return mb.Address
 	}
+	now := b.now()
+	if c, ok := b.mail.emails[rep]; ok && now.Sub(c.at) < tzRefresh {
+		return c.addr
+	}
 	u, err := b.api.GetUserInfoContext(ctx, rep)
 	if err != nil || u == nil {
+		b.log.Debug("users.info failed; mailbox not read this time", "rep", rep, "err", err)
 		return ""
 	}
-	return strings.ToLower(strings.TrimSpace(u.Profile.Email))
+	addr := strings.ToLower(strings.TrimSpace(u.Profile.Email))
+	if b.mail.emails == nil {
+		b.mail.emails = map[string]profileEmail{}
+	}
+	b.mail.emails[rep] = profileEmail{addr: addr, at: now}
+	return addr
 }
 
 // pollRep reads one rep's mailbox from where the last read ended.
@@ -246,7 +264,7 @@ func (b *Bot) onMail(ctx context.Context, w watched, provider string, m mailbox.
 	if !first {
 		return nil // read again after a restart or a restarted delta: acted on already (or pending)
 	}
-	b.log.Info("mail from a contact", "rep", w.rep, "follow_up", v.Enrollment.ID, "kind", res.Kind)
+	b.log.Debug("mail from a contact", "rep", w.rep, "follow_up", v.Enrollment.ID, "kind", res.Kind)
 	if err := b.actOnMail(ctx, rec); err != nil {
 		b.log.Warn("mail not acted on; will try again", "mail", rec.ID, "err", err)
 	}

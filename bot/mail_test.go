@@ -251,3 +251,77 @@ func TestMailFallsBackToRules(t *testing.T) {
 		t.Errorf("dana: %s %s, want opted out by the rules", e.Status, e.StopReason)
 	}
 }
+
+// TestMailGraphDeltaExpired reads a Microsoft 365 mailbox through the real Graph client and the
+// fake Graph: when the delta link expires (410 Gone), the read starts over from the newest message
+// seen, acts on the new message, and does not act on the old one again.
+func TestMailGraphDeltaExpired(t *testing.T) {
+	fg := mailboxtest.NewGraph(t)
+	r, err := mailbox.NewGraph(mailbox.GraphConfig{Tenant: fg.Tenant, ClientID: fg.ClientID, ClientSecret: fg.Secret,
+		APIURL: fg.APIURL, LoginURL: fg.LoginURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &mailHarness{harness: newHarness(t, func(c *Config) { c.Mail = r; c.MailPoll = time.Hour })}
+	if err := h.clock.BlockUntilContext(h.ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	h.slash(t, alice, "settings mailbox=alice@contoso.com")
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	omar := h.enrollAs(t, alice, "Omar Diaz", "omar@acme.com")
+	now := h.clock.Now()
+	box := "alice@contoso.com"
+	fg.Add(box, mailRaw("Dana Lee <dana@acme.com>", "Re: demo", "Sounds good."), now.Add(time.Hour))
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.StopReason != cadence.StopReplied {
+		t.Fatalf("dana: %s, want replied", e.StopReason)
+	}
+	mb, _ := h.store.Mailbox(h.ctx, alice)
+	if mb.Provider != "graph" || !strings.Contains(mb.Cursor, "deltatoken") {
+		t.Fatalf("saved position %+v; want a Graph delta link", mb)
+	}
+	fg.ExpireDeltas()
+	fg.Add(box, mailRaw("Omar Diaz <omar@acme.com>", "Out of Office", "I am on vacation.", "Auto-Submitted: auto-replied"), now.Add(2*time.Hour))
+	h.poll(t)
+	if e := h.status(t, omar.Enrollment.ID); e.Status != cadence.StatusPaused {
+		t.Errorf("omar: %s, want paused", e.Status)
+	}
+	if n := len(h.dms(alice)); n != 2 {
+		t.Errorf("%d DMs, want 2: Dana's reply was not acted on again after the restart", n)
+	}
+	gone := 0
+	for _, r := range fg.Requests() {
+		if strings.Contains(r, "/delta") {
+			gone++
+		}
+	}
+	if gone < 3 {
+		t.Errorf("%d delta requests, want the first read, the expired one and the restart", gone)
+	}
+}
+
+// TestMailPendingActedAfterCrash: a message kept but not acted on (the bot stopped in between) is
+// acted on at the next poll, once.
+func TestMailPendingActedAfterCrash(t *testing.T) {
+	h := newMailHarness(t)
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	now := h.clock.Now()
+	if _, first, err := h.store.RecordMail(h.ctx, cadence.MailSeen{Rep: alice, Provider: "gmail", MessageID: "m-crash",
+		EnrollmentID: dana.Enrollment.ID, ContactID: dana.Contact.ID, Sender: "dana@acme.com", Kind: "reply",
+		Reason: "a message from the contact", Snippet: "Yes please", ReceivedAt: now, SeenAt: now}); err != nil || !first {
+		t.Fatal(first, err)
+	}
+	h.poll(t)
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.StopReason != cadence.StopReplied {
+		t.Errorf("dana: %s, want replied", e.StopReason)
+	}
+	if ms := h.dms(alice); len(ms) != 1 {
+		t.Errorf("%d DMs, want 1", len(ms))
+	} else if !strings.Contains(blockText(ms[0].Blocks), "Yes please") {
+		t.Errorf("DM %s does not quote the reply", ms[0].Blocks)
+	}
+	if pend, _ := h.store.PendingMail(h.ctx); len(pend) != 0 {
+		t.Errorf("%d messages still pending", len(pend))
+	}
+}

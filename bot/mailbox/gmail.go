@@ -24,7 +24,7 @@ import (
 const GmailScope = gmail.GmailReadonlyScope
 
 // headerNames are the headers read before deciding to fetch a body.
-var headerNames = []string{"From", "Subject", "Date", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence", "Content-Type"}
+var headerNames = []string{"From", "Subject", "Date", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence", "Content-Type", "Authentication-Results"}
 
 // Gmail reads Google Workspace mailboxes as a service account with domain-wide delegation: it
 // signs a token for each mailbox's address (the JWT's subject) at the token endpoint the key file

@@ -103,6 +103,9 @@ func Rules(m Message) Result {
 	if contact != "" && from != contact {
 		return Result{Kind: KindNone, Reason: "not from the contact's address"}
 	}
+	if ar := fold(m.Headers["Authentication-Results"]); strings.Contains(ar, "dmarc=fail") {
+		return Result{Kind: KindNone, Reason: "it failed DMARC: the From may be forged"}
+	}
 	if why, ok := autoReply(m.Headers, lowSubj, lowFresh); ok {
 		r := Result{Kind: KindOutOfOffice, Reason: why}
 		r.ReturnDate = ReturnDate(subject+"\n"+fresh, m.Date)
