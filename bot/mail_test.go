@@ -105,6 +105,8 @@ func (h *mailHarness) status(t *testing.T, id string) cadence.Enrollment {
 // that Undo and the referral button work.
 func TestMailActsOnEveryKind(t *testing.T) {
 	h := newMailHarness(t)
+	mustContain(t, h.slash(t, alice, "settings mailbox=alice@"), `"alice@" is not an email address`)
+	mustContain(t, h.slash(t, alice, "settings mailbox=auto"), "Slack profile")
 	mustContain(t, h.slash(t, alice, "settings mailbox=Alice@OurCo.com"), "alice@ourco.com")
 	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
 	omar := h.enrollAs(t, alice, "Omar Diaz", "omar@acme.com")
