@@ -73,7 +73,11 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 		return ch, err
 	})
 	if errors.Is(err, errMailNoop) {
-		return b.store.MailActed(ctx, m.ID, "nothing: the follow-up had ended", prior.Enrollment.Status, prior.Enrollment.Step, time.Time{}, now)
+		what := "nothing: the follow-up had ended"
+		if prior.Enrollment.Status == cadence.StatusPaused {
+			what = "nothing: the follow-up was paused already"
+		}
+		return b.store.MailActed(ctx, m.ID, what, prior.Enrollment.Status, prior.Enrollment.Step, time.Time{}, now)
 	}
 	if err != nil {
 		return err

@@ -69,6 +69,7 @@ type AccessError struct {
 	Fix      string // what to do about it
 }
 
+// Error says which mailbox, what the provider said and what to fix.
 func (e *AccessError) Error() string {
 	return fmt.Sprintf("%s mailbox %s cannot be read (%s): %s", e.Provider, e.Mailbox, e.Detail, e.Fix)
 }
