@@ -327,3 +327,24 @@ func TestMailPendingActedAfterCrash(t *testing.T) {
 		t.Errorf("%d messages still pending", len(pend))
 	}
 }
+
+// TestMailQuotaWaitsForNextPoll: a 429 from Gmail ends the poll without acting or alarming
+// anyone, and the next poll reads the message.
+func TestMailQuotaWaitsForNextPoll(t *testing.T) {
+	h := newMailHarness(t)
+	h.slash(t, alice, "settings mailbox=alice@ourco.com")
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	h.gmail.Add("alice@ourco.com", mailRaw("Dana Lee <dana@acme.com>", "Re: demo", "Yes."), h.clock.Now().Add(time.Hour))
+	h.gmail.FailNext(429)
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.Status != cadence.StatusActive {
+		t.Fatalf("dana: %s after a 429, want still active", e.Status)
+	}
+	if n := len(h.dms(admin)); n != 0 {
+		t.Errorf("%d DMs to the admin about a 429, want none", n)
+	}
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.StopReason != cadence.StopReplied {
+		t.Errorf("dana: %s after the next poll, want replied", e.StopReason)
+	}
+}

@@ -203,3 +203,26 @@ func TestGraphAccessErrors(t *testing.T) {
 		t.Fatal("a config without a secret was accepted")
 	}
 }
+
+// TestHugeBody: a 10 MB body is read no further than its first part's first few hundred KB, and
+// the classifier does not see an opt-out hidden at its end.
+func TestHugeBody(t *testing.T) {
+	gm := mailboxtest.NewGmail(t)
+	r, err := mailbox.NewGmail(gm.KeyFile(), gm.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("All good on our side, thanks. ", 10<<20/30) + "remove me"
+	gm.Add("ana@ourco.com", raw("Bob <bob@acme.com>", "Re: demo", body), t0.Add(time.Hour))
+	b, err := r.Read(context.Background(), mailbox.Query{Mailbox: "ana@ourco.com", Since: t0, Want: wantFrom("bob@acme.com")})
+	if err != nil || len(b.Messages) != 1 {
+		t.Fatalf("read: %d messages, %v", len(b.Messages), err)
+	}
+	if n := len(b.Messages[0].Body); n > 300<<10 || n == 0 {
+		t.Fatalf("body of %d bytes kept, want at most about 256 KB", n)
+	}
+	m := b.Messages[0]
+	if k := classify.Rules(classify.Message{From: m.From, Contact: "bob@acme.com", Body: m.Body, Subject: m.Subject}).Kind; k != classify.KindReply {
+		t.Errorf("kind %s, want reply", k)
+	}
+}
