@@ -218,6 +218,16 @@ func TestMailActsOnEveryKind(t *testing.T) {
 	}
 }
 
+// TestMailboxWithoutAddress: a rep whose Slack profile has no email and who set no mailbox is
+// reported to the admins, with what to do.
+func TestMailboxWithoutAddress(t *testing.T) {
+	h := newMailHarness(t)
+	h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	h.poll(t)
+	ms := h.waitDM(t, admin, 1)
+	mustContain(t, ms[0].Text, "users:read.email", "settings mailbox=")
+}
+
 // TestMailboxErrorReportedOnce: a mailbox whose delegation was revoked is reported to the admins
 // once, with what to fix, and the rest of the bot goes on.
 func TestMailboxErrorReportedOnce(t *testing.T) {
