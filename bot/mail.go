@@ -183,7 +183,7 @@ func (b *Bot) pollRep(ctx context.Context, w watched) error {
 	}
 	addr := b.mailboxOf(ctx, w.rep, mb)
 	if addr == "" {
-		return fmt.Errorf("%w: Slack gives no email address for %s (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess, mention(w.rep))
+		return fmt.Errorf("%w: Slack gives no email address for this rep (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess)
 	}
 	r := b.cfg.Mail
 	q := mailbox.Query{Mailbox: addr, Since: w.since}
