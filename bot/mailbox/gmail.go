@@ -36,6 +36,8 @@ type Gmail struct {
 
 	mu     sync.Mutex
 	tokens map[string]oauth2.TokenSource // per mailbox, reused until they expire
+
+	max int // messages looked at in one read of the history (maxMessages; tests lower it)
 }
 
 // NewGmail returns a Gmail reader for the service account key file's JSON. apiURL is the Gmail
@@ -49,7 +51,7 @@ func NewGmail(key []byte, apiURL string, base *http.Client) (*Gmail, error) {
 	if base == nil {
 		base = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Gmail{key: key, apiURL: apiURL, http: base, tokens: map[string]oauth2.TokenSource{}}, nil
+	return &Gmail{key: key, apiURL: apiURL, http: base, tokens: map[string]oauth2.TokenSource{}, max: maxMessages}, nil
 }
 
 // Name returns "gmail".
@@ -122,7 +124,12 @@ func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
 	return b, nil
 }
 
-// history returns the ids of the messages added since the history id, and the newest history id.
+// errEnough stops the paging of a history that has more messages than one read looks at.
+var errEnough = errors.New("enough for one read")
+
+// history returns the ids of the messages added since the history id, and the history id to go
+// on from: the newest, or, when there were more than g.max, the last record read, so the
+// next read takes up the rest and nothing is skipped.
 func (g *Gmail) history(ctx context.Context, srv *gmail.Service, cursor string) ([]string, string, error) {
 	var start uint64
 	if _, err := fmt.Sscan(cursor, &start); err != nil {
@@ -134,18 +141,27 @@ func (g *Gmail) history(ctx context.Context, srv *gmail.Service, cursor string) 
 	err := srv.Users.History.List("me").StartHistoryId(start).HistoryTypes("messageAdded").Context(ctx).
 		Pages(ctx, func(r *gmail.ListHistoryResponse) error {
 			for _, h := range r.History {
+				if len(ids) >= g.max {
+					return errEnough
+				}
 				for _, a := range h.MessagesAdded {
-					if a.Message != nil && !seen[a.Message.Id] && len(ids) < maxMessages {
+					if a.Message != nil && !seen[a.Message.Id] {
 						seen[a.Message.Id] = true
 						ids = append(ids, a.Message.Id)
 					}
 				}
+				if h.Id != 0 {
+					next = fmt.Sprint(h.Id)
+				}
 			}
-			if r.HistoryId != 0 {
-				next = fmt.Sprint(r.HistoryId)
+			if r.HistoryId != 0 && r.NextPageToken == "" {
+				next = fmt.Sprint(r.HistoryId) // the whole history was read
 			}
 			return nil
 		})
+	if errors.Is(err, errEnough) {
+		err = nil
+	}
 	return ids, next, err
 }
 

@@ -127,14 +127,16 @@ func (g *Graph) Read(ctx context.Context, q Query) (Batch, error) {
 			return Batch{}, g.wrap(q.Mailbox, status, err)
 		}
 		for _, m := range page.Value {
-			if m.Removed == nil && len(found) < maxMessages && (q.Want == nil || q.Want(m.from())) {
+			if m.Removed == nil && (q.Want == nil || q.Want(m.from())) {
 				found = append(found, m)
 			}
 		}
 		switch {
 		case page.DeltaLink != "":
 			b.Cursor = page.DeltaLink
-		case page.NextLink != "" && g.ours(page.NextLink) && pages < 100:
+		case page.NextLink != "" && g.ours(page.NextLink) && (len(found) >= maxMessages || pages >= 100):
+			b.Cursor = page.NextLink // enough for one read: the next one goes on from this page
+		case page.NextLink != "" && g.ours(page.NextLink):
 			link = page.NextLink
 			continue
 		default:

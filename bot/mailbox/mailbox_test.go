@@ -226,3 +226,40 @@ func TestHugeBody(t *testing.T) {
 		t.Errorf("kind %s, want reply", k)
 	}
 }
+
+// TestGmailLongHistoryNothingSkipped: a history longer than one read looks at is taken up by the
+// next reads from where the last one stopped, so no message is skipped.
+func TestGmailLongHistoryNothingSkipped(t *testing.T) {
+	ctx := context.Background()
+	gm := mailboxtest.NewGmail(t)
+	r, err := mailbox.NewGmail(gm.KeyFile(), gm.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailbox.SetMaxMessages(r, 2)
+	q := mailbox.Query{Mailbox: "ana@ourco.com", Since: t0, Want: wantFrom("bob@acme.com")}
+	b, err := r.Read(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 7; i++ {
+		gm.Add("ana@ourco.com", raw("Bob <bob@acme.com>", fmt.Sprintf("r%d", i), "hi"), t0.Add(time.Duration(i)*time.Minute))
+	}
+	var got []string
+	for reads := 0; reads < 10; reads++ {
+		q.Cursor = b.Cursor
+		if b, err = r.Read(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Messages) > 2 {
+			t.Fatalf("read %d messages, want at most 2", len(b.Messages))
+		}
+		got = append(got, ids(b.Messages)...)
+		if len(b.Messages) == 0 {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "r1,r2,r3,r4,r5,r6,r7" {
+		t.Fatalf("read %v over several reads, want r1 to r7 once each", got)
+	}
+}
