@@ -165,24 +165,43 @@ func (g *Gmail) history(ctx context.Context, srv *gmail.Service, cursor string) 
 	return ids, next, err
 }
 
-// list returns the ids of the messages received since q.Since, from the addresses of interest
-// where the query stays short.
+// list returns the ids of the messages received since q.Since from the addresses of interest (and
+// mail systems, for bounces), asking for a few dozen senders at a time so each search stays short
+// and within maxMessages; without addresses, every message since q.Since.
 func (g *Gmail) list(ctx context.Context, srv *gmail.Service, q Query) ([]string, error) {
-	query := fmt.Sprintf("after:%d", q.Since.Unix()-1) // after: is exclusive; Since is not
-	if len(q.From) > 0 && len(q.From) <= 50 {
-		from := append([]string{"mailer-daemon", "postmaster"}, q.From...)
-		query += " {from:" + strings.Join(from, " from:") + "}"
+	after := fmt.Sprintf("after:%d", q.Since.Unix()-1) // after: is exclusive; Since is not
+	var queries []string
+	for i := 0; i < len(q.From); i += 40 {
+		from := q.From[i:min(i+40, len(q.From))]
+		if i == 0 {
+			from = append([]string{"mailer-daemon", "postmaster"}, from...)
+		}
+		queries = append(queries, after+" {from:"+strings.Join(from, " from:")+"}")
+	}
+	if len(queries) == 0 {
+		queries = []string{after}
 	}
 	var ids []string
-	err := srv.Users.Messages.List("me").Q(query).Context(ctx).Pages(ctx, func(r *gmail.ListMessagesResponse) error {
-		for _, m := range r.Messages {
-			if len(ids) < maxMessages {
-				ids = append(ids, m.Id)
+	seen := map[string]bool{}
+	for _, query := range queries {
+		n := 0
+		err := srv.Users.Messages.List("me").Q(query).Context(ctx).Pages(ctx, func(r *gmail.ListMessagesResponse) error {
+			for _, m := range r.Messages {
+				if n++; n > maxMessages {
+					return errEnough
+				}
+				if !seen[m.Id] {
+					seen[m.Id] = true
+					ids = append(ids, m.Id)
+				}
 			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			return nil, err
 		}
-		return nil
-	})
-	return ids, err
+	}
+	return ids, nil
 }
 
 // message reads a message's headers and, when want says so, its body.

@@ -263,3 +263,35 @@ func TestGmailLongHistoryNothingSkipped(t *testing.T) {
 		t.Fatalf("read %v over several reads, want r1 to r7 once each", got)
 	}
 }
+
+// TestGmailFirstReadManyContacts: a first read for a rep with many contacts asks Gmail a few
+// dozen senders at a time and finds a reply from the last of them.
+func TestGmailFirstReadManyContacts(t *testing.T) {
+	gm := mailboxtest.NewGmail(t)
+	r, err := mailbox.NewGmail(gm.KeyFile(), gm.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from []string
+	for i := 0; i < 95; i++ {
+		from = append(from, fmt.Sprintf("c%02d@acme.com", i))
+	}
+	gm.Add("ana@ourco.com", raw("C94 <c94@acme.com>", "late reply", "yes"), t0.Add(time.Hour))
+	gm.Add("ana@ourco.com", raw("Zed <zed@other.io>", "spam", "buy"), t0.Add(time.Hour))
+	b, err := r.Read(context.Background(), mailbox.Query{Mailbox: "ana@ourco.com", Since: t0, From: from, Want: wantFrom(from...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ids(b.Messages), ","); got != "late reply" {
+		t.Fatalf("first read = %q, want the reply from the 95th contact", got)
+	}
+	lists := 0
+	for _, q := range gm.Requests() {
+		if strings.HasSuffix(q, "/messages") {
+			lists++
+		}
+	}
+	if lists != 3 {
+		t.Errorf("%d searches, want 3 (95 senders, 40 at a time)", lists)
+	}
+}
