@@ -32,6 +32,15 @@ const (
 	replyOutcomeAsk    = "question"
 )
 
+// onReplyShortcut opens the modal for the message shortcut, with the message's text; when it
+// cannot, the rep is told why.
+func (b *Bot) onReplyShortcut(ctx context.Context, cb slack.InteractionCallback) error {
+	if err := b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, "", cb.Message.Text); err != nil {
+		return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
+	}
+	return nil
+}
+
 // openReplyModal opens the first step of the modal for user: the follow-up (preselected when
 // enrollmentID is given, or when the text names one of the rep's contacts) and the text.
 func (b *Bot) openReplyModal(ctx context.Context, triggerID, user, enrollmentID, text string) error {

@@ -136,9 +136,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 		case slack.InteractionTypeMessageAction:
 			ack(nil)
 			if cb.CallbackID == replyShortcutID { // "Log a reply to a follow-up" (replymodal.go)
-				b.goNow("shortcut", func(ctx context.Context) error {
-					return b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, "", cb.Message.Text)
-				})
+				b.goNow("shortcut", func(ctx context.Context) error { return b.onReplyShortcut(ctx, cb) })
 			}
 		default:
 			ack(nil)
@@ -203,7 +201,7 @@ func opensModal(text string) bool {
 	return strings.EqualFold(strings.TrimSpace(text), "add")
 }
 
-// clicksAddOpen reports whether a click is on a button that opens the add modal.
+// clicksAddOpen reports whether a click is on a button that opens a modal (add, or log a reply).
 func clicksAddOpen(cb slack.InteractionCallback) bool {
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a.ActionID == actionAddOpen || a.ActionID == actionReplyOpen {
