@@ -164,7 +164,10 @@ func (b *Bot) onReplyClassify(ctx context.Context, cb slack.InteractionCallback)
 	if err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{"followup": truncate(cadence.ErrorMessage(err), 150)})
 	}
-	res := b.classify(ctx, classify.Message{From: v.Contact.Email, Contact: v.Contact.Email, Body: text, Date: b.now()})
+	// The answer travels in the ack: a model gets a second of the deadline, then the rules decide.
+	cctx, cancel := context.WithTimeout(ctx, viewDeadline/2)
+	res := b.classify(cctx, classify.Message{From: v.Contact.Email, Contact: v.Contact.Email, Body: text, Date: b.now()})
+	cancel()
 	if res.Kind == classify.KindNone || res.Kind == classify.KindBounce {
 		res.Kind = classify.KindReply // a pasted text is the contact's own words
 	}

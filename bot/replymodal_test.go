@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/classify"
 )
 
 // openedView waits for the n-th views.open and returns the view it opened, decoded.
@@ -208,4 +210,27 @@ func TestManifestReplyShortcut(t *testing.T) {
 		}
 	}
 	t.Errorf("manifest shortcuts %+v: want the message shortcut %q", m.Features.Shortcuts, replyShortcutID)
+}
+
+// slowClassifier is a model that answers only when its context ends.
+type slowClassifier struct{}
+
+func (slowClassifier) Classify(ctx context.Context, _ classify.Message) (classify.Result, error) {
+	<-ctx.Done()
+	return classify.Result{}, ctx.Err()
+}
+
+// TestLogAReplySlowModel: a model too slow for Slack's 3 s ack leaves the proposal to the rules.
+func TestLogAReplySlowModel(t *testing.T) {
+	h := &mailHarness{harness: newHarness(t, func(c *Config) { c.Classifier = slowClassifier{} })}
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	if _, err := h.slack.SendBlockAction(h.ctx, slacktest.BlockAction{UserID: alice, ChannelID: alice,
+		ActionID: actionReplyOpen, BlockID: "tp.more.0", Value: dana.Enrollment.ID}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := h.openedView(t, 1)
+	confirm := h.classifyStep(t, alice, v, dana.Enrollment.ID, "Please unsubscribe me.") // asserts the ack's latency
+	if got := initialOutcome(t, confirm); got != replyOutcomeOptOut {
+		t.Fatalf("proposed %q, want %q from the rules", got, replyOutcomeOptOut)
+	}
 }
