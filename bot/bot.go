@@ -16,8 +16,10 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/followup-bot/followup/bot/mailbox"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
+	"github.com/followup-bot/followup/prompts/classify"
 )
 
 // Config is what the bot needs from its wiring. Now, Store, Library, API and Drafter are required.
@@ -49,6 +51,12 @@ type Config struct {
 	// DomainStop pauses the other running follow-ups at a company when a contact there replies or
 	// books a meeting (FOLLOWUP_DOMAIN_STOP=on), instead of flagging them in their next reminder.
 	DomainStop bool
+	// Mail reads reps' mailboxes for replies from contacts (FOLLOWUP_GMAIL_CREDENTIALS or
+	// FOLLOWUP_GRAPH_*); nil reads none. MailPoll is how often (FOLLOWUP_MAIL_POLL; zero means 2m).
+	Mail     mailbox.Reader
+	MailPoll time.Duration
+	// Classifier reads what a reply means; nil means the rules (prompts/classify).
+	Classifier classify.Classifier
 }
 
 // Bot is a running followup Slack bot.
@@ -72,6 +80,7 @@ type Bot struct {
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
+	mail  mailState      // the mailbox poll (mail.go)
 }
 
 // New checks the configuration and returns a bot that is not yet connected.

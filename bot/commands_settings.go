@@ -70,12 +70,18 @@ func (b *Bot) cmdAway(ctx context.Context, r request) (Reply, error) {
 // tz=Area/City (tz=auto goes back to the time zone of the rep's Slack profile). Every value is
 // checked before anything is saved.
 func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
-	pos, opts, err := splitArgs(r.args, "hours", "days", "tz")
+	pos, opts, err := splitArgs(r.args, "hours", "days", "tz", "mailbox")
 	if err != nil {
 		return Reply{}, err
 	}
 	if err := wantArgs("settings", pos, 0, 0); err != nil {
 		return Reply{}, err
+	}
+	if s, ok := opts["mailbox"]; ok {
+		note, err := b.setMailbox(ctx, r.user, s) // mail.go
+		if delete(opts, "mailbox"); err != nil || len(opts) == 0 {
+			return textReply("%s", note), err
+		}
 	}
 	rep, err := b.rep(ctx, r.user)
 	if err != nil {

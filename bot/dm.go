@@ -117,6 +117,7 @@ func openBlocks(v dmView) []slack.Block {
 			button(actSnooze1w, "Snooze 1 week", id),
 			button(actSkip, "Skip", id),
 			button(actRedraft, "New draft", id),
+			button(actionReplyOpen, "Log a reply", v.Enrollment.ID),
 		),
 		slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("_Due %s · %s · follow-up `%s`_",
 			fmtWhen(v.Touch.Due, v.Loc, v.Now), escapeText(step.PurposeLabel()), escapeText(v.Enrollment.ID)), maxSectionText)), nil, nil),

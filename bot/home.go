@@ -174,6 +174,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 					button(actMeeting, "Meeting booked", id),
 					button(actSnooze1d, "Snooze 1 day", id),
 					optOutButton(id, v.Contact.Name),
+					button(actionReplyOpen, "Log a reply", v.Enrollment.ID),
 				))
 		}
 		if pager := pagerBlock(key, page, len(vs)); pager != nil {

@@ -76,6 +76,10 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		cancel()
 		return nil, err
 	}
+	if err := b.scheduleMail(s, guard); err != nil {
+		cancel()
+		return nil, err
+	}
 	s.Start()
 	return func() error {
 		serr := s.Shutdown()

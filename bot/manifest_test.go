@@ -60,7 +60,8 @@ func TestManifest(t *testing.T) {
 	// The Web API methods the bot calls, by scope: users.info and bots.info need users:read,
 	// conversations.open im:write, conversations.history in its DMs im:history, chat.postMessage
 	// and chat.update chat:write, the report chart's upload files:write.
-	// users:read.email: users.info's email of a Slack Connect author (the message shortcut).
+	// users:read.email: users.info's email of a Slack Connect author (the message shortcut) and the
+	// rep's profile email (the rep's mailbox, read for replies).
 	// chat.getPermalink and functions.complete* need no scope.
 	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read", "users:read.email"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))

@@ -241,6 +241,9 @@ func (v ReportView) Highlights() []string {
 func countsLine(c store.Counts, withOverdue bool) string {
 	s := fmt.Sprintf("Enrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d · Complaints %d · Bounces %d",
 		c.Enrolled, c.Touches, rate(c.Replies, c.Touches), c.Meetings, c.OptOuts, c.Complaints, c.Bounces)
+	if c.OutOfOffice > 0 {
+		s += fmt.Sprintf(" · Out of office %d", c.OutOfOffice) // not replies; only when there are some
+	}
 	if withOverdue {
 		s += fmt.Sprintf(" · Overdue now %d", c.Overdue)
 	}

@@ -14,6 +14,7 @@ const (
 	actionTouchPrefix = "tp."
 	actionHomePrefix  = "home."
 	actionAddOpen     = "add.open"
+	actionMailPrefix  = "mail." // the buttons of a "seen in your mailbox" DM (mailact.go)
 )
 
 // serveBlockActions routes each action of a click to its handler, after the ack.
@@ -25,8 +26,14 @@ func (b *Bot) serveBlockActions(ctx context.Context, cb slack.InteractionCallbac
 			err = b.onTouchAction(ctx, cb, *a)
 		case strings.HasPrefix(a.ActionID, actionHomePrefix):
 			err = b.onHomeAction(ctx, cb, *a)
+		case strings.HasPrefix(a.ActionID, actionMailPrefix):
+			err = b.onMailAction(ctx, cb, *a)
 		case a.ActionID == actionAddOpen:
 			err = b.openAddModal(ctx, cb.TriggerID, cb.User.ID)
+		case a.ActionID == actionReplyOpen:
+			if err = b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, a.Value, ""); err != nil {
+				err = b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
+			}
 		default:
 			b.log.Debug("ignored block action", "action_id", a.ActionID)
 		}

@@ -54,6 +54,8 @@ type addPrefill struct {
 // ephemeral answer saying why, and no modal.
 func (b *Bot) serveShortcut(ctx context.Context, cb slack.InteractionCallback) error {
 	switch {
+	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == replyShortcutID:
+		return b.onReplyShortcut(ctx, cb) // "Log a reply to a follow-up" (replymodal.go)
 	case cb.Type == slack.InteractionTypeShortcut && cb.CallbackID == shortcutNew:
 		return b.openAddModalIn(ctx, cb.TriggerID, cb.User.ID, "")
 	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == shortcutMessage:

@@ -209,10 +209,10 @@ func opensModal(text string) bool {
 	return strings.EqualFold(strings.TrimSpace(text), "add")
 }
 
-// clicksAddOpen reports whether a click is on a button that opens the add modal.
+// clicksAddOpen reports whether a click is on a button that opens a modal (add, or log a reply).
 func clicksAddOpen(cb slack.InteractionCallback) bool {
 	for _, a := range cb.ActionCallback.BlockActions {
-		if a.ActionID == actionAddOpen {
+		if a.ActionID == actionAddOpen || a.ActionID == actionReplyOpen {
 			return true
 		}
 	}

@@ -43,6 +43,8 @@ type Store interface {
 	FirstSeen(ctx context.Context, eventID string, now time.Time) (bool, error)
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
+
+	MailStore // mailboxes and the messages read from them (mail.go)
 }
 
 var _ Store = (*store.DB)(nil)

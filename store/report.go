@@ -28,6 +28,9 @@ import (
 //   - Opt-outs, Complaints, Bounces: follow-ups of the cadence that ended in the range for that
 //     reason (the same numbers as Stopped[reason]). The team total of opt-outs counts distinct
 //     contacts who opted out, whether or not they were in a follow-up.
+//   - Out of office: "paused" events of an out-of-office reply (seen in the mailbox or logged), by
+//     cadence; an auto-reply is never a reply. A reply whose automatic completion the rep undid
+//     (a later "reopened" event, "undid replied", with no answer between) is not counted either.
 //   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
 //   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
 
@@ -41,6 +44,7 @@ type Counts struct {
 	OptOuts     int
 	Complaints  int
 	Bounces     int
+	OutOfOffice int // follow-ups paused by an out-of-office reply (issue 14); never replies
 	Overdue     int // now, not over the range
 }
 
@@ -263,6 +267,11 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 					ORDER BY s.at DESC, s.id DESC LIMIT 1) AS sent_id
 			FROM events a
 			WHERE a.kind IN ('replied', 'meeting_booked') AND a.at >= ? AND a.at < ? AND a.enrollment_id <> ''
+				AND NOT EXISTS (SELECT 1 FROM events u WHERE u.enrollment_id = a.enrollment_id AND u.kind = 'reopened'
+					AND u.detail = 'undid replied' AND (u.at > a.at OR (u.at = a.at AND u.id > a.id))
+					AND NOT EXISTS (SELECT 1 FROM events x WHERE x.enrollment_id = a.enrollment_id
+						AND x.kind IN ('replied', 'meeting_booked') AND (x.at > a.at OR (x.at = a.at AND x.id > a.id))
+						AND (x.at < u.at OR (x.at = u.at AND x.id < u.id))))
 		)
 		SELECT a.cadence_id, a.rep, COALESCE(s.step, -1), COUNT(*)
 		FROM answers a LEFT JOIN events s ON s.id = a.sent_id
@@ -327,6 +336,27 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+	}
+
+	// Out-of-office replies, by cadence: the pauses they caused.
+	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
+		WHERE kind = 'paused' AND detail LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
+	if err != nil {
+		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+	}
+	for rows.Next() {
+		var cadID string
+		var n int
+		if err := rows.Scan(&cadID, &n); err != nil {
+			rows.Close()
+			return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+		}
+		cad(cadID).OutOfOffice += n
+		team.OutOfOffice += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 
 	// The team's opt-outs: distinct contacts, in a follow-up or not.

@@ -40,6 +40,14 @@ var settings = []setting{
 	{"OPENAI_API_KEY", "openai-api-key", "", "API key of the OpenAI-compatible server"},
 	{"OPENAI_BASE_URL", "openai-base-url", "", "base URL of an OpenAI-compatible server (Ollama, vLLM, LiteLLM); no key needed"},
 	{"OPENAI_MODEL", "openai-model", "gpt-4o-mini", "model used for drafts"},
+	{"FOLLOWUP_GMAIL_CREDENTIALS", "gmail-credentials", "", "Google service account key file (JSON) with domain-wide delegation: read reps' Gmail for replies"},
+	{"FOLLOWUP_GMAIL_API_URL", "gmail-api-url", "https://gmail.googleapis.com/", "base URL of the Gmail API (tests, proxies)"},
+	{"FOLLOWUP_GRAPH_TENANT", "graph-tenant", "", "Microsoft Entra tenant id or domain: read reps' Microsoft 365 mail for replies"},
+	{"FOLLOWUP_GRAPH_CLIENT_ID", "graph-client-id", "", "application (client) id of the app registration"},
+	{"FOLLOWUP_GRAPH_CLIENT_SECRET", "graph-client-secret", "", "client secret of the app registration"},
+	{"FOLLOWUP_GRAPH_API_URL", "graph-api-url", "https://graph.microsoft.com/v1.0/", "base URL of Microsoft Graph (tests, proxies)"},
+	{"FOLLOWUP_GRAPH_LOGIN_URL", "graph-login-url", "https://login.microsoftonline.com/", "base URL of the Microsoft identity platform (tests, proxies)"},
+	{"FOLLOWUP_MAIL_POLL", "mail-poll", "2m", "how often reps' mailboxes are read (1s to 1h)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "text", "text or json"},
 }
@@ -61,6 +69,8 @@ type Config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+
+	Mail mailConfig // mailconfig.go
 }
 
 // rawConfig holds the text of every setting, from the environment and then the flags.
@@ -178,6 +188,9 @@ func (raw rawConfig) load() (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", "%q is not a format; use text or json", c.LogFormat)
 	}
+	var mailErrs []error
+	c.Mail, mailErrs = raw.loadMail()
+	errs = append(errs, mailErrs...)
 	return c, errors.Join(errs...)
 }
 

@@ -42,6 +42,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 
 	httpc := slackHTTPClient()
+	mail, err := newMailReader(c.Mail)
+	if err != nil {
+		return err
+	}
 	api := slack.New(c.SlackBotToken,
 		slack.OptionAppLevelToken(c.SlackAppToken),
 		slack.OptionAPIURL(c.SlackAPIURL),
@@ -55,6 +59,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		FunctionAPI: func(token string) *slack.Client { // a Workflow Builder step's own token
 			return slack.New(token, slack.OptionAPIURL(c.SlackAPIURL), slack.OptionHTTPClient(httpc))
 		},
+		Mail: mail, MailPoll: c.Mail.Poll, Classifier: newClassifier(c),
 	})
 	if err != nil {
 		return err

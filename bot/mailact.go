@@ -1,0 +1,354 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/classify"
+	"github.com/followup-bot/followup/store"
+)
+
+// Action ids of the buttons on a "seen in your mailbox" DM; the value is the kept message's id.
+const (
+	actionMailUndo  = "mail.undo"
+	actionMailRefer = "mail.refer"
+)
+
+// errMailNoop stops an Update that has nothing to do (the follow-up ended or paused meanwhile).
+var errMailNoop = errors.New("nothing to do")
+
+// actOnMail changes the follow-up a kept message is about, records what it did and how the
+// follow-up was before, and tells the rep in a DM with an Undo button:
+//
+//   - a reply (and a referral, which is a reply pointing elsewhere) completes it as replied;
+//   - an out-of-office pauses it until the return date plus one working day, or for 14 days;
+//   - a bounce stops it as bounced;
+//   - an opt-out marks the contact do-not-contact for every rep, as the button does.
+//
+// A follow-up that ended meanwhile is left alone. It is safe to call again for a message whose
+// action a crash interrupted: the state machine refuses to do the same thing twice.
+func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
+	now := b.now()
+	kind := classify.Kind(m.Kind)
+	if kind == classify.KindOptOut {
+		res, err := b.store.OptOut(ctx, m.ContactID, "asked by email: "+m.Reason, "bot", now)
+		if err != nil {
+			return err
+		}
+		b.afterOptOut(ctx, res)
+		action := "recorded an opt-out for every rep"
+		if err := b.store.MailActed(ctx, m.ID, action, "", 0, time.Time{}, now); err != nil {
+			return err
+		}
+		m.Action = action
+		return b.tellMail(ctx, m, res.Contact, false)
+	}
+	before, err := b.store.Enrollment(ctx, m.EnrollmentID)
+	if err != nil {
+		return err
+	}
+	cd, err := b.lib.Get(before.Enrollment.CadenceID)
+	if err != nil {
+		return err
+	}
+	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
+	if err != nil {
+		return err
+	}
+	var prior store.EnrollmentView
+	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		prior = cur
+		if cur.Enrollment.Status.Ended() {
+			return cadence.Change{}, errMailNoop
+		}
+		ch, err := mailChange(cd, cur, kind, m, w, now)
+		ch.Event.Actor = "bot"
+		return ch, err
+	})
+	if errors.Is(err, errMailNoop) {
+		what := "nothing: the follow-up had ended"
+		if prior.Enrollment.Status == cadence.StatusPaused {
+			what = "nothing: the follow-up was paused already"
+		}
+		return b.store.MailActed(ctx, m.ID, what, prior.Enrollment.Status, prior.Enrollment.Step, time.Time{}, now)
+	}
+	if err != nil {
+		return err
+	}
+	b.afterUpdate(ctx, res, "bot", now)
+	var due time.Time
+	if prior.Open != nil {
+		due = prior.Open.Due
+	}
+	action := mailActionText(res.View.Enrollment, w.Location, now)
+	if err := b.store.MailActed(ctx, m.ID, action, prior.Enrollment.Status, prior.Enrollment.Step, due, now); err != nil {
+		return err
+	}
+	m.Action = action
+	return b.tellMail(ctx, m, res.View.Contact, true)
+}
+
+// mailChange is the state machine's decision on a message of kind about cur.
+func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind, m cadence.MailSeen, w cadence.Window, now time.Time) (cadence.Change, error) {
+	e := cur.Enrollment
+	switch kind {
+	case classify.KindReply, classify.KindReferral, classify.KindBounce:
+		o, r := cadence.OutcomeReplied, cadence.StopReplied
+		if kind == classify.KindBounce {
+			o, r = cadence.OutcomeBounced, cadence.StopBounced
+		}
+		// Logged on the open touch (also of a paused follow-up) so the report counts the reply.
+		if cur.Open != nil && cur.Open.Step == e.Step {
+			ch, err := cadence.Apply(cd, e, *cur.Open, o, cadence.Gap{}, w, now)
+			if err == nil {
+				ch.Event.Detail = joinWords(ch.Event.Detail, "seen in the mailbox")
+			}
+			return ch, err
+		}
+		return cadence.Stop(e, r, "seen in the mailbox", now)
+	case classify.KindOutOfOffice:
+		if e.Status == cadence.StatusPaused {
+			return cadence.Change{}, errMailNoop
+		}
+		ch, err := cadence.Pause(e, oooUntil(m.ReturnDate, w, now), now)
+		if err == nil {
+			ch.Event.Detail = joinWords(ch.Event.Detail, "out of office (seen in the mailbox)")
+		}
+		return ch, err
+	}
+	return cadence.Change{}, fmt.Errorf("no action for a message of kind %q", kind)
+}
+
+// oooUntil is when a follow-up paused by an out-of-office resumes: one working day after the
+// return date (the contact needs a day to catch up), at the start of the rep's working day; or 14
+// days from now when no date was found or the date has passed.
+func oooUntil(ret time.Time, w cadence.Window, now time.Time) time.Time {
+	loc := orUTC(w.Location)
+	if ret.IsZero() {
+		return now.Add(oooPause)
+	}
+	back := time.Date(ret.Year(), ret.Month(), ret.Day(), 0, 0, 0, 0, loc)
+	until := w.Next(w.Due(back, cadence.Gap{BusinessDays: 1}, cadence.IntentWarm))
+	if !until.After(now) {
+		return now.Add(oooPause)
+	}
+	return until
+}
+
+func joinWords(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// mailActionText says for people what became of the follow-up.
+func mailActionText(e cadence.Enrollment, loc *time.Location, now time.Time) string {
+	switch e.Status {
+	case cadence.StatusPaused:
+		return "paused until " + fmtWhen(e.PausedUntil, loc, now)
+	case cadence.StatusCompleted:
+		return "completed as " + lower(e.StopReason.Label())
+	case cadence.StatusStopped:
+		return "stopped as " + lower(e.StopReason.Label())
+	}
+	return string(e.Status)
+}
+
+// tellMail DMs the rep what a message from a contact was read as, what was done and why, with the
+// first lines of the message quoted, an Undo button when undo is possible, and for a referral a
+// button to enroll the person named.
+func (b *Bot) tellMail(ctx context.Context, m cadence.MailSeen, c cadence.Contact, undo bool) error {
+	text, blocks := renderMailDM(m, c, undo, b.cadenceName(ctx, m.EnrollmentID))
+	_, _, err := b.postPaced(ctx, m.Rep, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		return fmt.Errorf("tell %s about mail %d: %w", m.Rep, m.ID, err)
+	}
+	return nil
+}
+
+// cadenceName is the name of a follow-up's cadence, for the referral button.
+func (b *Bot) cadenceName(ctx context.Context, enrollmentID string) string {
+	v, err := b.store.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return ""
+	}
+	if cd, err := b.lib.Get(v.Enrollment.CadenceID); err == nil {
+		return cd.Name
+	}
+	return v.Enrollment.CadenceID
+}
+
+// renderMailDM is the DM about one message read from the mailbox.
+func renderMailDM(m cadence.MailSeen, c cadence.Contact, undo bool, cadenceName string) (string, []slack.Block) {
+	who := escapeText(c.Label())
+	var head string
+	switch classify.Kind(m.Kind) {
+	case classify.KindReply:
+		head = fmt.Sprintf(":envelope_with_arrow: *%s* replied", who)
+	case classify.KindReferral:
+		head = fmt.Sprintf(":envelope_with_arrow: *%s* replied and points you to %s", who, escapeText(m.Referral))
+	case classify.KindOutOfOffice:
+		head = fmt.Sprintf(":palm_tree: *%s* is out of the office", who)
+		if !m.ReturnDate.IsZero() {
+			head += " until " + m.ReturnDate.Format("Mon 2 Jan")
+		}
+	case classify.KindBounce:
+		head = fmt.Sprintf(":no_entry: Mail to *%s* bounced (%s)", who, escapeText(m.Sender))
+	case classify.KindOptOut:
+		head = fmt.Sprintf(":no_entry_sign: *%s* asked not to be contacted again", who)
+	}
+	head += " — seen in your mailbox."
+	body := fmt.Sprintf("Follow-up `%s` %s. _Why: %s._", m.EnrollmentID, escapeText(m.Action), escapeText(m.Reason))
+	if classify.Kind(m.Kind) == classify.KindOptOut {
+		body = fmt.Sprintf("I %s: every follow-up of %s is stopped. _Why: %s._", escapeText(m.Action), who, escapeText(m.Reason))
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head+"\n"+body), nil, nil)}
+	if m.Snippet != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("> "+escapeText(truncate(m.Snippet, 280))), nil, nil))
+	}
+	var buttons []slack.BlockElement
+	id := strconv.FormatInt(m.ID, 10)
+	if undo {
+		buttons = append(buttons, button(actionMailUndo, "Undo", id))
+	}
+	if classify.Kind(m.Kind) == classify.KindReferral && m.Referral != "" {
+		label := "Enroll " + m.Referral
+		if cadenceName != "" {
+			label += " in " + cadenceName
+		}
+		buttons = append(buttons, button(actionMailRefer, truncate(label, 75), id))
+	}
+	if len(buttons) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("mail."+id, buttons...))
+	}
+	return head + " " + body, blocks
+}
+
+// onMailAction handles a click on a "seen in your mailbox" DM (the ack was sent already): Undo
+// puts the follow-up back where it was; the referral button enrolls the person the contact named
+// in the same cadence. Only the follow-up's owner or an admin may click.
+func (b *Bot) onMailAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
+	id, err := strconv.ParseInt(a.Value, 10, 64)
+	if err != nil || id <= 0 {
+		return b.tellClicker(ctx, cb, Reply{Text: "This button is out of date; nothing was changed."})
+	}
+	m, err := b.store.MailSeen(ctx, id)
+	if err != nil {
+		return b.tellClicker(ctx, cb, b.errorReply(err))
+	}
+	var r Reply
+	switch a.ActionID {
+	case actionMailUndo:
+		r, err = b.undoMail(ctx, cb.User.ID, m)
+	case actionMailRefer:
+		r, err = b.enrollReferral(ctx, cb.User.ID, m)
+	default:
+		return nil
+	}
+	if err != nil {
+		return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID, "mail", id))
+	}
+	return b.tellClicker(ctx, cb, r)
+}
+
+// undoMail puts back the follow-up a kept message changed: a completed or bounced one is active
+// again at the step it was at, with its touch due when it was (or now); a paused one resumes.
+// It returns ECONFLICT when it was undone already or the follow-up changed since.
+func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Reply, error) {
+	if !m.UndoneAt.IsZero() {
+		return Reply{}, cadence.Errorf(cadence.ECONFLICT, "This was already undone.")
+	}
+	if classify.Kind(m.Kind) == classify.KindOptOut || m.ActedAt.IsZero() {
+		return Reply{}, cadence.Errorf(cadence.ECONFLICT, "An opt-out is not undone with a click; the contact asked for it.")
+	}
+	v, err := b.store.Enrollment(ctx, m.EnrollmentID)
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := b.authorize(user, v.Enrollment); err != nil {
+		return Reply{}, err
+	}
+	cd, err := b.lib.Get(v.Enrollment.CadenceID)
+	if err != nil {
+		return Reply{}, err
+	}
+	w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
+	if err != nil {
+		return Reply{}, err
+	}
+	now := b.now()
+	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		if err := b.authorize(user, cur.Enrollment); err != nil {
+			return cadence.Change{}, err
+		}
+		var ch cadence.Change
+		var err error
+		if classify.Kind(m.Kind) == classify.KindOutOfOffice {
+			ch, err = cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
+		} else {
+			ch, err = cadence.Reopen(cd, cur.Enrollment, cur.Contact, m.PriorStep, m.PriorDue, w, now)
+		}
+		ch.Event.Actor = user
+		return ch, err
+	})
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := b.store.MailUndone(ctx, m.ID, user, now); err != nil {
+		return Reply{}, err
+	}
+	b.afterUpdate(ctx, res, user, now)
+	return textReply("Undone: follow-up `%s` is %s again.", m.EnrollmentID, res.View.Enrollment.Status), nil
+}
+
+// enrollReferral enrolls the person a kept message pointed to (see enrollReferralOf).
+func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSeen) (Reply, error) {
+	if m.Referral == "" {
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "This message names nobody to enroll.")
+	}
+	v, err := b.store.Enrollment(ctx, m.EnrollmentID)
+	if err != nil {
+		return Reply{}, err
+	}
+	return b.enrollReferralOf(ctx, user, v, m.Referral)
+}
+
+// enrollReferralOf enrolls the person at addr, whom the contact of follow-up v pointed to, in v's
+// cadence, owned by whoever clicked (v's owner or an admin), with a note saying who referred them.
+// The store refuses an address that opted out (EOPTEDOUT) or is followed up already (ECONFLICT).
+func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.EnrollmentView, addr string) (Reply, error) {
+	if err := b.authorize(user, v.Enrollment); err != nil {
+		return Reply{}, err
+	}
+	cd, err := b.lib.Get(v.Enrollment.CadenceID)
+	if err != nil {
+		return Reply{}, err
+	}
+	email, err := cadence.NormalizeEmail(addr)
+	if err != nil {
+		return Reply{}, err
+	}
+	w, _, err := b.repWindow(ctx, user)
+	if err != nil {
+		return Reply{}, err
+	}
+	now := b.now()
+	local, _, _ := strings.Cut(email, "@")
+	contact := cadence.Contact{Name: local, Email: email, Company: v.Contact.Company}
+	e := cadence.Enrollment{Owner: user, Intent: cadence.IntentWarm,
+		Note: "Referred by " + v.Contact.Label() + " (follow-up " + v.Enrollment.ID + ")"}
+	nv, err := b.enroll(ctx, enrollPlan{Contact: contact, Enrollment: e, Cadence: cd}, w, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	b.refreshHomes(ctx, user)
+	return enrolledReply(nv, cd, w, now), nil
+}

@@ -1,0 +1,95 @@
+package classify
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustCases(tb testing.TB) []Case {
+	tb.Helper()
+	cases, err := LoadCases(os.DirFS("testdata/cases"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(cases) < 60 {
+		tb.Fatalf("the case set has %d messages; the issue asks for at least 60", len(cases))
+	}
+	return cases
+}
+
+// TestRulesCaseSet runs the rules on every case: every opt-out and bounce must be right, and at
+// least 95% overall; each miss is listed.
+func TestRulesCaseSet(t *testing.T) {
+	cases := mustCases(t)
+	s := Evaluate(cases, Rules)
+	for _, m := range s.Misses {
+		t.Log("miss:", m)
+	}
+	for _, k := range []Kind{KindOptOut, KindBounce} {
+		if r := s.ByKind[k]; r[0] != r[1] || r[1] == 0 {
+			t.Errorf("%s: %d of %d right; want all", k, r[0], r[1])
+		}
+	}
+	if p := Pct(s.Right, s.Total); p < 95 {
+		t.Errorf("overall %.1f%% (%d of %d); want at least 95%%", p, s.Right, s.Total)
+	}
+}
+
+func TestReturnDate(t *testing.T) {
+	anchor := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		text string
+		want time.Time
+	}{
+		{"back on 16 March", d(2026, 3, 16)},
+		{"returning March 16th, 2026", d(2026, 3, 16)},
+		{"bis zum 13.03.2026", d(2026, 3, 13)},
+		{"bis 14. April", d(2026, 4, 14)},
+		{"jusqu'au 12 mars", d(2026, 3, 12)},
+		{"hasta el 12 de marzo", d(2026, 3, 12)},
+		{"até 20/03/2026", d(2026, 3, 20)},
+		{"fino al 13 marzo", d(2026, 3, 13)},
+		{"tot en met 13 maart", d(2026, 3, 13)},
+		{"back on 27 February", time.Time{}},       // just past: ignored
+		{"back on 27 February 2026", time.Time{}},  // past with a year
+		{"back on 5 January", time.Time{}},         // 56 days past: ignored, not next year
+		{"back on 31 April", time.Time{}},          // no such day
+		{"back Friday", d(2026, 3, 6)},             // a weekday
+		{"back 2029-01-01", time.Time{}},           // more than a year away
+		{"meeting at 10.30 then out", time.Time{}}, // a time is not a date
+		{"", time.Time{}},
+	} {
+		if got := ReturnDate(tc.text, anchor); !got.Equal(tc.want) {
+			t.Errorf("ReturnDate(%q) = %s, want %s", tc.text, day(got), day(tc.want))
+		}
+	}
+}
+
+func TestRulesBadInput(t *testing.T) {
+	huge := strings.Repeat("lorem ipsum ", 1<<20) + " unsubscribe"
+	r := Rules(Message{From: "bob@acme.com", Contact: "bob@acme.com", Body: huge})
+	if r.Kind != KindReply {
+		t.Errorf("10 MB body: %s, want reply (the opt-out lies past what is read)", r.Kind)
+	}
+	r = Rules(Message{From: "not an address", Contact: "bob@acme.com", Body: "remove me"})
+	if r.Kind != KindNone {
+		t.Errorf("unreadable From: %s, want none", r.Kind)
+	}
+	r = Rules(Message{From: "bob@acme.com", Contact: "bob@acme.com", Body: "\xff\xfe remove me"})
+	if r.Kind != KindOptOut {
+		t.Errorf("invalid UTF-8: %s, want opt_out", r.Kind)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	s := Snippet(strings.Repeat("é", 400) + "\n\nOn Mon, Alice wrote:\n> secret")
+	if n := len([]rune(s)); n != 280 {
+		t.Errorf("snippet has %d runes, want 280", n)
+	}
+	if strings.Contains(Snippet("ok\n\nOn Mon, 2 Mar 2026, Alice <a@b.c> wrote:\n> secret"), "secret") {
+		t.Error("snippet keeps the quoted message")
+	}
+}
