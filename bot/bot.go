@@ -63,6 +63,9 @@ type Bot struct {
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
+
+	homeMu   sync.Mutex      // guards homeBusy
+	homeBusy map[string]bool // reps whose Home is being refreshed; true: refresh once more (homequeue.go)
 }
 
 // New checks the configuration and returns a bot that is not yet connected.
@@ -95,6 +98,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
+		homeBusy: map[string]bool{},
 	}, nil
 }
 
