@@ -64,8 +64,9 @@ type Bot struct {
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
 
-	homeMu   sync.Mutex      // guards homeBusy
+	homeMu   sync.Mutex      // guards homeBusy and homeLive
 	homeBusy map[string]bool // reps whose Home is being refreshed; true: refresh once more (homequeue.go)
+	homeLive map[string]bool // reps whose Home this process published
 }
 
 // New checks the configuration and returns a bot that is not yet connected.
@@ -98,7 +99,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
-		homeBusy: map[string]bool{},
+		homeBusy: map[string]bool{}, homeLive: map[string]bool{},
 	}, nil
 }
 

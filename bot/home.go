@@ -53,6 +53,7 @@ func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
 	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)}); err != nil {
 		return fmt.Errorf("publish app home of %s: %w", user, err)
 	}
+	b.homePublished(user)
 	return nil
 }
 
