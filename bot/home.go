@@ -46,6 +46,7 @@ func (b *Bot) refreshHome(ctx context.Context, user string) {
 // onHomeOpened publishes the rep's App Home: overdue, due today (with buttons to log the
 // outcome), upcoming this week, recently ended, and their working-time settings.
 func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
+	b.homePublished(user) // before the Home is read: a change committed from now on refreshes it
 	d, err := b.loadHome(ctx, user)
 	if err != nil {
 		return err
@@ -53,7 +54,6 @@ func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
 	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)}); err != nil {
 		return fmt.Errorf("publish app home of %s: %w", user, err)
 	}
-	b.homePublished(user)
 	return nil
 }
 

@@ -57,8 +57,8 @@ func (b *Bot) refreshHomes(_ context.Context, users ...string) {
 	}
 }
 
-// homePublished records that user's Home was published by this process, so later changes
-// refresh it.
+// homePublished records that this process publishes user's Home, so changes refresh it from
+// now on.
 func (b *Bot) homePublished(user string) {
 	b.homeMu.Lock()
 	b.homeLive[user] = true
