@@ -9,10 +9,11 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// answerBudget is how long a slash command's ack may wait for the command's answer. An answer
-// ready by then travels in the ack itself, which Slack shows as the reply at once; past it, the
-// command is acked empty and the answer goes to the response_url when it is ready. Slack waits
-// 3 s for the ack; the budget is kept far below that so a slow command costs the ack little.
+// answerBudget is how long a slash command's ack may wait for the command's answer, unless
+// Config.AnswerBudget says otherwise. An answer ready by then travels in the ack itself, which
+// Slack shows as the reply at once; past it, the command is acked empty and the answer goes to
+// the response_url when it is ready. Slack waits 3 s for the ack; the budget is kept far below
+// that so a slow command costs the ack little.
 const answerBudget = 20 * time.Millisecond
 
 // maxAckPayload is the largest answer sent in an ack. slack-go refuses ack frames of 20 KB or
@@ -27,12 +28,22 @@ type ackMessage struct {
 }
 
 // answerCommand runs a slash command and acks its envelope exactly once: with the answer when
-// the answer is ready within answerBudget, else empty at answerBudget, the answer following through
-// the response_url. ack sends the ack frame with the payload given (nil for none) and says
-// whether it was written; an answer whose ack could not be written goes to the response_url, as
-// does every answer when the envelope does not accept a response payload (inAck false). The
-// answer is made only after the command's writes are committed.
+// it is ready within Config.AnswerBudget, else empty when the budget is spent, the answer then
+// following through the response_url. ack sends the ack frame with the payload given (nil for
+// none) and says whether it was written; an answer whose ack could not be written goes to the
+// response_url, as does every answer when the envelope does not accept a response payload
+// (inAck false). The answer is made only after the command's writes are committed.
+//
+// Only a command that can start at once waits for its answer: when every worker is busy, the
+// ack goes out at once, as the queue would eat the budget and then delay the ack by it.
 func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload any) error) {
+	if inAck {
+		select {
+		case b.slots <- struct{}{}: // a worker is free; released when the command is done
+		default:
+			inAck = false
+		}
+	}
 	if !inAck {
 		b.logAckErr(ack(nil))
 		b.goWork("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
@@ -49,12 +60,13 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 		acked = true
 		return true
 	}
-	late := time.AfterFunc(answerBudget, func() {
+	late := time.AfterFunc(b.cfg.AnswerBudget, func() {
 		if first() {
 			b.logAckErr(ack(nil))
 		}
 	})
-	b.goWork("command", func(ctx context.Context) error {
+	b.goNow("command", func(ctx context.Context) error {
+		defer func() { <-b.slots }()
 		reply, err := b.command(ctx, cmd)
 		if err != nil {
 			reply = b.errorReply(err, "user", cmd.UserID)

@@ -41,6 +41,9 @@ type Config struct {
 	PingInterval time.Duration
 	// Workers bounds the envelopes handled at once after their ack; zero means 4.
 	Workers int
+	// AnswerBudget is how long a slash command's ack may wait to carry the command's answer;
+	// zero means 20 ms (ackreply.go). Tests lengthen it.
+	AnswerBudget time.Duration
 }
 
 // Bot is a running followup Slack bot.
@@ -88,6 +91,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
+	}
+	if cfg.AnswerBudget <= 0 {
+		cfg.AnswerBudget = answerBudget
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 30 * time.Second

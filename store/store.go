@@ -17,7 +17,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -25,9 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
-
 	"github.com/followup-bot/followup/cadence"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // busyTimeout is how long a connection waits for another writer's lock before failing.
@@ -35,10 +33,6 @@ const busyTimeout = 5 * time.Second
 
 // readers is the size of the read pool.
 const readers = 4
-
-// readerMmap is how much of the database file each reader maps into memory. Mapped pages are
-// the operating system's page cache, shared by the readers, not copies in each one's own cache.
-const readerMmap = 256 << 20
 
 // stmtCache is how many prepared statements each connection keeps.
 const stmtCache = 32
@@ -119,15 +113,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 
-	// Readers map the file (mmap_size) instead of copying each page they read through a
-	// system call into a private page cache: a rep's list touches a few hundred pages spread over
-	// the tables, and with four readers each keeping its own 2 MB cache most of them would be
-	// read again and again. The writer keeps ordinary I/O.
-	r := sql.OpenDB(connector{dsn: path + "?" + common + "&_txlock=deferred&_query_only=1",
-		driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec(fmt.Sprintf("PRAGMA mmap_size = %d", readerMmap), nil)
-			return err
-		}}})
+	r, err := sql.Open("sqlite3", path+"?"+common+"&_txlock=deferred&_query_only=1")
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	db.r = r
@@ -182,16 +172,6 @@ func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer func() { _ = tx.Rollback() }()
 	return fn(tx)
 }
-
-// connector opens connections of one DSN with a driver of its own, so the readers can run a
-// PRAGMA on each new connection without registering a driver under a global name.
-type connector struct {
-	dsn    string
-	driver *sqlite3.SQLiteDriver
-}
-
-func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return c.driver }
 
 // ms stores a time as unix milliseconds UTC, and the zero time as NULL.
 func ms(t time.Time) any {

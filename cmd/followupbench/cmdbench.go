@@ -93,6 +93,7 @@ type cmdRunResult struct {
 	replies map[string][]time.Duration // by kind; the modal's is the time to views.open
 	inAck   int                        // replies that travelled in the ack
 	rate    float64                    // commands a second, first envelope to last answer
+	cpu     time.Duration              // the bot's CPU time per command (user + system)
 }
 
 // wellFormedReplies are the replies of the six well-formed kinds, the modal left out.
@@ -141,7 +142,7 @@ func benchAck(ctx context.Context, b *bench) error {
 	top, perr := pprofTop(ctx, b.bin, prof)
 
 	var ack50, ack99, ackMax, rep50, rep99, repMax, modal50, modal99, bad99, badOwn99 []time.Duration
-	var rates []time.Duration // commands/s stored as Duration(rate) to reuse median
+	var rates, cpus []time.Duration // commands/s stored as Duration(rate) to reuse median
 	inAck, replies := 0, 0
 	perKind := map[string][]time.Duration{}
 	for _, r := range clean {
@@ -150,6 +151,7 @@ func benchAck(ctx context.Context, b *bench) error {
 		rep50, rep99, repMax = append(rep50, percentile(w, 50)), append(rep99, percentile(w, 99)), append(repMax, percentile(w, 100))
 		modal50, modal99 = append(modal50, percentile(r.replies[kindModal], 50)), append(modal99, percentile(r.replies[kindModal], 99))
 		rates = append(rates, time.Duration(r.rate*1000))
+		cpus = append(cpus, r.cpu)
 		inAck += r.inAck
 		replies += len(w)
 		for _, k := range wellFormed {
@@ -206,7 +208,10 @@ func benchAck(ctx context.Context, b *bench) error {
 
 	rate := float64(median(rates)) / 1000
 	rateNotes := []string{"Commands answered a second, from the first envelope to the last answer, per run: " + spreadRate(rates) +
-		fmt.Sprintf("; the ack p99 in the same runs was %s (target ≤ 50 ms).", ms(a99))}
+		fmt.Sprintf("; the ack p99 in the same runs was %s (target ≤ 50 ms).", ms(a99)),
+		"The bot's CPU time (user + system, /proc/<pid>/stat) per command, per run: " + spread(cpus) +
+			fmt.Sprintf(". At the median, %s a command, the bot alone could answer at most %.0f commands a second on the 2 cores; "+
+				"the fake Slack and the 50 clients in the benchmark process share them.", ms(median(cpus)), 2/median(cpus).Seconds())}
 	if rate < 500 {
 		rateNotes = append(rateNotes, fmt.Sprintf("Missed by %.0f commands a second. With 50 in flight the rate is 50 over the mean "+
 			"answer time, so it follows the reply latency above.", 500-rate))
@@ -285,6 +290,10 @@ func commandRun(ctx context.Context, b *bench, path string, run, n, total, inFli
 	if _, err := c.waitConnected(rctx, srv); err != nil {
 		return res, err
 	}
+	cpu0, err := c.cpu()
+	if err != nil {
+		return res, err
+	}
 	ans := newAnswers(rctx, srv)
 
 	res.replies = map[string][]time.Duration{}
@@ -354,10 +363,13 @@ func commandRun(ctx context.Context, b *bench, path string, run, n, total, inFli
 	if span := last.Sub(first); span > 0 {
 		res.rate = float64(total) / span.Seconds()
 	}
+	if cpu1, err := c.cpu(); err == nil {
+		res.cpu = (cpu1 - cpu0) / time.Duration(total)
+	}
 	w := res.wellFormedReplies()
-	b.logf("  run %d%s: ack p99 %s, reply p50 %s p99 %s, %.0f commands/s, %d answers in the ack", run+1,
+	b.logf("  run %d%s: ack p99 %s, reply p50 %s p99 %s, %.0f commands/s, %d answers in the ack, %s CPU a command, load %s", run+1,
 		map[bool]string{true: " (10% malformed)", false: ""}[malformed],
-		ms(percentile(res.acks, 99)), ms(percentile(w, 50)), ms(percentile(w, 99)), res.rate, res.inAck)
+		ms(percentile(res.acks, 99)), ms(percentile(w, 50)), ms(percentile(w, 99)), res.rate, res.inAck, ms(res.cpu), loadavg())
 	return res, nil
 }
 
