@@ -225,7 +225,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	used := 0
 	for _, p := range s.responses {
-		if p.URL == u {
+		if p.URL == u && !p.InAck {
 			used++
 		}
 	}
