@@ -27,7 +27,7 @@ const (
 type homeData struct {
 	Rep     cadence.Rep
 	Window  cadence.Window
-	Running []store.EnrollmentView // active and paused, soonest due first
+	Running []store.EnrollmentView // active and paused, soonest due first, as Store.Queue fills them
 	Ended   []store.EnrollmentView // most recent first
 	EndedN  int                    // how many ended in the last homeRecentDays
 	Now     time.Time
@@ -75,7 +75,7 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 		return homeData{}, err
 	}
 	now := b.now()
-	running, err := b.store.ListEnrollments(ctx, user, cadence.StatusActive, cadence.StatusPaused)
+	running, err := b.store.Queue(ctx, user)
 	if err != nil {
 		return homeData{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +49,10 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 		args        []any
 		want        []string // indexes the plan must name
 	}{
-		{"list", list, listArgs, []string{"enrollments_owner_status", "touchpoints_one_open"}},
-		{"due", due, dueArgs, []string{"enrollments_owner_status", "touchpoints_one_open"}},
+		{"list", queueRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
+		{"due", queueDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
+		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}},
+		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}},
 		{"show: the follow-up", viewSelect + ` WHERE e.id = ?`, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}},
 		{"show: its touches", touchpointsSQL, []any{"x"}, []string{"touchpoints_enrollment"}},
 		{"show: its signals", signalsSQL, []any{"x"}, []string{"signals_enrollment"}},
@@ -73,7 +76,8 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 }
 
 // TestListOrder: a rep's follow-ups come soonest due first, ties by creation then id, and those
-// with no open touch last; Due lists only the due ones, in the same order.
+// with no open touch last; Due lists only the due ones, in the same order. Queue and DueQueue
+// give the same follow-ups in the same order, with the same values in the fields they fill.
 func TestListOrder(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t)
@@ -115,6 +119,39 @@ func TestListOrder(t *testing.T) {
 	}
 	if want := strings.Join([]string{early.Enrollment.ID, first, second}, " "); ids(dueNow) != want {
 		t.Errorf("Due order = %s, want %s", ids(dueNow), want)
+	}
+
+	q, err := db.Queue(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dq, err := db.DueQueue(ctx, "U1", t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name       string
+		full, slim []EnrollmentView
+	}{{"Queue", got, q}, {"DueQueue", dueNow, dq}} {
+		if len(c.slim) != len(c.full) {
+			t.Fatalf("%s gave %d follow-ups, want %d", c.name, len(c.slim), len(c.full))
+		}
+		for i, f := range c.full {
+			want := EnrollmentView{
+				Enrollment: cadence.Enrollment{ID: f.Enrollment.ID, ContactID: f.Enrollment.ContactID, Owner: f.Enrollment.Owner,
+					CadenceID: f.Enrollment.CadenceID, Status: f.Enrollment.Status, Step: f.Enrollment.Step,
+					PausedUntil: f.Enrollment.PausedUntil, CreatedAt: f.Enrollment.CreatedAt},
+				Contact: cadence.Contact{ID: f.Contact.ID, Name: f.Contact.Name, Email: f.Contact.Email, Phone: f.Contact.Phone,
+					LinkedIn: f.Contact.LinkedIn, Company: f.Contact.Company},
+			}
+			if f.Open != nil {
+				want.Open = &cadence.Touchpoint{ID: f.Open.ID, EnrollmentID: f.Open.EnrollmentID, Step: f.Open.Step,
+					Due: f.Open.Due, State: f.Open.State}
+			}
+			if !reflect.DeepEqual(c.slim[i], want) {
+				t.Errorf("%s[%d] = %+v\nwant %+v", c.name, i, c.slim[i], want)
+			}
+		}
 	}
 }
 
