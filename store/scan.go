@@ -132,7 +132,13 @@ func views(ctx context.Context, q queryer, query string, args ...any) ([]Enrollm
 // column of every row into a temporary b-tree first, which costs a rep's list of 200 follow-ups
 // more than the sort.
 func sortByNextDue(vs []EnrollmentView) {
-	slices.SortFunc(vs, func(a, b EnrollmentView) int {
+	// Sorted through their indexes: a view is a few hundred bytes, too big to swap around.
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &vs[i], &vs[j]
 		switch {
 		case (a.Open == nil) != (b.Open == nil):
 			if a.Open == nil {
@@ -149,6 +155,11 @@ func sortByNextDue(vs []EnrollmentView) {
 		}
 		return strings.Compare(a.Enrollment.ID, b.Enrollment.ID)
 	})
+	sorted := make([]EnrollmentView, len(vs))
+	for k, i := range order {
+		sorted[k] = vs[i]
+	}
+	copy(vs, sorted)
 }
 
 // view loads one enrollment's view, or returns ENOTFOUND.
