@@ -237,11 +237,17 @@ func draftOf(t *testing.T, m slacktest.Message) string {
 	return ""
 }
 
-// TestOutcomeRefreshesHome: after a click the owner's App Home is published again and shows the
-// touch as no longer due.
+// TestOutcomeRefreshesHome: after a click the owner's App Home, opened before, is published
+// again and shows the touch as no longer due.
 func TestOutcomeRefreshesHome(t *testing.T) {
 	h := newDispatchHarness(t)
 	_, m := h.remind(t, alice, dana)
+	if _, err := h.slack.SendAppHomeOpened(h.ctx, alice, "Ev0HOMEOUT1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 1); err != nil {
+		t.Fatal(err)
+	}
 	before := len(h.slack.CallsTo("views.publish"))
 	h.click(t, alice, m, actReplied)
 	h.waitUpdated(t, m, 1)

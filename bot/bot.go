@@ -57,6 +57,9 @@ type Config struct {
 	MailPoll time.Duration
 	// Classifier reads what a reply means; nil means the rules (prompts/classify).
 	Classifier classify.Classifier
+	// AnswerBudget is how long a slash command's ack may wait to carry the command's answer;
+	// zero means 20 ms (ackreply.go). Tests lengthen it.
+	AnswerBudget time.Duration
 }
 
 // Bot is a running followup Slack bot.
@@ -81,6 +84,10 @@ type Bot struct {
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
 	mail  mailState      // the mailbox poll (mail.go)
+
+	homeMu   sync.Mutex      // guards homeBusy and homeLive
+	homeBusy map[string]bool // reps whose Home is being refreshed; true: refresh once more (homequeue.go)
+	homeLive map[string]bool // reps whose Home this process published
 }
 
 // New checks the configuration and returns a bot that is not yet connected.
@@ -103,6 +110,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
+	if cfg.AnswerBudget <= 0 {
+		cfg.AnswerBudget = answerBudget
+	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 30 * time.Second
 	}
@@ -113,6 +123,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
+		homeBusy: map[string]bool{}, homeLive: map[string]bool{},
 	}, nil
 }
 

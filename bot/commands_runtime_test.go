@@ -134,7 +134,9 @@ func TestAddModalOpensWhileWorkersAreBusy(t *testing.T) {
 	}))
 	defer close(release)
 	for range 2 {
-		ack, err := h.slack.SendSlashCommand(h.ctx, slacktest.SlashCommand{UserID: alice, Command: "/followup", Text: "cadences"})
+		// Not accepting a response payload, the answers go to the response_url, which holds them.
+		ack, err := h.slack.SendSlashCommand(h.ctx, slacktest.SlashCommand{UserID: alice, Command: "/followup", Text: "cadences"},
+			slacktest.AcceptsResponsePayload(false))
 		if err != nil {
 			t.Fatal(err)
 		}

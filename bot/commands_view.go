@@ -18,7 +18,7 @@ func (b *Bot) cmdList(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("list", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.ListEnrollments(ctx, r.user, cadence.StatusActive, cadence.StatusPaused)
+	vs, err := b.store.Queue(ctx, r.user)
 	if err != nil {
 		return Reply{}, fmt.Errorf("list enrollments: %w", err)
 	}
@@ -38,7 +38,7 @@ func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("due", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.Due(ctx, r.user, b.now())
+	vs, err := b.store.DueQueue(ctx, r.user, b.now())
 	if err != nil {
 		return Reply{}, fmt.Errorf("due enrollments: %w", err)
 	}
@@ -53,7 +53,8 @@ func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
 	return blocksReply(head, head, b.enrollmentLines(vs, w)), nil
 }
 
-// enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section.
+// enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section. It
+// reads only what Store.Queue fills in.
 func (b *Bot) enrollmentLines(vs []store.EnrollmentView, w cadence.Window) string {
 	now := b.now()
 	lines := make([]string, 0, len(vs))

@@ -61,6 +61,11 @@ func TestTruncateAndEscape(t *testing.T) {
 	if got := escapeText("<!channel> & <@U1>"); got != "&lt;!channel&gt; &amp; &lt;@U1&gt;" {
 		t.Errorf("escapeText = %q", got)
 	}
+	for in, want := range map[string]string{"": "", "Dana Lee": "Dana Lee", "Zoë <z@x.io>": "Zoë &lt;z@x.io&gt;", "a&&b": "a&amp;&amp;b", "\xff<": "\xff&lt;"} {
+		if got := escapeText(in); got != want {
+			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if got := stepLabel(1, 4); got != "step 2 of 4" {
 		t.Errorf("stepLabel = %q", got)
 	}

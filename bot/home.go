@@ -28,7 +28,7 @@ const (
 type homeData struct {
 	Rep     cadence.Rep
 	Window  cadence.Window
-	Running []store.EnrollmentView // active and paused, soonest due first
+	Running []store.EnrollmentView // active and paused, soonest due first, as Store.Queue fills them
 	Ended   []store.EnrollmentView // most recent first
 	EndedN  int                    // how many ended in the last homeRecentDays
 	Now     time.Time
@@ -48,6 +48,7 @@ func (b *Bot) refreshHome(ctx context.Context, user string) {
 // onHomeOpened publishes the rep's App Home: overdue, due today (with buttons to log the
 // outcome), upcoming this week, recently ended, and their working-time settings.
 func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
+	b.homePublished(user) // before the Home is read: a change committed from now on refreshes it
 	d, err := b.loadHome(ctx, user)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 		return homeData{}, err
 	}
 	now := b.now()
-	running, err := b.store.ListEnrollments(ctx, user, cadence.StatusActive, cadence.StatusPaused)
+	running, err := b.store.Queue(ctx, user)
 	if err != nil {
 		return homeData{}, err
 	}

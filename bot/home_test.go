@@ -171,3 +171,27 @@ func TestStaleHomeClickIsAnswered(t *testing.T) {
 		t.Fatalf("home not republished after the stale click: %v", err)
 	}
 }
+
+// TestHomeRefreshedOnceOpened: a change does not publish the Home of a rep who has not opened it
+// since the bot started (app_home_opened publishes it afresh when they do); once they have, each
+// change publishes it again.
+func TestHomeRefreshedOnceOpened(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, "Dana dana@acme.com cadence=demo")
+	mustContain(t, h.slash(t, alice, "snooze "+id+" 2d"), "Snoozed")
+	h.slash(t, alice, "help") // one more round trip for a stray refresh to show up
+	if n := len(h.slack.CallsTo("views.publish")); n != 0 {
+		t.Fatalf("%d Home publishes for a rep who never opened it", n)
+	}
+	if _, err := h.slack.SendAppHomeOpened(h.ctx, alice, "Ev0HOMEOPEN1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 1); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, h.slash(t, alice, "snooze "+id+" 1d"), "Snoozed")
+	if _, err := h.slack.WaitCalls(h.ctx, "views.publish", 2); err != nil {
+		t.Fatalf("the opened Home was not refreshed after a change: %v", err)
+	}
+}

@@ -122,17 +122,6 @@ func (b *Bot) afterUpdate(ctx context.Context, res store.UpdateResult, actor str
 	b.refreshHomes(ctx, owners...)
 }
 
-// refreshHomes republishes the App Home of each distinct rep, so their queue shows the change.
-func (b *Bot) refreshHomes(ctx context.Context, users ...string) {
-	seen := make(map[string]bool, len(users))
-	for _, u := range users {
-		if u != "" && !seen[u] {
-			seen[u] = true
-			b.refreshHome(ctx, u)
-		}
-	}
-}
-
 // optOut records that a contact asked not to be contacted again. Anyone may record it. It marks
 // the contact do-not-contact, stops every running follow-up of the contact whoever owns it,
 // cancels their pending reminders and updates the reminder DMs that were still open. It returns

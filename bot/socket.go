@@ -20,7 +20,8 @@ type Clock = clockwork.Clock
 // 3 s, and the reply (field errors or a closed modal) must travel in the ack itself.
 const viewDeadline = 2 * time.Second
 
-// handleEvent acks every envelope at once, then hands the work to a handler. Nothing is left
+// handleEvent acks every envelope at once, then hands the work to a handler; a slash command's
+// ack waits up to answerBudget for its answer, to carry it (ackreply.go). Nothing is left
 // unacked: an envelope the bot does not understand, or one from a foreign team or app, is acked
 // with an empty payload and logged.
 func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
@@ -80,12 +81,11 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			b.log.Warn("refused slash command from a foreign team or app", "team", cmd.TeamID, "app", cmd.APIAppID, "user", cmd.UserID)
 			return
 		}
-		ack(nil)
-		serve := func(ctx context.Context) error { return b.serveCommand(ctx, cmd) }
 		if opensModal(cmd.Text) {
-			b.goNow("command", serve)
+			ack(nil)
+			b.goNow("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
 		} else {
-			b.goWork("command", serve)
+			b.answerCommand(cmd, req.AcceptsResponsePayload, func(p any) error { return sm.AckCtx(ctx, req.EnvelopeID, p) })
 		}
 
 	case socketmode.EventTypeInteractive:

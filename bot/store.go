@@ -19,6 +19,8 @@ type Store interface {
 	Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (store.EnrollmentView, error)
 	Enrollment(ctx context.Context, id string) (store.EnrollmentView, error)
 	ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]store.EnrollmentView, error)
+	Queue(ctx context.Context, owner string) ([]store.EnrollmentView, error)
+	DueQueue(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
 	Due(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
 	Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error)
 	Touchpoint(ctx context.Context, id int64) (store.TouchView, error)

@@ -128,7 +128,7 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 		}
 	}
 	for _, f := range found {
-		vs, err := views(ctx, tx, viewSelect+` WHERE e.contact_id = ? AND e.status IN ('active', 'paused')`, f.ID)
+		vs, err := views(ctx, tx, runningOfContactSQL, f.ID)
 		if err != nil {
 			return 0, fmt.Errorf("find running follow-ups: %w", err)
 		}

@@ -82,8 +82,9 @@ func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]Enr
 	}
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		vs, err = views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`+byNextDue,
+		vs, err = views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
 			domain, except)
+		sortByNextDue(vs)
 		return err
 	})
 	if err != nil {

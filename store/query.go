@@ -23,20 +23,11 @@ func (db *DB) Enrollment(ctx context.Context, id string) (EnrollmentView, error)
 // ListEnrollments returns owner's follow-ups in the given statuses (all statuses when none are
 // given), soonest open touchpoint first and those with none last. An empty owner means every rep's.
 func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]EnrollmentView, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	if owner != "" {
-		where += ` AND e.owner = ?`
-		args = append(args, owner)
-	}
-	if len(statuses) > 0 {
-		where += ` AND e.status IN (` + placeholders(len(statuses)) + `)`
-		for _, s := range statuses {
-			args = append(args, string(s))
-		}
-	}
+	q, args := listSQL(owner, statuses)
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		vs, err = views(ctx, tx, viewSelect+where+byNextDue, args...)
+		vs, err = views(ctx, tx, q, args...)
+		sortByNextDue(vs)
 		return err
 	})
 	if err != nil {
@@ -48,14 +39,11 @@ func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cad
 // Due returns owner's active follow-ups whose open touchpoint is due at or before now, the most
 // overdue first. An empty owner means every rep's.
 func (db *DB) Due(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
-	where, args := ` WHERE e.status = 'active' AND t.due <= ?`, []any{now.UnixMilli()}
-	if owner != "" {
-		where += ` AND e.owner = ?`
-		args = append(args, owner)
-	}
+	q, args := dueSQL(owner, now)
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		vs, err = views(ctx, tx, viewSelect+where+byNextDue, args...)
+		vs, err = views(ctx, tx, q, args...)
+		sortByNextDue(vs)
 		return err
 	})
 	if err != nil {
@@ -98,8 +86,7 @@ func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.T
 		if err := mustExist(ctx, tx, enrollmentID); err != nil {
 			return err
 		}
-		ts, err = touches(ctx, tx, `SELECT `+touchCols+` FROM touchpoints t WHERE t.enrollment_id = ? ORDER BY t.step, t.id`,
-			enrollmentID)
+		ts, err = touches(ctx, tx, touchpointsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list touchpoints: %w", err)
 		}
@@ -116,8 +103,7 @@ func (db *DB) Events(ctx context.Context, enrollmentID string) ([]cadence.Event,
 		if err := mustExist(ctx, tx, enrollmentID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail
-			FROM events WHERE enrollment_id = ? ORDER BY at, id`, enrollmentID)
+		rows, err := tx.QueryContext(ctx, eventsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list events: %w", err)
 		}
@@ -145,8 +131,7 @@ func (db *DB) Signals(ctx context.Context, enrollmentID string) ([]cadence.Signa
 		if err := mustExist(ctx, tx, enrollmentID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT enrollment_id, text, at, by_user FROM signals
-			WHERE enrollment_id = ? ORDER BY at, id`, enrollmentID)
+		rows, err := tx.QueryContext(ctx, signalsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list signals: %w", err)
 		}
@@ -217,7 +202,7 @@ func (db *DB) contactWhere(ctx context.Context, missing, where string, args ...a
 // mustExist returns ENOTFOUND unless the follow-up with id exists.
 func mustExist(ctx context.Context, q queryer, id string) error {
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE id = ?`, id).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, existsSQL, id).Scan(&n); err != nil {
 		return fmt.Errorf("find follow-up %s: %w", id, err)
 	}
 	if n == 0 {

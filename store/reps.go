@@ -16,8 +16,7 @@ func (db *DB) GetRep(ctx context.Context, userID string) (cadence.Rep, error) {
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var manual, gone int
 		var checked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from,
-			away_until, gone FROM reps WHERE user_id = ?`, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
+		err := tx.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
 			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone)
 		if err == sql.ErrNoRows {
 			return cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)

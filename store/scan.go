@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/followup-bot/followup/cadence"
 )
@@ -23,9 +25,6 @@ const (
 		FROM enrollments e
 		JOIN contacts c ON c.id = e.contact_id
 		LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
-
-	// byNextDue orders views by their open touchpoint's due time, those without one last.
-	byNextDue = ` ORDER BY (t.due IS NULL), t.due, e.created_at, e.id`
 )
 
 type enrollmentRow struct {
@@ -126,6 +125,41 @@ func views(ctx context.Context, q queryer, query string, args ...any) ([]Enrollm
 		out = append(out, EnrollmentView{Enrollment: er.value(), Contact: cr.value(), Open: tr.value()})
 	}
 	return out, rows.Err()
+}
+
+// sortByNextDue orders views by their open touchpoint's due time, those without one last, then
+// by creation and id. It sorts here rather than in SQL: an ORDER BY would copy every selected
+// column of every row into a temporary b-tree first, which costs a rep's list of 200 follow-ups
+// more than the sort.
+func sortByNextDue(vs []EnrollmentView) {
+	// Sorted through their indexes: a view is a few hundred bytes, too big to swap around.
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &vs[i], &vs[j]
+		switch {
+		case (a.Open == nil) != (b.Open == nil):
+			if a.Open == nil {
+				return 1
+			}
+			return -1
+		case a.Open != nil:
+			if c := a.Open.Due.Compare(b.Open.Due); c != 0 {
+				return c
+			}
+		}
+		if c := a.Enrollment.CreatedAt.Compare(b.Enrollment.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Enrollment.ID, b.Enrollment.ID)
+	})
+	sorted := make([]EnrollmentView, len(vs))
+	for k, i := range order {
+		sorted[k] = vs[i]
+	}
+	copy(vs, sorted)
 }
 
 // view loads one enrollment's view, or returns ENOTFOUND.

@@ -155,6 +155,9 @@ type ResponsePost struct {
 	Body json.RawMessage
 	// At is when the post arrived, by the server's clock.
 	At time.Time
+	// InAck is set when this is no post but the message a slash command's ack carried, which
+	// Slack shows as the command's reply (At is then when the ack arrived).
+	InAck bool
 }
 
 // Decode unmarshals the post's body into v.
@@ -174,6 +177,20 @@ func (s *Server) WaitResponsePosts(ctx context.Context, n int) ([]ResponsePost, 
 	err := s.waitFor(ctx, func() bool {
 		out = slices.Clone(s.responses)
 		return len(out) >= n
+	})
+	return out, err
+}
+
+// WaitResponsePostsAfter blocks until more than n response_url posts have arrived and returns
+// those after the first n, so that a caller following the posts as they come copies each once.
+func (s *Server) WaitResponsePostsAfter(ctx context.Context, n int) ([]ResponsePost, error) {
+	var out []ResponsePost
+	err := s.waitFor(ctx, func() bool {
+		if len(s.responses) <= n {
+			return false
+		}
+		out = slices.Clone(s.responses[n:])
+		return true
 	})
 	return out, err
 }
@@ -210,7 +227,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	used := 0
 	for _, p := range s.responses {
-		if p.URL == u {
+		if p.URL == u && !p.InAck {
 			used++
 		}
 	}

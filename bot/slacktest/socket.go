@@ -233,11 +233,32 @@ func (s *Server) recordAck(data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, AckedAt: now}
-	for _, e := range s.envelopes {
-		if e.ID == frame.EnvelopeID {
-			a.SentAt = e.SentAt
+	var env *Envelope
+	for i := range s.envelopes {
+		if s.envelopes[i].ID == frame.EnvelopeID {
+			env = &s.envelopes[i]
+			a.SentAt = env.SentAt
 		}
 	}
 	s.acks = append(s.acks, a)
+	if env != nil && env.Type == TypeSlashCommands && env.AcceptsResponsePayload && isMessage(frame.Payload) {
+		// Slack shows a message in a slash command's ack as the command's reply, as if it had
+		// been posted to the command's response_url: record it with the posts, marked InAck.
+		var p struct {
+			ResponseURL string `json:"response_url"`
+		}
+		if json.Unmarshal(env.Payload, &p) == nil && p.ResponseURL != "" {
+			s.responses = append(s.responses, ResponsePost{URL: p.ResponseURL, Body: frame.Payload, At: s.now(), InAck: true})
+		}
+	}
 	s.notifyLocked()
+}
+
+// isMessage reports whether an ack payload is a message: it has a text or blocks.
+func isMessage(payload json.RawMessage) bool {
+	var m struct {
+		Text   string            `json:"text"`
+		Blocks []json.RawMessage `json:"blocks"`
+	}
+	return len(payload) > 0 && json.Unmarshal(payload, &m) == nil && (m.Text != "" || len(m.Blocks) > 0)
 }

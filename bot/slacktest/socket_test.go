@@ -81,19 +81,26 @@ func TestSlashCommandAckAndResponseURL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("post to response_url: %v", err)
 	}
-	posts, err := srv.WaitResponsePosts(ctx, 1)
+	// The message in the ack is recorded first, as the command's reply Slack showed.
+	posts, err := srv.WaitResponsePosts(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body struct {
-		Text         string `json:"text"`
-		ResponseType string `json:"response_type"`
-	}
-	if err := posts[0].Decode(&body); err != nil || body.Text != "Marked done." || posts[0].URL != cmd.ResponseURL {
-		t.Errorf("response post = %+v %+v (%v)", posts[0], body, err)
+	for i, want := range []string{"Got it", "Marked done."} {
+		var body struct {
+			Text         string `json:"text"`
+			ResponseType string `json:"response_type"`
+		}
+		if err := posts[i].Decode(&body); err != nil || body.Text != want || posts[i].URL != cmd.ResponseURL || posts[i].InAck != (i == 0) {
+			t.Errorf("response post %d = %+v %+v (%v), want %q", i, posts[i], body, err, want)
+		}
 	}
 
-	// Slack lets a response_url be used five times.
+	if after, err := srv.WaitResponsePostsAfter(ctx, 1); err != nil || len(after) != 1 || after[0].InAck {
+		t.Errorf("WaitResponsePostsAfter(1) = %+v, %v; want the one post after the ack's message", after, err)
+	}
+
+	// Slack lets a response_url be used five times; the ack's message is not one of them.
 	for i := 2; i <= 6; i++ {
 		_, _, err = b.api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(cmd.ResponseURL, slack.ResponseTypeEphemeral),
 			slack.MsgOptionText("again", false))

@@ -50,6 +50,7 @@ var settings = []setting{
 	{"FOLLOWUP_MAIL_POLL", "mail-poll", "2m", "how often reps' mailboxes are read (1s to 1h)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "text", "text or json"},
+	{"FOLLOWUP_CPUPROFILE", "cpuprofile", "", "write a CPU profile (pprof) of followup run to this file, until it stops"},
 }
 
 // Config is the validated configuration.
@@ -71,6 +72,7 @@ type Config struct {
 	LogFormat string
 
 	Mail mailConfig // mailconfig.go
+	CPUProfile string // FOLLOWUP_CPUPROFILE: where followup run writes a pprof CPU profile; "" for none
 }
 
 // rawConfig holds the text of every setting, from the environment and then the flags.
@@ -106,7 +108,7 @@ func (raw rawConfig) load() (Config, error) {
 		ReportChannel: raw["FOLLOWUP_REPORT_CHANNEL"], ReportCron: raw["FOLLOWUP_REPORT_CRON"],
 		SlackAppToken: raw["SLACK_APP_TOKEN"], SlackBotToken: raw["SLACK_BOT_TOKEN"], SlackAPIURL: raw["SLACK_API_URL"],
 		OpenAIKey: raw["OPENAI_API_KEY"], OpenAIBaseURL: raw["OPENAI_BASE_URL"], OpenAIModel: raw["OPENAI_MODEL"],
-		LogFormat: raw["LOG_FORMAT"],
+		LogFormat: raw["LOG_FORMAT"], CPUProfile: raw["FOLLOWUP_CPUPROFILE"],
 	}
 	if c.DB == "" {
 		bad("FOLLOWUP_DB", "must name a file")

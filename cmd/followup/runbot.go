@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -31,6 +33,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, c)
+	if c.CPUProfile != "" {
+		stop, err := startCPUProfile(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop(log)
+	}
 	lib, err := loadLibrary(c.CadencesFile)
 	if err != nil {
 		return err
@@ -73,6 +82,24 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("followup stopped")
 	return nil
+}
+
+// startCPUProfile writes a pprof CPU profile to path until the returned function is called.
+func startCPUProfile(path string) (func(*slog.Logger), error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("FOLLOWUP_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("FOLLOWUP_CPUPROFILE: %w", err)
+	}
+	return func(log *slog.Logger) {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			log.Error("write the CPU profile", "err", err)
+		}
+	}, nil
 }
 
 // slackHTTPClient is the Web API client's HTTP client. The dispatcher keeps up to 16 calls in

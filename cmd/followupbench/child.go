@@ -41,8 +41,9 @@ type child struct {
 }
 
 // startBot starts bin as "followup run" on the database at db against srv. tick is FOLLOWUP_TICK;
-// working time is all day every day in UTC, so nothing waits for office hours.
-func startBot(bin, db string, srv *slacktest.Server, tick string) (*child, error) {
+// working time is all day every day in UTC, so nothing waits for office hours. env adds
+// variables (NAME=value).
+func startBot(bin, db string, srv *slacktest.Server, tick string, env ...string) (*child, error) {
 	cmd := exec.Command(bin, "run")
 	cmd.Env = []string{
 		"FOLLOWUP_DB=" + db,
@@ -57,6 +58,7 @@ func startBot(bin, db string, srv *slacktest.Server, tick string) (*child, error
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
 	}
+	cmd.Env = append(cmd.Env, env...)
 	c := &child{cmd: cmd, stderr: &limitedWriter{max: 64 << 10}, done: make(chan error, 1)}
 	cmd.Stderr = c.stderr
 	c.started = time.Now()

@@ -121,7 +121,7 @@ func writeMarkdown(w io.Writer, b *bench, m machine, elapsed time.Duration) erro
 	p("# Benchmarks")
 	p("")
 	p("Written by `make bench` (`go run ./cmd/followupbench -out BENCHMARKS.md`); do not edit by hand.")
-	p("The targets are issue 7's. Figures are medians over the runs; the notes give every run.")
+	p("The targets are issue 7's, and issue 12's for the replies to commands. Figures are medians over the runs; the notes give every run.")
 	p("")
 	p("| | |")
 	p("|---|---|")

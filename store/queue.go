@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// queueSQL selects what a list of a rep's follow-ups shows, from the covering indexes of
+// migration 0007 and the contact's row. INDEXED BY names the touchpoints' index because the
+// planner prefers the unique touchpoints_one_open, which holds no columns; SQLite syntax, like
+// the rest of this file's SQL (a PostgreSQL backend would have its own).
+const queueSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
+		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
+		t.id, t.step, t.due, t.state
+	FROM enrollments e
+	JOIN contacts c ON c.id = e.contact_id
+	LEFT JOIN touchpoints t INDEXED BY touchpoints_open_queue ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+
+const (
+	queueRunningSQL = queueSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
+	queueDueSQL     = queueSQL + ` WHERE e.owner = ? AND e.status = 'active' AND t.due <= ?`
+)
+
+// Queue returns owner's running (active and paused) follow-ups, soonest open touchpoint first and
+// those with none last, with only what a list of them shows: of the enrollment its ID, ContactID,
+// Owner, CadenceID, Status, Step, PausedUntil and CreatedAt; of the contact its ID, Name, Email,
+// Phone, LinkedIn and Company; of the open touchpoint its ID, EnrollmentID, Step, Due and State.
+// Use Enrollment for the whole of one follow-up.
+func (db *DB) Queue(ctx context.Context, owner string) ([]EnrollmentView, error) {
+	vs, err := db.queue(ctx, queueRunningSQL, owner)
+	if err != nil {
+		return nil, fmt.Errorf("list follow-ups: %w", err)
+	}
+	return vs, nil
+}
+
+// DueQueue returns owner's active follow-ups whose open touchpoint is due at now or before, the
+// most overdue first, filled as Queue fills them.
+func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
+	vs, err := db.queue(ctx, queueDueSQL, owner, now.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list due follow-ups: %w", err)
+	}
+	return vs, nil
+}
+
+func (db *DB) queue(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v EnrollmentView
+			e, c := &v.Enrollment, &v.Contact
+			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
+			var tstate sql.NullString
+			if err := rows.Scan(&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
+				&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &tid, &tstep, &tdue, &tstate); err != nil {
+				return err
+			}
+			e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
+			if tid.Valid {
+				v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
+					State: cadence.TouchState(tstate.String)}
+			}
+			vs = append(vs, v)
+		}
+		return rows.Err()
+	})
+	sortByNextDue(vs)
+	return vs, err
+}
