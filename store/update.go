@@ -165,6 +165,12 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 	if err := appendEvent(ctx, tx, fillEvent(ev, e, at)); err != nil {
 		return res, err
 	}
+	if ch.Close == cadence.TouchDone && cadence.CompanyNewsOutcome(ch.Outcome) {
+		// With the reply or meeting itself, never after it: a crash cannot lose the news.
+		if err := flagColleagues(ctx, tx, before, ch.Outcome, at); err != nil {
+			return res, err
+		}
+	}
 	res.View, err = view(ctx, tx, e.ID)
 	return res, err
 }
