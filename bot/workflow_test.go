@@ -158,3 +158,18 @@ func TestWorkflowStepErrors(t *testing.T) {
 		t.Errorf("%d running follow-ups, want only Ann's", len(all))
 	}
 }
+
+// TestFunctionInputOwner: the owner is a user id, or a mention of one (a workflow's text variable);
+// anything else is refused with the input as it came.
+func TestFunctionInputOwner(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		alice: alice, "<@" + alice + ">": alice, "<@" + alice + "|alice>": alice, " " + alice + " ": alice,
+		"alice": "", "<@alice>": "", "<#C0123ABCD>": "", "U1": "",
+	} {
+		_, owner, err := functionInput(map[string]any{"name": "Dana", "cadence": "demo", "owner": in})
+		if owner != want || (want == "") != (err != nil) {
+			t.Errorf("owner %q: got %q, %v; want %q", in, owner, err, want)
+		}
+	}
+}
