@@ -166,6 +166,10 @@ func (b *Bot) checkOwner(ctx context.Context, owner string) error {
 		return cadence.Errorf(cadence.EINVALID, "The owner %s is deactivated. Nothing was enrolled.", owner)
 	case u.IsBot:
 		return cadence.Errorf(cadence.EINVALID, "The owner %s is an app, not a person. Nothing was enrolled.", owner)
+	case b.isExternal(u):
+		// Reminders are DMs in this workspace: a Slack Connect user of another organization
+		// cannot be a rep here.
+		return cadence.Errorf(cadence.EINVALID, "The owner %s belongs to another organization (Slack Connect); pick a person of this workspace. Nothing was enrolled.", owner)
 	}
 	return nil
 }

@@ -98,6 +98,7 @@ func TestWorkflowStepErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slacktest.User{ID: "U0GONE0001", Name: "gone", Deleted: true})
+	addExternalUsers(h)
 	if _, err := h.store.OptOutEmail(h.ctx, "stop@acme.com", "asked", alice, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +129,7 @@ func TestWorkflowStepErrors(t *testing.T) {
 		{"owner not a user id", with("owner", "alice"), []string{"input owner", "not a Slack user id"}},
 		{"unknown owner", with("owner", "U0NOBODY99"), []string{"not a user of this workspace"}},
 		{"deactivated owner", with("owner", "U0GONE0001"), []string{"deactivated"}},
+		{"owner of another organization", with("owner", danaExt), []string{"another organization"}},
 		{"opted out", with("email", "stop@acme.com"), []string{"opted out"}},
 		{"already enrolled", with("email", "ann@acme.com"), []string{"already in follow-up"}},
 		{"note too long", with("note", strings.Repeat("x", 2001)), []string{"input note", "2001 characters"}},
