@@ -49,7 +49,7 @@ type Config struct {
 	// completed with it, as Slack recommends. nil completes steps with API (the bot token).
 	FunctionAPI func(token string) *slack.Client
 	// DomainStop pauses the other running follow-ups at a company when a contact there replies or
-	// books a meeting (FOLLOWUP_DOMAIN_STOP=on), instead of flagging them in their next reminder.
+	// books a meeting (FOLLOWUP_DOMAIN_STOP=on), besides flagging them in their next reminder.
 	DomainStop bool
 	// Mail reads reps' mailboxes for replies from contacts (FOLLOWUP_GMAIL_CREDENTIALS or
 	// FOLLOWUP_GRAPH_*); nil reads none. MailPoll is how often (FOLLOWUP_MAIL_POLL; zero means 2m).

@@ -16,10 +16,12 @@ import (
 // maxNoticeLines bounds the follow-ups listed in one owner's notice.
 const maxNoticeLines = 20
 
-// companyNews tells the other follow-ups at the contact's company (same email domain, not a free
-// mail provider) that the contact replied or booked a meeting: each is flagged in its next
-// reminder (or, with Config.DomainStop, paused), and each owner is told once by DM. It runs after
-// the outcome is stored; a failure is logged, never undoes the outcome.
+// companyNews acts on the news of a contact's reply or booked meeting for the other running
+// follow-ups at their company (same email domain, not a free mail provider). The store flagged
+// those in the same transaction as the outcome (their next reminder shows it), so the news is
+// never lost; here an open reminder among them shows it at once (or, with Config.DomainStop, each
+// is paused), and each owner is told once by DM. A failure here is logged and never undoes the
+// outcome; running it again (a redelivered click) changes nothing twice.
 func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o cadence.Outcome, now time.Time) {
 	if !cadence.CompanyNewsOutcome(o) {
 		return
@@ -28,9 +30,9 @@ func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o caden
 	if domain == "" {
 		return
 	}
-	others, err := b.store.RunningAtDomain(ctx, domain, src.Enrollment.ID)
+	others, err := b.store.FlaggedBy(ctx, src.Enrollment.ID, o)
 	if err != nil {
-		b.log.Error("company news: find follow-ups at the company", "enrollment", src.Enrollment.ID, "err", err)
+		b.log.Error("company news: find the follow-ups flagged", "enrollment", src.Enrollment.ID, "err", err)
 		return
 	}
 	if len(others) == 0 {
@@ -62,15 +64,6 @@ func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o caden
 			affected = append(affected, res.View)
 		}
 	} else {
-		news := make([]cadence.CompanyNews, 0, len(others))
-		for _, v := range others {
-			news = append(news, cadence.CompanyNews{EnrollmentID: v.Enrollment.ID, SourceID: src.Enrollment.ID,
-				Who: who, Company: company, Outcome: o, At: now})
-		}
-		if err := b.store.AddCompanyNews(ctx, news); err != nil {
-			b.log.Error("company news: flag follow-ups", "enrollment", src.Enrollment.ID, "err", err)
-			return
-		}
 		for _, v := range others {
 			if v.Open != nil && v.Open.DMTS != "" && v.Open.State == cadence.TouchReminded {
 				b.syncDMLogged(ctx, *v.Open, "", time.Time{}) // the open reminder shows it now

@@ -71,6 +71,41 @@ func TestCompanyNewsPausesWithDomainStop(t *testing.T) {
 	if v.Enrollment.Status != cadence.StatusPaused {
 		t.Errorf("kim's follow-up is %s, want paused", v.Enrollment.Status)
 	}
+	// Paused, and flagged too: the reminder after /followup resume says why it was paused.
+	if news, err := h.store.CompanyNews(h.ctx, kim.Enrollment.ID); err != nil || len(news) != 1 || news[0].Outcome != cadence.OutcomeMeetingBooked {
+		t.Errorf("news of kim = %+v, %v; want the meeting", news, err)
+	}
+}
+
+// TestCompanyNewsNotForFreeMail: a reply from a gmail.com contact is nobody's company news: the
+// other gmail.com follow-up is neither flagged nor paused, and its owner is told nothing.
+func TestCompanyNewsNotForFreeMail(t *testing.T) {
+	t.Parallel()
+	h := newDispatchHarness(t, func(c *Config) { c.DomainStop = true })
+	gia := h.enroll(t, bob, cadence.Contact{Name: "Gia", Email: "gia@gmail.com"}, "cold-email", h.clock.Now())
+	gus, m := h.remind(t, alice, cadence.Contact{Name: "Gus", Email: "gus@gmail.com"})
+	h.click(t, alice, m, actReplied)
+	h.waitUpdated(t, m, 1)
+	// The click's handler may still be running: run its company step again, here, to its end (it
+	// is idempotent), so that what follows sees all it would do.
+	src, err := h.store.Enrollment(h.ctx, gus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.bot.companyNews(h.ctx, src, cadence.OutcomeReplied, h.clock.Now())
+	v, err := h.store.Enrollment(h.ctx, gia.Enrollment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Enrollment.Status != cadence.StatusActive {
+		t.Errorf("gia's follow-up is %s, want active", v.Enrollment.Status)
+	}
+	if news, _ := h.store.CompanyNews(h.ctx, gia.Enrollment.ID); len(news) != 0 {
+		t.Errorf("gia's follow-up flagged: %+v", news)
+	}
+	if n := len(h.dms(bob)); n != 0 {
+		t.Errorf("bob got %d DMs", n)
+	}
 }
 
 // mustEnrollmentOf returns the id of the latest follow-up of the contact with email.

@@ -15,12 +15,13 @@ import (
 	"github.com/followup-bot/followup/store"
 )
 
-// TestHomeScales publishes the App Home of a rep with 0, 1, 99 and 100 overdue follow-ups through
-// the fake Slack, which refuses a view over 100 blocks or 250 KB, and turns the pages with Next and
-// Previous. TestHomeRendersAnySize covers 1,000 and more without the database round trips.
+// TestHomeScales publishes the App Home of a rep with 0, 1, 99, 100 and 1,000 overdue follow-ups
+// (in a real SQLite file) through the fake Slack, which refuses a view over 100 blocks or 250 KB,
+// and turns the pages with Next and Previous. TestHomeRendersAnySize renders more sizes, and both
+// sections full, without the database.
 func TestHomeScales(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{0, 1, 99, 100} {
+	for _, n := range []int{0, 1, 99, 100, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
 			h := newDispatchHarness(t) // no scheduled pass: 99 due DMs paced on the fake clock would wait forever

@@ -87,9 +87,15 @@ func TestManifestSlackNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	type param struct {
-		Type       string
-		IsRequired bool `yaml:"is_required"`
-		Name       string
+		Type, Name  string
+		IsRequired  *bool `yaml:"is_required"` // version 1 only: a version 2 manifest lists required ones
+		Description string
+	}
+	// Version 2 of the manifest nests a step's parameters under properties, beside the list of the
+	// required ones (Slack's manifest reference, "Functions").
+	type params struct {
+		Properties map[string]param
+		Required   []string
 	}
 	var m struct {
 		Meta struct {
@@ -110,8 +116,8 @@ func TestManifestSlackNative(t *testing.T) {
 		}
 		Functions map[string]struct {
 			Title  string
-			Inputs map[string]param `yaml:"input_parameters"`
-			Output map[string]param `yaml:"output_parameters"`
+			Inputs params `yaml:"input_parameters"`
+			Output params `yaml:"output_parameters"`
 		}
 	}
 	if err := yaml.Unmarshal(raw, &m); err != nil {
@@ -132,24 +138,25 @@ func TestManifestSlackNative(t *testing.T) {
 		t.Fatalf("no function %s with a title", functionEnroll)
 	}
 	var inputs []string
-	for name, p := range f.Inputs {
+	for name, p := range f.Inputs.Properties {
 		inputs = append(inputs, name)
-		if p.Name != name {
-			t.Errorf("input %s is named %q", name, p.Name)
-		}
-		wantType, required := "string", name == "name" || name == "cadence" || name == "owner"
+		wantType := "string"
 		if name == "owner" {
 			wantType = "slack#/types/user_id"
 		}
-		if p.Type != wantType || p.IsRequired != required {
-			t.Errorf("input %s: %+v, want type %s, required %v", name, p, wantType, required)
+		if p.Name != name || p.Type != wantType || p.IsRequired != nil || p.Description == "" {
+			t.Errorf("input %s: %+v, want name %s, type %s, a description and no is_required (version 2 lists them under required)", name, p, name, wantType)
 		}
 	}
 	if slices.Sort(inputs); !slices.Equal(inputs, slices.Sorted(slices.Values(functionInputs))) {
 		t.Errorf("inputs %v, want %v", inputs, functionInputs)
 	}
-	if o, ok := f.Output[functionOutputID]; !ok || len(f.Output) != 1 || !o.IsRequired || o.Type != "string" {
-		t.Errorf("outputs %+v, want only %s", f.Output, functionOutputID)
+	if req := slices.Sorted(slices.Values(f.Inputs.Required)); !slices.Equal(req, []string{"cadence", "name", "owner"}) {
+		t.Errorf("required inputs %v, want cadence, name, owner", req)
+	}
+	if o, ok := f.Output.Properties[functionOutputID]; !ok || len(f.Output.Properties) != 1 || o.Type != "string" || o.Name != functionOutputID ||
+		!slices.Equal(f.Output.Required, []string{functionOutputID}) {
+		t.Errorf("outputs %+v, want only %s, required", f.Output, functionOutputID)
 	}
 	if !slices.Contains(m.Settings.Events.BotEvents, "function_executed") || !m.Settings.OrgDeploy ||
 		m.Settings.Runtime != "remote" || m.Meta.Major != 2 {

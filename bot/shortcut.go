@@ -57,7 +57,14 @@ func (b *Bot) serveShortcut(ctx context.Context, cb slack.InteractionCallback) e
 	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == replyShortcutID:
 		return b.onReplyShortcut(ctx, cb) // "Log a reply to a follow-up" (replymodal.go)
 	case cb.Type == slack.InteractionTypeShortcut && cb.CallbackID == shortcutNew:
-		return b.openAddModalIn(ctx, cb.TriggerID, cb.User.ID, "")
+		if err := b.openAddModalIn(ctx, cb.TriggerID, cb.User.ID, ""); err != nil {
+			// No channel and no response_url: the person is told by DM (tellClicker).
+			if cadence.ErrorCode(err) == cadence.EUNAVAIL {
+				return b.tellClicker(ctx, cb, Reply{Text: "The form took too long to open. Please use *New follow-up* again."})
+			}
+			return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
+		}
+		return nil
 	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == shortcutMessage:
 		p, refusal, err := b.prefillFromMessage(ctx, cb)
 		if err != nil {
@@ -72,7 +79,7 @@ func (b *Bot) serveShortcut(ctx context.Context, cb slack.InteractionCallback) e
 			if strings.Contains(err.Error(), "expired_trigger_id") {
 				return b.tellClicker(ctx, cb, Reply{Text: "The form took too long to open. Please use *Follow up on this* again."})
 			}
-			return fmt.Errorf("open add modal from a message for %s: %w", cb.User.ID, err)
+			return b.tellClicker(ctx, cb, b.errorReply(fmt.Errorf("open add modal from a message for %s: %w", cb.User.ID, err), "user", cb.User.ID))
 		}
 		return nil
 	default:

@@ -272,3 +272,29 @@ func TestMessageShortcutSlackFaults(t *testing.T) {
 		t.Error("a modal was opened without the link")
 	}
 }
+
+// TestShortcutModalNotOpened: when Slack does not open the form (the trigger expired, or a
+// failure), the person who used the shortcut is told, never left with nothing.
+func TestShortcutModalNotOpened(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	addExternalUsers(h)
+	h.slack.FailNext("views.open", 1, slacktest.SlackError("expired_trigger_id"))
+	ack, err := h.slack.SendGlobalShortcut(h.ctx, slacktest.GlobalShortcut{UserID: bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAck(t, ack)
+	mustContain(t, dmText(h.waitDM(t, bob, 1)[0]), "took too long", "New follow-up")
+
+	h.slack.FailNext("views.open", 1, slacktest.ServerError(500))
+	m := slacktest.MessageShortcut{UserID: alice, Author: danaExt, Text: "hello", ResponseURL: h.slack.NewResponseURL()}
+	if _, err := h.slack.SendMessageShortcut(h.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Text string }
+	if err := h.waitResponse(t, m.ResponseURL).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, body.Text, "Something went wrong", "ref")
+}

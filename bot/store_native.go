@@ -15,10 +15,9 @@ type OriginStore interface {
 	Link(ctx context.Context, enrollmentID string) (string, error)
 	// EnrollmentBySource returns the follow-up a request with this key started, or ENOTFOUND.
 	EnrollmentBySource(ctx context.Context, key string) (store.EnrollmentView, error)
-	// RunningAtDomain returns the running follow-ups whose contact's email is at domain, but except.
-	RunningAtDomain(ctx context.Context, domain, except string) ([]store.EnrollmentView, error)
-	// AddCompanyNews flags follow-ups with a colleague's reply or meeting, once each.
-	AddCompanyNews(ctx context.Context, news []cadence.CompanyNews) error
+	// FlaggedBy returns the running follow-ups that Update flagged, in the transaction of a reply
+	// or booked meeting, with the news of that outcome of follow-up sourceID.
+	FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome) ([]store.EnrollmentView, error)
 	// CompanyNews returns the news a follow-up was flagged with, oldest first.
 	CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.CompanyNews, error)
 	// NoticeOnce reports whether owner is told about sourceID's outcome for the first time.

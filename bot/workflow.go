@@ -25,6 +25,8 @@ var functionInputs = []string{"name", "email", "company", "cadence", "note", "ow
 var (
 	slackUserIDRe = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 	mentionRe     = regexp.MustCompile(`<@([A-Z0-9]+)>`)
+	// ownerMentionRe is a whole owner input written as a mention, <@U0123ABCD> or <@U0123ABCD|dana>.
+	ownerMentionRe = regexp.MustCompile(`^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$`)
 )
 
 // serveFunction runs a Workflow Builder step (function_executed) after its ack and completes it
@@ -139,6 +141,9 @@ func functionInput(raw map[string]any) (addInput, string, error) {
 		problems = append(problems, "input "+name+" is missing")
 	}
 	owner := vals["owner"]
+	if m := ownerMentionRe.FindStringSubmatch(owner); m != nil {
+		owner = m[1] // a mention of the person (a text variable in the workflow): their id
+	}
 	if owner != "" && !slackUserIDRe.MatchString(owner) {
 		problems = append(problems, fmt.Sprintf("input owner %q is not a Slack user id (like U0123ABCD): pick a person", truncate(owner, 40)))
 	}
@@ -161,6 +166,10 @@ func (b *Bot) checkOwner(ctx context.Context, owner string) error {
 		return cadence.Errorf(cadence.EINVALID, "The owner %s is deactivated. Nothing was enrolled.", owner)
 	case u.IsBot:
 		return cadence.Errorf(cadence.EINVALID, "The owner %s is an app, not a person. Nothing was enrolled.", owner)
+	case b.isExternal(u):
+		// Reminders are DMs in this workspace: a Slack Connect user of another organization
+		// cannot be a rep here.
+		return cadence.Errorf(cadence.EINVALID, "The owner %s belongs to another organization (Slack Connect); pick a person of this workspace. Nothing was enrolled.", owner)
 	}
 	return nil
 }

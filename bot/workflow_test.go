@@ -98,6 +98,7 @@ func TestWorkflowStepErrors(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slacktest.User{ID: "U0GONE0001", Name: "gone", Deleted: true})
+	addExternalUsers(h)
 	if _, err := h.store.OptOutEmail(h.ctx, "stop@acme.com", "asked", alice, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +129,7 @@ func TestWorkflowStepErrors(t *testing.T) {
 		{"owner not a user id", with("owner", "alice"), []string{"input owner", "not a Slack user id"}},
 		{"unknown owner", with("owner", "U0NOBODY99"), []string{"not a user of this workspace"}},
 		{"deactivated owner", with("owner", "U0GONE0001"), []string{"deactivated"}},
+		{"owner of another organization", with("owner", danaExt), []string{"another organization"}},
 		{"opted out", with("email", "stop@acme.com"), []string{"opted out"}},
 		{"already enrolled", with("email", "ann@acme.com"), []string{"already in follow-up"}},
 		{"note too long", with("note", strings.Repeat("x", 2001)), []string{"input note", "2001 characters"}},
@@ -156,5 +158,20 @@ func TestWorkflowStepErrors(t *testing.T) {
 	all, _ := h.store.ListEnrollments(h.ctx, "", cadence.StatusActive, cadence.StatusPaused)
 	if len(all) != 1 {
 		t.Errorf("%d running follow-ups, want only Ann's", len(all))
+	}
+}
+
+// TestFunctionInputOwner: the owner is a user id, or a mention of one (a workflow's text variable);
+// anything else is refused with the input as it came.
+func TestFunctionInputOwner(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		alice: alice, "<@" + alice + ">": alice, "<@" + alice + "|alice>": alice, " " + alice + " ": alice,
+		"alice": "", "<@alice>": "", "<#C0123ABCD>": "", "U1": "",
+	} {
+		_, owner, err := functionInput(map[string]any{"name": "Dana", "cadence": "demo", "owner": in})
+		if owner != want || (want == "") != (err != nil) {
+			t.Errorf("owner %q: got %q, %v; want %q", in, owner, err, want)
+		}
 	}
 }

@@ -23,7 +23,11 @@ func TestGuessTrigger(t *testing.T) {
 		"Could you send the proposal with the pricing for 50 seats?": TriggerProposal,
 		"Great to meet you at the booth at SaaStr":                   TriggerEventChat,
 		"Our platform needs information about the renewal":           TriggerCustomerCheckin,
-		"": TriggerCustomerCheckin,
+		"Our former vendor eventually formalized the format":         TriggerCustomerCheckin,
+		"They filled in two forms and asked for quotes":              TriggerFormFill,
+		"Happy to be introduced to your CTO":                         TriggerColdEmail,
+		"See you at the events next month":                           TriggerEventChat,
+		"":                                                           TriggerCustomerCheckin,
 	} {
 		if got := GuessTrigger(in); got != want {
 			t.Errorf("GuessTrigger(%q) = %q, want %q", in, got, want)

@@ -15,7 +15,7 @@ var triggerCues = []struct {
 	{TriggerProposal, []string{"proposal", "quote", "contract", "pricing", "price", "order form", "sow", "msa"}},
 	{TriggerDemo, []string{"demo", "walkthrough", "walk-through", "trial"}},
 	{TriggerEventChat, []string{"conference", "booth", "meetup", "summit", "event", "met at", "great to meet"}},
-	{TriggerColdEmail, []string{"cold email", "outreach", "introduc"}},
+	{TriggerColdEmail, []string{"cold email", "outreach", "introduce", "introduced", "introduction", "introducing"}},
 }
 
 // GuessTrigger guesses, from the text of a message, the interaction a follow-up on it would follow:
@@ -34,8 +34,9 @@ func GuessTrigger(text string) Trigger {
 	return TriggerCustomerCheckin
 }
 
-// containsWord reports whether cue occurs in t starting at a word boundary, so "form" matches
-// "the form" and "forms" but not "platform" or "information".
+// containsWord reports whether cue occurs in t as a word (or its plural with an "s"), so "form"
+// matches "the form" and "forms" but not "platform", "information" or "former", and "event" not
+// "eventually".
 func containsWord(t, cue string) bool {
 	for i := 0; ; {
 		j := strings.Index(t[i:], cue)
@@ -43,7 +44,11 @@ func containsWord(t, cue string) bool {
 			return false
 		}
 		at := i + j
-		if at == 0 || !isWordByte(t[at-1]) {
+		end := at + len(cue)
+		if end < len(t) && t[end] == 's' {
+			end++
+		}
+		if (at == 0 || !isWordByte(t[at-1])) && (end == len(t) || !isWordByte(t[end])) {
 			return true
 		}
 		i = at + 1

@@ -82,11 +82,16 @@ func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]Enr
 	}
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		vs, err = views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
-			domain, except)
-		sortByNextDue(vs)
+		vs, err = runningAtDomain(ctx, tx, domain, except)
 		return err
 	})
+	return vs, err
+}
+
+func runningAtDomain(ctx context.Context, tx *sql.Tx, domain, except string) ([]EnrollmentView, error) {
+	vs, err := views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
+		domain, except)
+	sortByNextDue(vs)
 	if err != nil {
 		return nil, fmt.Errorf("follow-ups at %s: %w", domain, err)
 	}
@@ -94,20 +99,62 @@ func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]Enr
 }
 
 // AddCompanyNews flags follow-ups with what a colleague of their contact did. News already
-// recorded (the same follow-up, source and outcome) is kept as it was.
+// recorded (the same follow-up, source and outcome) is kept as it was. Update records the news of
+// a reply or a booked meeting by itself, in the same transaction (flagColleagues).
 func (db *DB) AddCompanyNews(ctx context.Context, news []cadence.CompanyNews) error {
 	if len(news) == 0 {
 		return nil
 	}
-	return db.write(ctx, func(tx *sql.Tx) error {
-		for _, n := range news {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_news (enrollment_id, source_id, who, company, outcome, at)
-				VALUES (?, ?, ?, ?, ?, ?)`, n.EnrollmentID, n.SourceID, n.Who, n.Company, string(n.Outcome), n.At.UnixMilli()); err != nil {
-				return fmt.Errorf("flag %s with news from %s: %w", n.EnrollmentID, n.SourceID, err)
-			}
+	return db.write(ctx, func(tx *sql.Tx) error { return insertNews(ctx, tx, news) })
+}
+
+func insertNews(ctx context.Context, tx *sql.Tx, news []cadence.CompanyNews) error {
+	for _, n := range news {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_news (enrollment_id, source_id, who, company, outcome, at)
+			VALUES (?, ?, ?, ?, ?, ?)`, n.EnrollmentID, n.SourceID, n.Who, n.Company, string(n.Outcome), n.At.UnixMilli()); err != nil {
+			return fmt.Errorf("flag %s with news from %s: %w", n.EnrollmentID, n.SourceID, err)
 		}
+	}
+	return nil
+}
+
+// flagColleagues flags the other running follow-ups at src's company (its contact's email domain,
+// not a free mail provider) with outcome o, logged at: their next reminder shows it.
+func flagColleagues(ctx context.Context, tx *sql.Tx, src EnrollmentView, o cadence.Outcome, at time.Time) error {
+	domain := cadence.CompanyDomain(src.Contact.Email)
+	if domain == "" {
 		return nil
+	}
+	others, err := runningAtDomain(ctx, tx, domain, src.Enrollment.ID)
+	if err != nil {
+		return err
+	}
+	company := src.Contact.Company
+	if company == "" {
+		company = domain
+	}
+	news := make([]cadence.CompanyNews, 0, len(others))
+	for _, v := range others {
+		news = append(news, cadence.CompanyNews{EnrollmentID: v.Enrollment.ID, SourceID: src.Enrollment.ID,
+			Who: src.Contact.Label(), Company: company, Outcome: o, At: at})
+	}
+	return insertNews(ctx, tx, news)
+}
+
+// FlaggedBy returns the running (active or paused) follow-ups flagged with the news of follow-up
+// sourceID's outcome o, the soonest due first.
+func (db *DB) FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome) ([]EnrollmentView, error) {
+	var vs []EnrollmentView
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		vs, err = views(ctx, tx, viewSelect+` WHERE e.id IN (SELECT enrollment_id FROM company_news WHERE source_id = ? AND outcome = ?)
+			AND e.status IN ('active', 'paused')`, sourceID, string(o))
+		sortByNextDue(vs)
+		return err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups flagged by %s: %w", sourceID, err)
+	}
+	return vs, nil
 }
 
 // CompanyNews returns the news a follow-up was flagged with, oldest first.

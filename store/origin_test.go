@@ -70,8 +70,14 @@ func TestCompanyNewsAndNotices(t *testing.T) {
 		}
 	}
 	news, err := db.CompanyNews(ctx, b.Enrollment.ID)
-	if err != nil || len(news) != 1 || news[0] != n {
-		t.Errorf("CompanyNews = %+v, %v; want [%+v]", news, err, n)
+	var fromA []cadence.CompanyNews
+	for _, x := range news {
+		if x.SourceID == a.Enrollment.ID {
+			fromA = append(fromA, x)
+		}
+	}
+	if err != nil || len(fromA) != 1 || fromA[0] != n {
+		t.Errorf("CompanyNews = %+v, %v; want once %+v", news, err, n)
 	}
 	for i, want := range []bool{true, false} {
 		first, err := db.NoticeOnce(ctx, a.Enrollment.ID, cadence.OutcomeReplied, "U2", t0)
@@ -102,5 +108,53 @@ func TestRunningAtDomainUsesIndex(t *testing.T) {
 	}
 	if p := strings.Join(plan, "; "); !strings.Contains(p, "contacts_email_domain") {
 		t.Errorf("plan %q does not use contacts_email_domain", p)
+	}
+}
+
+// TestUpdateFlagsColleagues: the Update that logs a reply or a booked meeting flags, in its own
+// transaction, the other running follow-ups at the contact's company, and only those: not at a free
+// mail domain, not for another outcome, not when the Update fails.
+func TestUpdateFlagsColleagues(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	dana := mustEnroll(t, db, cadence.Contact{Name: "Dana", Email: "dana@acme.com", Company: "Acme"}, "U1", t0)
+	lee := mustEnroll(t, db, cadence.Contact{Name: "Lee", Email: "lee@acme.com"}, "U2", t0)
+	gmail := mustEnroll(t, db, cadence.Contact{Name: "Gus", Email: "gus@gmail.com"}, "U1", t0)
+	gmail2 := mustEnroll(t, db, cadence.Contact{Name: "Gia", Email: "gia@gmail.com"}, "U2", t0)
+	newsOf := func(id string) []cadence.CompanyNews {
+		t.Helper()
+		n, err := db.CompanyNews(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// A failed Update (the outcome refused in its transaction) flags nobody.
+	if _, err := db.Update(ctx, dana.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+		return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT, "no")
+	}); err == nil {
+		t.Fatal("want the refusal")
+	}
+	if n := newsOf(lee.Enrollment.ID); len(n) != 0 {
+		t.Fatalf("news after a failed update: %+v", n)
+	}
+
+	finish(t, db, dana.Enrollment.ID) // replied
+	n := newsOf(lee.Enrollment.ID)
+	if len(n) != 1 || n[0].SourceID != dana.Enrollment.ID || n[0].Who != "Dana" || n[0].Company != "Acme" || n[0].Outcome != cadence.OutcomeReplied {
+		t.Errorf("news of Lee = %+v, want Dana at Acme replied", n)
+	}
+	flagged, err := db.FlaggedBy(ctx, dana.Enrollment.ID, cadence.OutcomeReplied)
+	if err != nil || len(flagged) != 1 || flagged[0].Enrollment.ID != lee.Enrollment.ID {
+		t.Errorf("FlaggedBy = %+v, %v; want Lee's follow-up", flagged, err)
+	}
+	if f, _ := db.FlaggedBy(ctx, dana.Enrollment.ID, cadence.OutcomeMeetingBooked); len(f) != 0 {
+		t.Errorf("FlaggedBy a meeting nobody booked = %+v", f)
+	}
+
+	finish(t, db, gmail.Enrollment.ID) // a reply at gmail.com is nobody's company news
+	if n := newsOf(gmail2.Enrollment.ID); len(n) != 0 {
+		t.Errorf("a gmail.com reply flagged another gmail.com follow-up: %+v", n)
 	}
 }

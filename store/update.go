@@ -40,7 +40,9 @@ type OptOutResult struct {
 // Storing a Change updates the enrollment row; closes the open touchpoint when ch.Close is set;
 // moves the open touchpoint to ch.MoveTo (making it pending again so it is reminded at that time);
 // creates ch.Next as the new pending touchpoint; when ch.DoNotContact is set, marks the contact
-// do-not-contact and stops the contact's other running follow-ups; and appends ch.Event.
+// do-not-contact and stops the contact's other running follow-ups; and appends ch.Event. A
+// touchpoint closed as replied or meeting booked also flags the other running follow-ups at the
+// contact's company (cadence.CompanyDomain; see FlaggedBy and CompanyNews).
 //
 // A Change whose Enrollment has no ID leaves the enrollment row as it was (but for updated_at).
 //
@@ -164,6 +166,12 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 	}
 	if err := appendEvent(ctx, tx, fillEvent(ev, e, at)); err != nil {
 		return res, err
+	}
+	if ch.Close == cadence.TouchDone && cadence.CompanyNewsOutcome(ch.Outcome) {
+		// With the reply or meeting itself, never after it: a crash cannot lose the news.
+		if err := flagColleagues(ctx, tx, before, ch.Outcome, at); err != nil {
+			return res, err
+		}
 	}
 	res.View, err = view(ctx, tx, e.ID)
 	return res, err

@@ -33,7 +33,7 @@ var settings = []setting{
 	{"FOLLOWUP_ADMINS", "admins", "", "comma-separated Slack user ids that may change anyone's follow-ups"},
 	{"FOLLOWUP_REPORT_CHANNEL", "report-channel", "", "channel id for the weekly cadence report"},
 	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE)"},
-	{"FOLLOWUP_DOMAIN_STOP", "domain-stop", "off", "on: a reply or meeting at a company pauses the other follow-ups there instead of flagging them"},
+	{"FOLLOWUP_DOMAIN_STOP", "domain-stop", "off", "on: a reply or meeting at a company pauses the other follow-ups there, not only flags them"},
 	{"SLACK_APP_TOKEN", "slack-app-token", "", "app-level token (xapp-…) with connections:write"},
 	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "bot token (xoxb-…)"},
 	{"SLACK_API_URL", "slack-api-url", "https://slack.com/api/", "base URL of Slack's Web API (tests, proxies)"},
