@@ -46,8 +46,9 @@ const oooPause = 14 * 24 * time.Hour
 
 // mailState is what the bot keeps about reading mailboxes.
 type mailState struct {
-	mu     sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
-	emails map[string]profileEmail
+	mu         sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
+	emails     map[string]profileEmail
+	quotaSince map[string]time.Time // rep → the first of an unbroken run of quota refusals
 }
 
 // profileEmail is a rep's Slack profile email as users.info gave it, asked again once a day.
@@ -62,11 +63,7 @@ func (b *Bot) scheduleMail(s gocron.Scheduler, guard func(func(ctx context.Conte
 	if b.cfg.Mail == nil {
 		return nil
 	}
-	poll := b.cfg.MailPoll
-	if poll <= 0 {
-		poll = 2 * time.Minute
-	}
-	_, err := s.NewJob(gocron.DurationJob(poll), gocron.NewTask(guard(func(ctx context.Context) {
+	_, err := s.NewJob(gocron.DurationJob(b.mailPoll()), gocron.NewTask(guard(func(ctx context.Context) {
 		if err := b.pollMail(ctx); err != nil {
 			b.log.Error("mail poll", "err", err)
 		}
@@ -87,8 +84,9 @@ type watched struct {
 // pollMail reads every rep's mailbox once: first it finishes what a crash interrupted (messages
 // kept but not acted on), then, a rep at a time, it reads the new messages from the contacts of
 // the rep's running follow-ups, acts on each once, and saves how far it read. A mailbox that cannot
-// be read is reported to the admins (once a day) and the others are read all the same; a provider
-// asking to slow down ends the pass, and the next one goes on from where each rep stopped.
+// be read is reported to the admins (once a day) and the others are read all the same; a mailbox
+// the provider refuses for quota waits for the next poll, which goes on from where it stopped
+// (see onQuota).
 func (b *Bot) pollMail(ctx context.Context) error {
 	if b.cfg.Mail == nil {
 		return nil
@@ -112,11 +110,13 @@ func (b *Bot) pollMail(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		err := b.pollRep(ctx, w)
+		addr, err := b.pollRep(ctx, w)
+		if !errors.Is(err, mailbox.ErrQuota) {
+			delete(b.mail.quotaSince, w.rep)
+		}
 		switch {
 		case errors.Is(err, mailbox.ErrQuota):
-			b.log.Warn("mail provider asks to slow down; the rest waits for the next poll", "rep", w.rep, "err", err)
-			return nil
+			b.onQuota(ctx, w.rep, addr, err)
 		case errors.Is(err, mailbox.ErrAccess):
 			b.reportMailError(ctx, w.rep, err)
 		case err != nil:
@@ -124,6 +124,58 @@ func (b *Bot) pollMail(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// quotaReportAfter is how long a mailbox may keep being refused for quota before the admins are
+// told: a single 429 only waits for the next poll, but a mailbox refused for an hour is not being
+// read, and someone has to look at the quota or the poll interval.
+const quotaReportAfter = time.Hour
+
+// onQuota handles a provider asking to slow down on rep's mailbox at addr (a 429, Gmail's
+// rateLimitExceeded, Graph's throttling): the mailbox waits for the next poll, from where it
+// stopped, and the other reps' mailboxes are read all the same (the quotas are per mailbox). When
+// the refusals have lasted quotaReportAfter, the admins are told, once a day, what to fix. It is
+// called with mail.mu held; the time of the first refusal is kept in memory, so a restart starts
+// the hour over.
+func (b *Bot) onQuota(ctx context.Context, rep, addr string, err error) {
+	now := b.now()
+	if b.mail.quotaSince == nil {
+		b.mail.quotaSince = map[string]time.Time{}
+	}
+	since, ok := b.mail.quotaSince[rep]
+	if !ok {
+		since = now
+		b.mail.quotaSince[rep] = now
+	}
+	if now.Sub(since) < quotaReportAfter {
+		b.log.Warn("mail provider asks to slow down; this mailbox waits for the next poll", "rep", rep, "err", err)
+		return
+	}
+	provider := b.cfg.Mail.Name()
+	fix := "read mailboxes less often (FOLLOWUP_MAIL_POLL, now " + b.mailPoll().String() + ")"
+	switch provider {
+	case "gmail":
+		fix += ", and in the Google Cloud console (APIs & Services → Gmail API → Quotas) check the service account's project and this user's per-user limit; another app reading this mailbox with the same project shares it"
+	case "graph":
+		fix += ", and check that no other app or script reads this mailbox with the same app registration: Microsoft Graph throttles per app and mailbox"
+	}
+	b.reportMailError(ctx, rep, quotaLasting(fmt.Sprintf(
+		"the %s mailbox %s has been refused for quota (too many requests) at every read since %s. To fix: %s.",
+		provider, addr, since.UTC().Format("2006-01-02 15:04 UTC"), fix)))
+	b.log.Debug("mail quota detail", "rep", rep, "err", err)
+}
+
+// quotaLasting is a quota refusal that has lasted quotaReportAfter, said for the admins.
+type quotaLasting string
+
+func (q quotaLasting) Error() string { return string(q) }
+
+// mailPoll is the interval mailboxes are read at.
+func (b *Bot) mailPoll() time.Duration {
+	if b.cfg.MailPoll <= 0 {
+		return 2 * time.Minute
+	}
+	return b.cfg.MailPoll
 }
 
 // watchList groups the running follow-ups with an email address by rep, in a stable order.
@@ -175,15 +227,15 @@ func (b *Bot) mailboxOf(ctx context.Context, rep string, mb cadence.Mailbox) str
 	return addr
 }
 
-// pollRep reads one rep's mailbox from where the last read ended.
-func (b *Bot) pollRep(ctx context.Context, w watched) error {
+// pollRep reads one rep's mailbox from where the last read ended, and returns its address.
+func (b *Bot) pollRep(ctx context.Context, w watched) (string, error) {
 	mb, err := b.store.Mailbox(ctx, w.rep)
 	if err != nil {
-		return err
+		return "", err
 	}
 	addr := b.mailboxOf(ctx, w.rep, mb)
 	if addr == "" {
-		return fmt.Errorf("%w: Slack gives no email address for this rep (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess)
+		return "", fmt.Errorf("%w: Slack gives no email address for this rep (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess)
 	}
 	r := b.cfg.Mail
 	q := mailbox.Query{Mailbox: addr, Since: w.since}
@@ -204,19 +256,19 @@ func (b *Bot) pollRep(ctx context.Context, w watched) error {
 	}
 	batch, err := r.Read(ctx, q)
 	if err != nil {
-		return err
+		return addr, err
 	}
 	seen := mb.SeenUntil
 	for _, m := range batch.Messages {
 		if err := b.onMail(ctx, w, r.Name(), m); err != nil {
 			// Not saved as read: the next poll reads it again (and acts on it once).
-			return fmt.Errorf("act on a message in %s's mailbox: %w", w.rep, err)
+			return addr, fmt.Errorf("act on a message in %s's mailbox: %w", w.rep, err)
 		}
 		if m.Received.After(seen) {
 			seen = m.Received
 		}
 	}
-	return b.store.SaveMailCursor(ctx, w.rep, r.Name(), addr, batch.Cursor, seen)
+	return addr, b.store.SaveMailCursor(ctx, w.rep, r.Name(), addr, batch.Cursor, seen)
 }
 
 // bounceSender reports the mail systems that send delivery status notifications.

@@ -161,6 +161,12 @@ func TestGmailAccessErrors(t *testing.T) {
 	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) {
 		t.Fatalf("429: %v; want ErrQuota", err)
 	}
+	for _, reason := range []string{"userRateLimitExceeded", "rateLimitExceeded", "dailyLimitExceeded"} {
+		gm.FailNextReason(http.StatusForbidden, reason)
+		if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) || errors.Is(err, mailbox.ErrAccess) {
+			t.Fatalf("403 %s: %v; want ErrQuota, not an access error", reason, err)
+		}
+	}
 	gm.FailNext(http.StatusForbidden)
 	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.As(err, &ae) || ae.Status != 403 {
 		t.Fatalf("403: %v; want an AccessError", err)

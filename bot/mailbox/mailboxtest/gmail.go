@@ -39,7 +39,7 @@ type Gmail struct {
 	tokens   map[string]string // access token → mailbox
 	revoked  map[string]bool   // mailboxes the delegation does not cover
 	oldest   uint64            // history ids before this one are gone (404)
-	fail     []int             // statuses for the next API calls
+	fail     []gfail           // refusals for the next API calls
 	requests []string
 }
 
@@ -100,7 +100,23 @@ func (g *Gmail) ExpireHistory() {
 func (g *Gmail) FailNext(statuses ...int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.fail = append(g.fail, statuses...)
+	for _, st := range statuses {
+		g.fail = append(g.fail, gfail{status: st, reason: "failed"})
+	}
+}
+
+// FailNextReason makes the next API call answer with status and this reason in the error's
+// errors[] list, as Gmail does for quotas: 403 userRateLimitExceeded, 403 rateLimitExceeded.
+func (g *Gmail) FailNextReason(status int, reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.fail = append(g.fail, gfail{status: status, reason: reason})
+}
+
+// gfail is one refusal FailNext asked for.
+type gfail struct {
+	status int
+	reason string
 }
 
 // Requests returns the API calls so far as "GET /path?format=full", in order.
@@ -116,9 +132,11 @@ func gjson(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func gerr(w http.ResponseWriter, status int, msg string) {
+func gerr(w http.ResponseWriter, status int, msg string) { gerrReason(w, status, msg, "failed") }
+
+func gerrReason(w http.ResponseWriter, status int, msg, reason string) {
 	gjson(w, status, map[string]any{"error": map[string]any{"code": status, "message": msg,
-		"errors": []map[string]string{{"message": msg, "reason": "failed"}}}})
+		"errors": []map[string]string{{"message": msg, "reason": reason}}}})
 }
 
 func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
@@ -132,18 +150,18 @@ func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
 		line += "?format=" + f
 	}
 	g.requests = append(g.requests, line)
-	var fail int
+	var fail gfail
 	if len(g.fail) > 0 {
 		fail, g.fail = g.fail[0], g.fail[1:]
 	}
 	box, ok := g.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	oldest := g.oldest
 	g.mu.Unlock()
-	if fail != 0 {
-		if fail == http.StatusTooManyRequests {
+	if fail.status != 0 {
+		if fail.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		gerr(w, fail, http.StatusText(fail))
+		gerrReason(w, fail.status, http.StatusText(fail.status), fail.reason)
 		return
 	}
 	if !ok {
