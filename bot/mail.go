@@ -31,6 +31,7 @@ type MailStore interface {
 	PendingMail(ctx context.Context) ([]cadence.MailSeen, error)
 	MailActed(ctx context.Context, id int64, action string, prior cadence.Status, priorStep int, priorDue, now time.Time) error
 	MailUndone(ctx context.Context, id int64, by string, now time.Time) error
+	UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]store.EnrollmentView, error)
 }
 
 var _ MailStore = (*store.DB)(nil)
@@ -394,4 +395,62 @@ func (b *Bot) setMailbox(ctx context.Context, user, value string) (string, error
 		what += " No mailbox reader is configured yet, though: ask an admin to set FOLLOWUP_GMAIL_CREDENTIALS or FOLLOWUP_GRAPH_* (README: \"Replies seen without a click\")."
 	}
 	return what, nil
+}
+
+// mailboxLine says, for /followup settings, which mailbox is read for the rep's contacts' replies
+// and where the address comes from; that no reader is configured; or why it cannot be read. With a
+// reader configured it asks Slack for the profile email itself rather than wait for a running poll.
+func (b *Bot) mailboxLine(ctx context.Context, rep string) string {
+	mb, err := b.store.Mailbox(ctx, rep)
+	if err != nil {
+		b.log.Warn("mailbox not loaded for settings", "rep", rep, "err", err)
+		return "unknown (the database could not be read)"
+	}
+	var line string
+	switch {
+	case mb.Address != "":
+		line = escapeText(mb.Address) + " (set by you; `mailbox=auto` to use your Slack profile's email)"
+	case b.cfg.Mail == nil:
+		line = "your Slack profile's email"
+	default:
+		addr := ""
+		if u, err := b.api.GetUserInfoContext(ctx, rep); err == nil && u != nil {
+			addr = strings.ToLower(strings.TrimSpace(u.Profile.Email))
+		}
+		if addr == "" {
+			line = "your Slack profile's email, which Slack does not give me: set one with `mailbox=you@example.com`"
+		} else {
+			line = escapeText(addr) + " (your Slack profile's email)"
+		}
+	}
+	switch {
+	case b.cfg.Mail == nil:
+		line += " — not read: no mailbox reader is configured (an admin sets FOLLOWUP_GMAIL_CREDENTIALS or FOLLOWUP_GRAPH_*)"
+	case mb.Error != "":
+		line += " — cannot be read at the moment: " + escapeText(truncate(mb.Error, 300))
+	default:
+		line += ", read by " + map[string]string{"gmail": "Gmail", "graph": "Microsoft 365"}[b.cfg.Mail.Name()] + " for your contacts' replies"
+	}
+	return line
+}
+
+// homeMailbox is the mailbox line of the App Home's settings: the address set, or the Slack
+// profile's email (not asked of Slack at every refresh), and whether it cannot be read; "" when no
+// mailbox reader is configured.
+func (b *Bot) homeMailbox(ctx context.Context, rep string) string {
+	if b.cfg.Mail == nil {
+		return ""
+	}
+	mb, err := b.store.Mailbox(ctx, rep)
+	if err != nil {
+		return ""
+	}
+	line := "your Slack profile's email"
+	if mb.Address != "" {
+		line = escapeText(mb.Address)
+	}
+	if mb.Error != "" {
+		line += " — cannot be read at the moment (your admins were told)"
+	}
+	return line + " (`/followup settings` for more)"
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/followup-bot/followup/bot/mailbox"
 	"github.com/followup-bot/followup/bot/mailbox/mailboxtest"
+	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
 	"github.com/followup-bot/followup/store"
@@ -414,5 +415,102 @@ func TestMailQuotaReportedWhenItLasts(t *testing.T) {
 	h.poll(t)
 	if n := adminDMs(); n != 1 {
 		t.Errorf("%d DMs to the admin after a fresh 429, want still 1", n)
+	}
+}
+
+// TestSettingsShowMailbox: /followup settings with no arguments, and the App Home's settings, say
+// which mailbox is read for replies, where the address comes from, and when it cannot be read.
+func TestSettingsShowMailbox(t *testing.T) {
+	h := newMailHarness(t)
+	h.slack.AddUser(slacktest.User{ID: "U0CARA0001", Name: "cara", RealName: "Cara Cole", TZ: "UTC", Email: "Cara@OurCo.com"})
+	mustContain(t, h.slash(t, "U0CARA0001", "settings"), "Mailbox: cara@ourco.com (your Slack profile's email), read by Gmail")
+	mustContain(t, h.slash(t, alice, "settings"), "Mailbox: your Slack profile's email, which Slack does not give me", "mailbox=you@example.com")
+	mustContain(t, h.slash(t, alice, "settings mailbox=alice@ourco.com"), "alice@ourco.com")
+	mustContain(t, h.slash(t, alice, "settings"), "Mailbox: alice@ourco.com (set by you; `mailbox=auto`", "read by Gmail")
+	mustContain(t, h.slash(t, alice, "settings days=Mon-Thu"), "Saved", "Mailbox: alice@ourco.com")
+	h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	h.gmail.Revoke("alice@ourco.com")
+	h.poll(t)
+	mustContain(t, h.slash(t, alice, "settings"), "Mailbox: alice@ourco.com", "cannot be read at the moment", "Domain-wide delegation")
+	if err := h.bot.onHomeOpened(h.ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	home, ok := h.slack.HomeView(alice)
+	if !ok {
+		t.Fatal("no App Home published")
+	}
+	mustContain(t, string(home.JSON), "Mailbox read for replies: alice@ourco.com", "cannot be read at the moment")
+}
+
+// TestSettingsMailboxWithoutReader: without a mailbox reader, settings says the mailbox is not read.
+func TestSettingsMailboxWithoutReader(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.slash(t, alice, "settings"), "Mailbox: ", "not read: no mailbox reader is configured")
+}
+
+// TestMailOptOutUndo: a message read as an opt-out ("remove me from this thread, loop in Jane" is
+// one the rules cannot tell from a real one) says why and offers Undo; only the owner (or an admin)
+// may click it, and it takes back only what that message did: the contact may be contacted again,
+// the follow-up it stopped runs again at its step with its touch open, both logged; the report no
+// longer counts the opt-out; a second click changes nothing.
+func TestMailOptOutUndo(t *testing.T) {
+	h := newMailHarness(t)
+	h.slash(t, alice, "settings mailbox=alice@ourco.com")
+	otto := h.enrollAs(t, alice, "Otto Kern", "otto@acme.com")
+	now := h.clock.Now()
+	h.gmail.Add("alice@ourco.com", mailRaw("Otto Kern <otto@acme.com>", "Re: demo",
+		"Please remove me from this thread - my colleague jane@acme.com runs the project now."), now.Add(time.Hour))
+	h.poll(t)
+	if e := h.status(t, otto.Enrollment.ID); e.StopReason != cadence.StopOptedOut {
+		t.Fatalf("otto: %s %s, want stopped as opted out", e.Status, e.StopReason)
+	}
+	dms := h.waitDM(t, alice, 1)
+	text := dms[0].Text + blockText(dms[0].Blocks)
+	mustContain(t, text, "asked not to be contacted again", "Why: it says “remove me”", "*Undo* takes the opt-out back")
+	if !strings.Contains(string(dms[0].Blocks), actionMailUndo) {
+		t.Fatalf("the opt-out DM has no Undo button: %s", dms[0].Blocks)
+	}
+
+	mustContain(t, h.ephemeralText(t, h.click(t, bob, dms[0], actionMailUndo)), "not yours")
+	if c, _ := h.store.ContactByEmail(h.ctx, "otto@acme.com"); !c.DoNotContact {
+		t.Fatal("bob's click undid alice's opt-out")
+	}
+	mustContain(t, h.ephemeralText(t, h.click(t, alice, dms[0], actionMailUndo)), "Undone", "no longer marked do-not-contact", otto.Enrollment.ID)
+	c, err := h.store.ContactByEmail(h.ctx, "otto@acme.com")
+	if err != nil || c.DoNotContact || c.DNCReason != "" {
+		t.Fatalf("after undo otto = %+v, %v; want contactable", c, err)
+	}
+	v, err := h.store.Enrollment(h.ctx, otto.Enrollment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := v.Enrollment; e.Status != cadence.StatusActive || e.StopReason != "" || e.Step != otto.Enrollment.Step || !e.EndedAt.IsZero() {
+		t.Errorf("after undo the follow-up is %+v; want active at step %d", e, otto.Enrollment.Step)
+	}
+	if v.Open == nil || v.Open.ID != otto.Open.ID || v.Open.State != cadence.TouchPending {
+		t.Errorf("after undo the open touch is %+v; want touch %d pending again", v.Open, otto.Open.ID)
+	}
+	evs, err := h.store.Events(h.ctx, otto.Enrollment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := ""
+	for _, ev := range evs {
+		kinds += ev.Kind + " "
+	}
+	mustContain(t, kinds, "stopped", cadence.EventReopened)
+	rep, err := h.store.Report(h.ctx, now.Add(-time.Hour), h.clock.Now().Add(time.Hour), h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Period.Team.OptOuts; n != 0 {
+		t.Errorf("report counts %d opt-outs after the undo, want 0", n)
+	}
+	mustContain(t, h.ephemeralText(t, h.click(t, alice, dms[0], actionMailUndo)), "already undone")
+	// Otto can be written to again: the next poll reads him as before.
+	h.gmail.Add("alice@ourco.com", mailRaw("Otto Kern <otto@acme.com>", "Re: demo", "Thanks, Jane will be in touch."), h.clock.Now().Add(time.Hour))
+	h.poll(t)
+	if e := h.status(t, otto.Enrollment.ID); e.StopReason != cadence.StopReplied {
+		t.Errorf("otto after a later reply: %s %s, want replied", e.Status, e.StopReason)
 	}
 }
