@@ -111,7 +111,10 @@ func Rules(m Message) Result {
 		r.ReturnDate = ReturnDate(subject+"\n"+fresh, m.Date)
 		return r
 	}
-	if p, ok := findPhrase(lowFresh, optOutPhrases); ok {
+	if why, ok := bulk(m.Headers); ok {
+		return Result{Kind: KindNone, Reason: why}
+	}
+	if p, ok := findOptOut(fold(withoutFooter(fresh))); ok {
 		return Result{Kind: KindOptOut, Reason: "it says “" + p + "”"}
 	}
 	if p, ok := findPhrase(lowSubj, optOutSubjects); ok {
