@@ -145,7 +145,18 @@ func Address(s string) string {
 	if a, err := mail.ParseAddress(s); err == nil {
 		return strings.ToLower(a.Address)
 	}
-	if m := addrRE.FindString(s); m != "" && strings.Count(s, "@") == 1 {
+	// Not RFC 5322 but common ("Stone, Bob <bob@acme.com>"): the address in the closing angle
+	// brackets, or a bare address. An address only in a display name ("\"Bob <bob@acme.com>\""
+	// with no address of its own) is no sender's address.
+	if strings.Count(s, "@") != 1 {
+		return ""
+	}
+	if strings.HasSuffix(s, ">") {
+		if i := strings.LastIndexByte(s, '<'); i >= 0 {
+			s = s[i+1 : len(s)-1]
+		}
+	}
+	if m := addrRE.FindString(s); m != "" && m == s {
 		return strings.ToLower(m)
 	}
 	return ""

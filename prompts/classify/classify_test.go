@@ -151,3 +151,24 @@ func TestBounceNamesContact(t *testing.T) {
 		}
 	}
 }
+
+// TestAddress: the sender's own address, never one found only in a display name.
+func TestAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bob Stone <Bob@Acme.com>":              "bob@acme.com",
+		"Stone, Bob <bob@acme.com>":             "bob@acme.com",
+		"bob@acme.com (Bob)":                    "bob@acme.com",
+		"bob@acme.com":                          "bob@acme.com",
+		`"bob@acme.com" <bob@acme.com.evil.io>`: "bob@acme.com.evil.io",
+		`"Bob <bob@acme.com>"`:                  "",
+		"Bob Stone bob@acme.com via Evil":       "",
+		"bob@acme.com <evil@x.io>":              "",
+		"Bob <bob@acme.com>, Eve <eve@x.io>":    "",
+		"undisclosed-recipients:;":              "",
+		"":                                      "",
+	} {
+		if got := Address(in); got != want {
+			t.Errorf("Address(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
