@@ -47,9 +47,9 @@ const oooPause = 14 * 24 * time.Hour
 
 // mailState is what the bot keeps about reading mailboxes.
 type mailState struct {
-	mu         sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
-	emails     map[string]profileEmail
-	quotaSince map[string]time.Time // rep → the first of an unbroken run of quota refusals
+	mu      sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
+	emails  map[string]profileEmail
+	failing map[string]failRun // rep → an unbroken run of reads failed for a passing reason
 }
 
 // profileEmail is a rep's Slack profile email as users.info gave it, asked again once a day.
@@ -86,8 +86,8 @@ type watched struct {
 // kept but not acted on), then, a rep at a time, it reads the new messages from the contacts of
 // the rep's running follow-ups, acts on each once, and saves how far it read. A mailbox that cannot
 // be read is reported to the admins (once a day) and the others are read all the same; a mailbox
-// the provider refuses for quota waits for the next poll, which goes on from where it stopped
-// (see onQuota).
+// the provider refuses for quota, or that fails for another passing reason, waits for the next
+// poll, which goes on from where it stopped (see onReadFailed).
 func (b *Bot) pollMail(ctx context.Context) error {
 	if b.cfg.Mail == nil {
 		return nil
@@ -112,47 +112,61 @@ func (b *Bot) pollMail(ctx context.Context) error {
 			return nil
 		}
 		addr, err := b.pollRep(ctx, w)
-		if !errors.Is(err, mailbox.ErrQuota) {
-			delete(b.mail.quotaSince, w.rep)
-		}
 		switch {
-		case errors.Is(err, mailbox.ErrQuota):
-			b.onQuota(ctx, w.rep, addr, err)
+		case err == nil || ctx.Err() != nil:
+			delete(b.mail.failing, w.rep)
 		case errors.Is(err, mailbox.ErrAccess):
+			delete(b.mail.failing, w.rep)
 			b.reportMailError(ctx, w.rep, err)
-		case err != nil:
-			b.log.Warn("mailbox not read", "rep", w.rep, "err", err)
+		default:
+			b.onReadFailed(ctx, w.rep, addr, err)
 		}
 	}
 	return nil
 }
 
-// quotaReportAfter is how long a mailbox may keep being refused for quota before the admins are
-// told: a single 429 only waits for the next poll, but a mailbox refused for an hour is not being
-// read, and someone has to look at the quota or the poll interval.
-const quotaReportAfter = time.Hour
+// failReportAfter is how long a mailbox may keep failing for a passing reason (a quota, a 5xx, a
+// timeout) before the admins are told: a single 429 or 503 only waits for the next poll, but a
+// mailbox that has failed at every read for an hour is not being read, and someone has to look.
+const failReportAfter = time.Hour
 
-// onQuota handles a provider asking to slow down on rep's mailbox at addr (a 429, Gmail's
-// rateLimitExceeded, Graph's throttling): the mailbox waits for the next poll, from where it
-// stopped, and the other reps' mailboxes are read all the same (the quotas are per mailbox). When
-// the refusals have lasted quotaReportAfter, the admins are told, once a day, what to fix. It is
-// called with mail.mu held; the time of the first refusal is kept in memory, so a restart starts
-// the hour over.
-func (b *Bot) onQuota(ctx context.Context, rep, addr string, err error) {
+// failRun is an unbroken run of failed reads of one mailbox, for a passing reason.
+type failRun struct {
+	since time.Time
+	quota bool // refused for quota (else: a server error, a timeout, a malformed answer)
+}
+
+// onReadFailed handles a read of rep's mailbox at addr that failed for a reason that may pass: a
+// provider asking to slow down (a 429, Gmail's 403 rateLimitExceeded, Graph's throttling), a 5xx,
+// a timeout. The mailbox waits for the next poll, which goes on from where it stopped, and the
+// other reps' mailboxes are read all the same (quotas are per mailbox). When every read has failed
+// so for failReportAfter, the admins are told what to check, once a day while it lasts. It is
+// called with mail.mu held; the start of the run is kept in memory, so a restart starts the hour
+// over.
+func (b *Bot) onReadFailed(ctx context.Context, rep, addr string, err error) {
 	now := b.now()
-	if b.mail.quotaSince == nil {
-		b.mail.quotaSince = map[string]time.Time{}
+	quota := errors.Is(err, mailbox.ErrQuota)
+	if b.mail.failing == nil {
+		b.mail.failing = map[string]failRun{}
 	}
-	since, ok := b.mail.quotaSince[rep]
-	if !ok {
-		since = now
-		b.mail.quotaSince[rep] = now
+	run, ok := b.mail.failing[rep]
+	if !ok || run.quota != quota {
+		run = failRun{since: now, quota: quota}
+		b.mail.failing[rep] = run
 	}
-	if now.Sub(since) < quotaReportAfter {
-		b.log.Warn("mail provider asks to slow down; this mailbox waits for the next poll", "rep", rep, "err", err)
+	if now.Sub(run.since) < failReportAfter {
+		b.log.Warn("mailbox not read; it waits for the next poll", "rep", rep, "quota", quota, "err", err)
 		return
 	}
+	b.log.Warn("mailbox not read for an hour", "rep", rep, "quota", quota, "err", err)
 	provider := b.cfg.Mail.Name()
+	since := run.since.UTC().Format("2006-01-02 15:04 UTC")
+	if !quota {
+		b.reportMailError(ctx, rep, readFailing(fmt.Sprintf(
+			"the %s mailbox %s has failed at every read since %s (a server error, a timeout or an answer I could not read; the bot's log has each one). To fix: check that the bot reaches %s, and the provider's service status.",
+			provider, addr, since, map[string]string{"gmail": "FOLLOWUP_GMAIL_API_URL and the key file's token_uri", "graph": "FOLLOWUP_GRAPH_API_URL and FOLLOWUP_GRAPH_LOGIN_URL"}[provider])))
+		return
+	}
 	fix := "read mailboxes less often (FOLLOWUP_MAIL_POLL, now " + b.mailPoll().String() + ")"
 	switch provider {
 	case "gmail":
@@ -160,16 +174,15 @@ func (b *Bot) onQuota(ctx context.Context, rep, addr string, err error) {
 	case "graph":
 		fix += ", and check that no other app or script reads this mailbox with the same app registration: Microsoft Graph throttles per app and mailbox"
 	}
-	b.reportMailError(ctx, rep, quotaLasting(fmt.Sprintf(
+	b.reportMailError(ctx, rep, readFailing(fmt.Sprintf(
 		"the %s mailbox %s has been refused for quota (too many requests) at every read since %s. To fix: %s.",
-		provider, addr, since.UTC().Format("2006-01-02 15:04 UTC"), fix)))
-	b.log.Debug("mail quota detail", "rep", rep, "err", err)
+		provider, addr, since, fix)))
 }
 
-// quotaLasting is a quota refusal that has lasted quotaReportAfter, said for the admins.
-type quotaLasting string
+// readFailing is a run of failed reads that has lasted failReportAfter, said for the admins.
+type readFailing string
 
-func (q quotaLasting) Error() string { return string(q) }
+func (q readFailing) Error() string { return string(q) }
 
 // mailPoll is the interval mailboxes are read at.
 func (b *Bot) mailPoll() time.Duration {

@@ -448,8 +448,8 @@ func TestSettingsMailboxWithoutReader(t *testing.T) {
 	mustContain(t, h.slash(t, alice, "settings"), "Mailbox: ", "not read: no mailbox reader is configured")
 }
 
-// TestMailOptOutUndo: a message read as an opt-out ("remove me from this thread, loop in Jane" is
-// one the rules cannot tell from a real one) says why and offers Undo; only the owner (or an admin)
+// TestMailOptOutUndo: a message read as an opt-out ("remove me from the list of people on this
+// deal" is one the rules cannot tell from a real one) says why and offers Undo; only the owner (or an admin)
 // may click it, and it takes back only what that message did: the contact may be contacted again,
 // the follow-up it stopped runs again at its step with its touch open, both logged; the report no
 // longer counts the opt-out; a second click changes nothing.
@@ -459,7 +459,7 @@ func TestMailOptOutUndo(t *testing.T) {
 	otto := h.enrollAs(t, alice, "Otto Kern", "otto@acme.com")
 	now := h.clock.Now()
 	h.gmail.Add("alice@ourco.com", mailRaw("Otto Kern <otto@acme.com>", "Re: demo",
-		"Please remove me from this thread - my colleague jane@acme.com runs the project now."), now.Add(time.Hour))
+		"Please remove me from the list of people on this deal - my colleague jane@acme.com runs the project now."), now.Add(time.Hour))
 	h.poll(t)
 	if e := h.status(t, otto.Enrollment.ID); e.StopReason != cadence.StopOptedOut {
 		t.Fatalf("otto: %s %s, want stopped as opted out", e.Status, e.StopReason)
@@ -512,5 +512,35 @@ func TestMailOptOutUndo(t *testing.T) {
 	h.poll(t)
 	if e := h.status(t, otto.Enrollment.ID); e.StopReason != cadence.StopReplied {
 		t.Errorf("otto after a later reply: %s %s, want replied", e.Status, e.StopReason)
+	}
+}
+
+// TestMailServerErrorsReportedWhenTheyLast: a mailbox whose reads fail with 5xx at every poll for
+// an hour is reported to the admin once, saying it is not a permission; a lone 500 is not.
+func TestMailServerErrorsReportedWhenTheyLast(t *testing.T) {
+	h := newMailHarness(t)
+	h.slash(t, alice, "settings mailbox=alice@ourco.com")
+	dana := h.enrollAs(t, alice, "Dana Lee", "dana@acme.com")
+	fail := func() { h.gmail.FailNext(500) }
+	fail()
+	h.poll(t)
+	if n := len(h.dms(admin)); n != 0 {
+		t.Fatalf("%d DMs to the admin after one failed read, want none", n)
+	}
+	h.clock.Advance(61 * time.Minute)
+	fail()
+	h.poll(t)
+	ms := h.dms(admin)
+	if len(ms) != 1 {
+		t.Fatalf("%d DMs to the admin after an hour of failed reads, want 1", len(ms))
+	}
+	mustContain(t, ms[0].Text, "alice@ourco.com", "has failed at every read since", "FOLLOWUP_GMAIL_API_URL")
+	h.clock.Advance(time.Minute)
+	h.poll(t)
+	if e := h.status(t, dana.Enrollment.ID); e.Status != cadence.StatusActive {
+		t.Errorf("dana: %s, want active", e.Status)
+	}
+	if mb, _ := h.store.Mailbox(h.ctx, alice); mb.Error != "" {
+		t.Errorf("mailbox error %q after a read that worked, want none", mb.Error)
 	}
 }
