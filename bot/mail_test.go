@@ -600,4 +600,11 @@ func TestMailBadInputNoWrongStop(t *testing.T) {
 	if n := len(h.dms(alice)); n != 3 {
 		t.Errorf("%d DMs to alice, want 3 (omar, otto, rita)", n)
 	}
+	// A message Gmail put in spam (read from the history, which lists spam too) is never acted on,
+	// even with the contact's very address in its From.
+	h.gmail.AddLabeled(box, mailRaw("Dana Lee <dana@acme.com>", "Re: demo", "Remove me from your list."), h.clock.Now().Add(time.Hour), "SPAM")
+	h.poll(t)
+	if c, _ := h.store.ContactByEmail(h.ctx, "dana@acme.com"); c.DoNotContact {
+		t.Error("a message in spam opted dana out")
+	}
 }

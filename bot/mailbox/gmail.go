@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -209,6 +210,11 @@ func (g *Gmail) message(ctx context.Context, srv *gmail.Service, id string, want
 	meta, err := srv.Users.Messages.Get("me", id).Format("metadata").MetadataHeaders(headerNames...).Context(ctx).Do()
 	if err != nil {
 		return Message{}, false, err
+	}
+	if slices.Contains(meta.LabelIds, "SPAM") {
+		// Gmail's own verdict, often on a forged From: never acted on. (A search leaves spam out
+		// already; the history does not.)
+		return Message{}, false, nil
 	}
 	m := Message{ID: id, Received: time.UnixMilli(meta.InternalDate).UTC(), Headers: map[string]string{}}
 	if meta.Payload != nil {

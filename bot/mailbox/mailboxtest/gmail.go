@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,12 @@ func (g *Gmail) KeyFile() []byte {
 // Add puts a raw RFC 5322 message into a mailbox, received at the given time, and returns its id.
 func (g *Gmail) Add(mailbox string, raw []byte, received time.Time) string {
 	return g.boxes.add(strings.ToLower(mailbox), raw, received)
+}
+
+// AddLabeled delivers a message with Gmail label ids other than INBOX, such as "SPAM": the
+// history lists it, a search (without includeSpamTrash) does not, as in Gmail.
+func (g *Gmail) AddLabeled(mailbox string, raw []byte, received time.Time, labels ...string) string {
+	return g.boxes.add(strings.ToLower(mailbox), raw, received, labels...)
 }
 
 // Revoke makes the token endpoint refuse the mailbox, as when domain-wide delegation is removed.
@@ -212,7 +219,7 @@ func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
 		after, from := parseQ(q.Get("q"))
 		var list []map[string]any
 		for _, m := range msgs {
-			if m.received.Unix() <= after {
+			if m.received.Unix() <= after || slices.Contains(m.labels, "SPAM") || slices.Contains(m.labels, "TRASH") {
 				continue
 			}
 			if len(from) > 0 && !fromMatches(header(m.raw).Get("From"), from) {
@@ -316,6 +323,11 @@ func gmailMessage(m *stored, format string, metaHeaders []string) map[string]any
 	msg, err := mail.ReadMessage(bytes.NewReader(m.raw))
 	out := map[string]any{"id": m.id, "threadId": m.id, "historyId": strconv.FormatUint(m.history, 10),
 		"internalDate": strconv.FormatInt(m.received.UnixMilli(), 10), "snippet": ""}
+	if len(m.labels) > 0 {
+		out["labelIds"] = m.labels
+	} else {
+		out["labelIds"] = []string{"INBOX"}
+	}
 	if err != nil {
 		return out
 	}
