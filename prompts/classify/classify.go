@@ -103,8 +103,8 @@ func Rules(m Message) Result {
 	if contact != "" && from != contact {
 		return Result{Kind: KindNone, Reason: "not from the contact's address"}
 	}
-	if ar := fold(m.Headers["Authentication-Results"]); strings.Contains(ar, "dmarc=fail") {
-		return Result{Kind: KindNone, Reason: "it failed DMARC: the From may be forged"}
+	if why, ok := forged(m.Headers); ok {
+		return Result{Kind: KindNone, Reason: why}
 	}
 	if why, ok := autoReply(m.Headers, lowSubj, lowFresh); ok {
 		r := Result{Kind: KindOutOfOffice, Reason: why}
@@ -215,3 +215,22 @@ type RulesClassifier struct{}
 
 // Classify returns Rules(m).
 func (RulesClassifier) Classify(_ context.Context, m Message) (Result, error) { return Rules(m), nil }
+
+// forged reports a message the receiving server could not authenticate as from its From's domain,
+// by the Authentication-Results it added (the first one; a sender can add more below it): DMARC
+// failed, Microsoft's composite check failed, or SPF failed outright with no DKIM signature passing
+// (a domain without DMARC says dmarc=none, so that is looked at too).
+func forged(h map[string]string) (string, bool) {
+	ar := fold(h["Authentication-Results"])
+	switch {
+	case ar == "":
+		return "", false
+	case strings.Contains(ar, "dmarc=fail"):
+		return "it failed DMARC: the From may be forged", true
+	case strings.Contains(ar, "compauth=fail"):
+		return "it failed the receiving server's sender check (compauth=fail): the From may be forged", true
+	case strings.Contains(ar, "spf=fail") && !strings.Contains(ar, "dkim=pass"):
+		return "it failed SPF and has no valid DKIM signature: the From may be forged", true
+	}
+	return "", false
+}
