@@ -111,6 +111,10 @@ func (b *Bot) pollMail(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if run, ok := b.mail.failing[w.rep]; ok && b.now().Before(run.notBefore) {
+			b.log.Debug("mailbox skipped: the provider asked to wait", "rep", w.rep, "until", run.notBefore)
+			continue
+		}
 		addr, err := b.pollRep(ctx, w)
 		switch {
 		case err == nil || ctx.Err() != nil:
@@ -132,13 +136,15 @@ const failReportAfter = time.Hour
 
 // failRun is an unbroken run of failed reads of one mailbox, for a passing reason.
 type failRun struct {
-	since time.Time
-	quota bool // refused for quota (else: a server error, a timeout, a malformed answer)
+	since     time.Time
+	quota     bool      // refused for quota (else: a server error, a timeout, a malformed answer)
+	notBefore time.Time // the provider's Retry-After: the mailbox is not read again before
 }
 
 // onReadFailed handles a read of rep's mailbox at addr that failed for a reason that may pass: a
 // provider asking to slow down (a 429, Gmail's 403 rateLimitExceeded, Graph's throttling), a 5xx,
-// a timeout. The mailbox waits for the next poll, which goes on from where it stopped, and the
+// a timeout. The mailbox waits for the next poll (or as long as the provider's Retry-After says,
+// if that is longer), which goes on from where it stopped, and the
 // other reps' mailboxes are read all the same (quotas are per mailbox). When every read has failed
 // so for failReportAfter, the admins are told what to check, once a day while it lasts. It is
 // called with mail.mu held; the start of the run is kept in memory, so a restart starts the hour
@@ -152,8 +158,13 @@ func (b *Bot) onReadFailed(ctx context.Context, rep, addr string, err error) {
 	run, ok := b.mail.failing[rep]
 	if !ok || run.quota != quota {
 		run = failRun{since: now, quota: quota}
-		b.mail.failing[rep] = run
 	}
+	run.notBefore = time.Time{}
+	var qe *mailbox.QuotaError
+	if errors.As(err, &qe) && qe.RetryAfter > 0 {
+		run.notBefore = now.Add(qe.RetryAfter)
+	}
+	b.mail.failing[rep] = run
 	if now.Sub(run.since) < failReportAfter {
 		b.log.Warn("mailbox not read; it waits for the next poll", "rep", rep, "quota", quota, "err", err)
 		return

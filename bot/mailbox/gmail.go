@@ -301,7 +301,8 @@ func (g *Gmail) wrap(mailbox string, err error) error {
 		return &AccessError{Provider: "gmail", Mailbox: mailbox, Detail: "the token endpoint said " + re.ErrorCode + " " + re.ErrorDescription,
 			Fix: "in the Google Admin console (Security → API controls → Domain-wide delegation) allow the service account's client id the scope " + GmailScope + ", and check that the mailbox is a user of the Workspace"}
 	case errors.As(err, &ge) && (ge.Code == http.StatusTooManyRequests || gmailQuota(ge)):
-		return fmt.Errorf("gmail %s: %w: %v", mailbox, ErrQuota, err)
+		return &QuotaError{Provider: "gmail", Mailbox: mailbox, RetryAfter: retryAfter(ge.Header.Get("Retry-After"), time.Now()),
+			Detail: fmt.Sprintf("%d %s", ge.Code, ge.Message)}
 	case errors.As(err, &ge) && (ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden):
 		return &AccessError{Provider: "gmail", Mailbox: mailbox, Status: ge.Code, Detail: fmt.Sprintf("%d %s", ge.Code, ge.Message),
 			Fix: "enable the Gmail API in the service account's Google Cloud project and allow its client id the scope " + GmailScope + " under domain-wide delegation"}
