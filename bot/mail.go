@@ -230,10 +230,7 @@ func (b *Bot) pollRep(ctx context.Context, w watched) (string, error) {
 }
 
 // bounceSender reports the mail systems that send delivery status notifications.
-func bounceSender(addr string) bool {
-	local, _, _ := strings.Cut(addr, "@")
-	return local == "mailer-daemon" || local == "postmaster" || local == "mail-daemon"
-}
+func bounceSender(addr string) bool { return classify.BounceSender(addr) }
 
 // onMail classifies one message read from w's mailbox and, when it is from (or a bounce about)
 // the contact of a running follow-up and says something about it, keeps it and acts on it.

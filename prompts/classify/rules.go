@@ -75,18 +75,28 @@ var (
 	bounceSenders = []string{"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 )
 
+// BounceSender reports an address (bare, lower case) of a mail system that sends delivery status
+// notifications: mailer-daemon@, postmaster@ (Exchange Online's "Microsoft Outlook"), and
+// on-premises Exchange's MicrosoftExchange<id>@.
+func BounceSender(addr string) bool {
+	local, _, _ := strings.Cut(addr, "@")
+	if strings.HasPrefix(local, "microsoftexchange") && len(local) > len("microsoftexchange") {
+		return true
+	}
+	for _, s := range bounceSenders {
+		if local == s {
+			return true
+		}
+	}
+	return false
+}
+
 // bounce reports a delivery status notification that names the contact's address. A notice
 // that does not name the contact stops nothing: it is KindNone.
 func bounce(m Message, from, contact, lowSubj, body string) (Result, bool) {
 	ct := fold(m.Headers["Content-Type"])
 	isReport := strings.Contains(ct, "multipart/report") && strings.Contains(ct, "delivery-status")
-	local, _, _ := strings.Cut(from, "@")
-	sender := false
-	for _, s := range bounceSenders {
-		if local == s {
-			sender = true
-		}
-	}
+	sender := BounceSender(from)
 	subj, _ := findPhrase(lowSubj, bounceSubjects)
 	if !isReport && !(sender && subj != "") && !(sender && strings.Contains(fold(body), "status: 5.")) {
 		return Result{}, false
