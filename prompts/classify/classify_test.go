@@ -117,7 +117,12 @@ func TestOptOutScope(t *testing.T) {
 		"Remove me from this thread. Also remove me from your list": KindOptOut,
 		"Don't remove me, just not now.":                            KindReply,
 		"Yes.\n-- \nBob\nUnsubscribe from Acme news":                KindReply,
-		"Unsubscribe": KindOptOut,
+		"Unsubscribe":                                           KindOptOut,
+		"Remove me from your call list.":                        KindOptOut,
+		"Take me off the call list please":                      KindOptOut,
+		"I'd like to unsubscribe from your emails.":             KindOptOut,
+		"Under GDPR and your privacy policy, please remove me.": KindOptOut,
+		"Please update my email preferences: no more emails.":   KindOptOut,
 	} {
 		got := Rules(Message{From: "bob@acme.com", Contact: "bob@acme.com", Subject: "Re: demo", Body: text})
 		if got.Kind != want {

@@ -275,10 +275,12 @@ func bulk(h map[string]string) (string, bool) {
 
 // footerMarks are words of the footers mail systems and newsletters add under a message: a line
 // holding one is not the sender's words, so its "unsubscribe" is no opt-out.
+// Only words no person writes about themselves: "I'd like to unsubscribe from your emails" and "under
+// your privacy policy, remove me" are the sender's own.
 var footerMarks = []string{
-	"you are receiving this", "you received this", "you're receiving this", "to unsubscribe from", "click here to unsubscribe",
-	"manage preferences", "manage your preferences", "email preferences", "e-mail preferences", "unsubscribe |", "| unsubscribe",
-	"view in browser", "view this email in", "privacy policy", "this email was sent to", "this e-mail was sent to",
+	"you are receiving this", "you received this", "you're receiving this", "click here to unsubscribe",
+	"manage preferences", "manage your preferences", "unsubscribe |", "| unsubscribe",
+	"view in browser", "view this email in", "this email was sent to", "this e-mail was sent to",
 	"if you no longer wish to receive these", "update your preferences", "update your subscription",
 }
 
@@ -310,6 +312,17 @@ func withoutFooter(fresh string) string {
 // not the follow-up: "remove me from this thread", "take me off the cc".
 var scopedRE = regexp.MustCompile(`^\s*(?:from|off)\s+(?:of\s+)?(?:(?:this|the|that|these|our|your)\s+)?(?:e-?mail\s+|mail\s+)?(?:thread|chain|conversation|cc|loop|invite|invitation|meeting|calendar|call)s?\b`)
 
+// scoped reports that the words after "remove me" name a thread, a cc or a meeting, and not a
+// list of them ("from your call list" is an opt-out).
+func scoped(after string) bool {
+	loc := scopedRE.FindStringIndex(after)
+	if loc == nil {
+		return false
+	}
+	rest := strings.TrimLeft(after[loc[1]:], " -")
+	return !strings.HasPrefix(rest, "list") && !strings.HasPrefix(rest, "database")
+}
+
 // findOptOut returns the first opt-out phrase in s (folded) that is neither denied ("don't
 // remove me") nor about a thread or a cc only ("remove me from this thread").
 func findOptOut(s string) (string, bool) {
@@ -324,10 +337,10 @@ func findOptOut(s string) (string, bool) {
 			if negated(s[:at]) {
 				continue
 			}
-			if (p == "remove me" || p == "take me off") && scopedRE.MatchString(s[i:]) {
+			if (p == "remove me" || p == "take me off") && scoped(s[i:]) {
 				continue
 			}
-			if p == "take me off" && scopedRE.MatchString(" off"+s[i:]) {
+			if p == "take me off" && scoped(" off"+s[i:]) {
 				continue
 			}
 			return p, true
