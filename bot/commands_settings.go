@@ -88,7 +88,7 @@ func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
 		return Reply{}, err
 	}
 	if len(opts) == 0 {
-		return b.settingsReply(rep, "Your settings")
+		return b.settingsReply(rep, "Your settings", b.mailboxLine(ctx, r.user))
 	}
 	var changes []func(*cadence.Rep)
 	if s, ok := opts["hours"]; ok {
@@ -132,11 +132,12 @@ func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
 			return Reply{}, err
 		}
 	}
-	return b.settingsReply(rep, "Saved. Touches already planned keep their times; new ones follow these settings")
+	return b.settingsReply(rep, "Saved. Touches already planned keep their times; new ones follow these settings", b.mailboxLine(ctx, r.user))
 }
 
-// settingsReply shows the rep's working window and where each part comes from.
-func (b *Bot) settingsReply(rep cadence.Rep, title string) (Reply, error) {
+// settingsReply shows the rep's working window and where each part comes from, and the mailbox
+// line (mailboxLine).
+func (b *Bot) settingsReply(rep cadence.Rep, title, mbox string) (Reply, error) {
 	w, err := rep.Window(b.cfg.Team)
 	if err != nil {
 		return Reply{}, err
@@ -158,7 +159,7 @@ func (b *Bot) settingsReply(rep cadence.Rep, title string) (Reply, error) {
 	if rep.AwayFrom != "" {
 		away = rep.AwayFrom + " to " + rep.AwayUntil + " (`/followup away off` to clear)"
 	}
-	text := fmt.Sprintf("*%s*\n• Hours: %s%s\n• Days: %s%s\n• Time zone: %s%s\n• Away: %s\nChange with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin`.",
-		title, w.HoursString(), src(rep.Hours), cadence.FormatDays(w.Days), src(rep.Days), fmtZone(w.Location), tzSrc, away)
+	text := fmt.Sprintf("*%s*\n• Hours: %s%s\n• Days: %s%s\n• Time zone: %s%s\n• Away: %s\n• Mailbox: %s\nChange with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin mailbox=you@example.com`.",
+		title, w.HoursString(), src(rep.Hours), cadence.FormatDays(w.Days), src(rep.Days), fmtZone(w.Location), tzSrc, away, mbox)
 	return textReply("%s", text), nil
 }

@@ -34,6 +34,7 @@ type homeData struct {
 	Now     time.Time
 	Lookup  func(id string) (cadence.Cadence, bool)
 	Pages   homePages // the pages of the overdue and today sections shown (home_pages.go)
+	Mailbox string    // the mailbox line of the settings (homeMailbox); "" without a mailbox reader
 }
 
 // refreshHome publishes user's App Home again from the current state: call it after anything that
@@ -84,7 +85,8 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 	if err != nil {
 		return homeData{}, err
 	}
-	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib), Pages: b.homePagesOf(user)}
+	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib), Pages: b.homePagesOf(user),
+		Mailbox: b.homeMailbox(ctx, user)}
 	if rs, ok := b.store.(ReportStore); ok {
 		d.Ended, d.EndedN, err = rs.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
 		if err != nil {
@@ -245,8 +247,12 @@ func (d homeData) settingsText() string {
 	if r.TimeZone == "" {
 		tz += " (team default)"
 	}
-	return fmt.Sprintf("*Your settings*\nTime zone: %s\nWorking hours: %s\nWorking days: %s\nAway: %s",
+	text := fmt.Sprintf("*Your settings*\nTime zone: %s\nWorking hours: %s\nWorking days: %s\nAway: %s",
 		escapeText(tz), escapeText(or(r.Hours, "the team's hours")), escapeText(or(r.Days, "the team's days")), escapeText(away))
+	if d.Mailbox != "" {
+		text += "\nMailbox read for replies: " + d.Mailbox
+	}
+	return text
 }
 
 // dayStart returns midnight of t's day in loc.

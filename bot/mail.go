@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
-	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/bot/mailbox"
 	"github.com/followup-bot/followup/cadence"
@@ -31,6 +30,7 @@ type MailStore interface {
 	PendingMail(ctx context.Context) ([]cadence.MailSeen, error)
 	MailActed(ctx context.Context, id int64, action string, prior cadence.Status, priorStep int, priorDue, now time.Time) error
 	MailUndone(ctx context.Context, id int64, by string, now time.Time) error
+	UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]store.EnrollmentView, error)
 }
 
 var _ MailStore = (*store.DB)(nil)
@@ -46,8 +46,9 @@ const oooPause = 14 * 24 * time.Hour
 
 // mailState is what the bot keeps about reading mailboxes.
 type mailState struct {
-	mu     sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
-	emails map[string]profileEmail
+	mu      sync.Mutex // one pass at a time: the scheduled job and a test's direct call never overlap
+	emails  map[string]profileEmail
+	failing map[string]failRun // rep → an unbroken run of reads failed for a passing reason
 }
 
 // profileEmail is a rep's Slack profile email as users.info gave it, asked again once a day.
@@ -62,11 +63,7 @@ func (b *Bot) scheduleMail(s gocron.Scheduler, guard func(func(ctx context.Conte
 	if b.cfg.Mail == nil {
 		return nil
 	}
-	poll := b.cfg.MailPoll
-	if poll <= 0 {
-		poll = 2 * time.Minute
-	}
-	_, err := s.NewJob(gocron.DurationJob(poll), gocron.NewTask(guard(func(ctx context.Context) {
+	_, err := s.NewJob(gocron.DurationJob(b.mailPoll()), gocron.NewTask(guard(func(ctx context.Context) {
 		if err := b.pollMail(ctx); err != nil {
 			b.log.Error("mail poll", "err", err)
 		}
@@ -87,8 +84,9 @@ type watched struct {
 // pollMail reads every rep's mailbox once: first it finishes what a crash interrupted (messages
 // kept but not acted on), then, a rep at a time, it reads the new messages from the contacts of
 // the rep's running follow-ups, acts on each once, and saves how far it read. A mailbox that cannot
-// be read is reported to the admins (once a day) and the others are read all the same; a provider
-// asking to slow down ends the pass, and the next one goes on from where each rep stopped.
+// be read is reported to the admins (once a day) and the others are read all the same; a mailbox
+// the provider refuses for quota, or that fails for another passing reason, waits for the next
+// poll, which goes on from where it stopped (see onReadFailed).
 func (b *Bot) pollMail(ctx context.Context) error {
 	if b.cfg.Mail == nil {
 		return nil
@@ -112,18 +110,30 @@ func (b *Bot) pollMail(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		err := b.pollRep(ctx, w)
+		if run, ok := b.mail.failing[w.rep]; ok && b.now().Before(run.notBefore) {
+			b.log.Debug("mailbox skipped: the provider asked to wait", "rep", w.rep, "until", run.notBefore)
+			continue
+		}
+		addr, err := b.pollRep(ctx, w)
 		switch {
-		case errors.Is(err, mailbox.ErrQuota):
-			b.log.Warn("mail provider asks to slow down; the rest waits for the next poll", "rep", w.rep, "err", err)
-			return nil
+		case err == nil || ctx.Err() != nil:
+			delete(b.mail.failing, w.rep)
 		case errors.Is(err, mailbox.ErrAccess):
+			delete(b.mail.failing, w.rep)
 			b.reportMailError(ctx, w.rep, err)
-		case err != nil:
-			b.log.Warn("mailbox not read", "rep", w.rep, "err", err)
+		default:
+			b.onReadFailed(ctx, w.rep, addr, err)
 		}
 	}
 	return nil
+}
+
+// mailPoll is the interval mailboxes are read at.
+func (b *Bot) mailPoll() time.Duration {
+	if b.cfg.MailPoll <= 0 {
+		return 2 * time.Minute
+	}
+	return b.cfg.MailPoll
 }
 
 // watchList groups the running follow-ups with an email address by rep, in a stable order.
@@ -175,15 +185,15 @@ func (b *Bot) mailboxOf(ctx context.Context, rep string, mb cadence.Mailbox) str
 	return addr
 }
 
-// pollRep reads one rep's mailbox from where the last read ended.
-func (b *Bot) pollRep(ctx context.Context, w watched) error {
+// pollRep reads one rep's mailbox from where the last read ended, and returns its address.
+func (b *Bot) pollRep(ctx context.Context, w watched) (string, error) {
 	mb, err := b.store.Mailbox(ctx, w.rep)
 	if err != nil {
-		return err
+		return "", err
 	}
 	addr := b.mailboxOf(ctx, w.rep, mb)
 	if addr == "" {
-		return fmt.Errorf("%w: Slack gives no email address for this rep (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess)
+		return "", fmt.Errorf("%w: Slack gives no email address for this rep (the app needs the users:read.email scope, see manifest.yaml), and none was set: ask them to run /followup settings mailbox=their@address", mailbox.ErrAccess)
 	}
 	r := b.cfg.Mail
 	q := mailbox.Query{Mailbox: addr, Since: w.since}
@@ -204,26 +214,23 @@ func (b *Bot) pollRep(ctx context.Context, w watched) error {
 	}
 	batch, err := r.Read(ctx, q)
 	if err != nil {
-		return err
+		return addr, err
 	}
 	seen := mb.SeenUntil
 	for _, m := range batch.Messages {
 		if err := b.onMail(ctx, w, r.Name(), m); err != nil {
 			// Not saved as read: the next poll reads it again (and acts on it once).
-			return fmt.Errorf("act on a message in %s's mailbox: %w", w.rep, err)
+			return addr, fmt.Errorf("act on a message in %s's mailbox: %w", w.rep, err)
 		}
 		if m.Received.After(seen) {
 			seen = m.Received
 		}
 	}
-	return b.store.SaveMailCursor(ctx, w.rep, r.Name(), addr, batch.Cursor, seen)
+	return addr, b.store.SaveMailCursor(ctx, w.rep, r.Name(), addr, batch.Cursor, seen)
 }
 
 // bounceSender reports the mail systems that send delivery status notifications.
-func bounceSender(addr string) bool {
-	local, _, _ := strings.Cut(addr, "@")
-	return local == "mailer-daemon" || local == "postmaster" || local == "mail-daemon"
-}
+func bounceSender(addr string) bool { return classify.BounceSender(addr) }
 
 // onMail classifies one message read from w's mailbox and, when it is from (or a bounce about)
 // the contact of a running follow-up and says something about it, keeps it and acts on it.
@@ -290,56 +297,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
-}
-
-// reportMailError tells the admins (or, without admins, the rep) that a mailbox cannot be read and
-// what to fix: once a day while it lasts, at once when the reason changes.
-func (b *Bot) reportMailError(ctx context.Context, rep string, cause error) {
-	why := cause.Error()
-	var ae *mailbox.AccessError
-	if errors.As(cause, &ae) {
-		why = fmt.Sprintf("%s (%s). To fix: %s.", ae.Mailbox, ae.Detail, ae.Fix)
-	}
-	b.log.Warn("mailbox cannot be read", "rep", rep, "err", cause)
-	tell, err := b.store.MailError(ctx, rep, why, b.now())
-	if err != nil || !tell {
-		return
-	}
-	text := fmt.Sprintf(":warning: I cannot read %s's mailbox, so replies to their follow-ups are not seen: %s Everything else works as before.",
-		mention(rep), escapeText(why))
-	to := make([]string, 0, len(b.admins))
-	for a := range b.admins {
-		to = append(to, a)
-	}
-	if len(to) == 0 {
-		to = append(to, rep)
-	}
-	slices.Sort(to)
-	for _, u := range to {
-		if _, _, err := b.postPaced(ctx, u, slack.MsgOptionText(text, false)); err != nil {
-			b.log.Warn("mailbox error not reported", "to", u, "err", err)
-		}
-	}
-}
-
-// setMailbox sets the address the rep's mail is read at (settings mailbox=you@example.com), or
-// goes back to the Slack profile email (mailbox=auto), and says so. It returns EINVALID for an
-// address that is not an email address.
-func (b *Bot) setMailbox(ctx context.Context, user, value string) (string, error) {
-	value = strings.TrimSpace(value)
-	addr := value
-	if strings.EqualFold(value, "auto") || value == "" {
-		addr = ""
-	}
-	if err := b.store.SetMailbox(ctx, user, addr); err != nil {
-		return "", err
-	}
-	what := "Replies are now looked for in " + escapeText(strings.ToLower(addr)) + "."
-	if addr == "" {
-		what = "Replies are now looked for in the mailbox of your Slack profile's email address."
-	}
-	if b.cfg.Mail == nil {
-		what += " No mailbox reader is configured yet, though: ask an admin to set FOLLOWUP_GMAIL_CREDENTIALS or FOLLOWUP_GRAPH_* (README: \"Replies seen without a click\")."
-	}
-	return what, nil
 }

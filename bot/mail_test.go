@@ -338,8 +338,9 @@ func TestMailPendingActedAfterCrash(t *testing.T) {
 	}
 }
 
-// TestMailQuotaWaitsForNextPoll: a 429 from Gmail ends the poll without acting or alarming
-// anyone, and the next poll reads the message.
+// TestMailQuotaWaitsForNextPoll: a 429 from Gmail ends that mailbox's read without acting or
+// alarming anyone; the mailbox is not asked again before the 429's Retry-After, and the next poll
+// after it reads the message.
 func TestMailQuotaWaitsForNextPoll(t *testing.T) {
 	h := newMailHarness(t)
 	h.slash(t, alice, "settings mailbox=alice@ourco.com")
@@ -353,6 +354,13 @@ func TestMailQuotaWaitsForNextPoll(t *testing.T) {
 	if n := len(h.dms(admin)); n != 0 {
 		t.Errorf("%d DMs to the admin about a 429, want none", n)
 	}
+	// The fake's 429 says Retry-After: 1. A poll before that second has passed asks nothing.
+	asked := len(h.gmail.Requests())
+	h.poll(t)
+	if n := len(h.gmail.Requests()); n != asked {
+		t.Errorf("%d requests to Gmail within its Retry-After, want none", n-asked)
+	}
+	h.clock.Advance(time.Second)
 	h.poll(t)
 	if e := h.status(t, dana.Enrollment.ID); e.StopReason != cadence.StopReplied {
 		t.Errorf("dana: %s after the next poll, want replied", e.StopReason)

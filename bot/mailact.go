@@ -48,7 +48,10 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 			return err
 		}
 		m.Action = action
-		return b.tellMail(ctx, m, res.Contact, false)
+		// Undo is offered only when this message made the mark (not a contact who had opted out
+		// before): the classifier can misread "remove me from this thread, add Jane instead".
+		mine := res.Contact.DNCBy == "bot" && !res.Contact.DNCAt.Before(m.SeenAt)
+		return b.tellMail(ctx, m, res.Contact, mine)
 	}
 	before, err := b.store.Enrollment(ctx, m.EnrollmentID)
 	if err != nil {
@@ -209,6 +212,9 @@ func renderMailDM(m cadence.MailSeen, c cadence.Contact, undo bool, cadenceName 
 	body := fmt.Sprintf("Follow-up `%s` %s. _Why: %s._", m.EnrollmentID, escapeText(m.Action), escapeText(m.Reason))
 	if classify.Kind(m.Kind) == classify.KindOptOut {
 		body = fmt.Sprintf("I %s: every follow-up of %s is stopped. _Why: %s._", escapeText(m.Action), who, escapeText(m.Reason))
+		if undo {
+			body += " If I misread the message (they only asked to be left off a thread, say), *Undo* takes the opt-out back and puts the follow-ups it stopped back where they were."
+		}
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head+"\n"+body), nil, nil)}
 	if m.Snippet != "" {
@@ -266,8 +272,11 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 	if !m.UndoneAt.IsZero() {
 		return Reply{}, cadence.Errorf(cadence.ECONFLICT, "This was already undone.")
 	}
-	if classify.Kind(m.Kind) == classify.KindOptOut || m.ActedAt.IsZero() {
-		return Reply{}, cadence.Errorf(cadence.ECONFLICT, "An opt-out is not undone with a click; the contact asked for it.")
+	if classify.Kind(m.Kind) == classify.KindOptOut {
+		return b.undoMailOptOut(ctx, user, m)
+	}
+	if m.ActedAt.IsZero() {
+		return Reply{}, cadence.Errorf(cadence.ECONFLICT, "This message is still being acted on; try again in a minute.")
 	}
 	v, err := b.store.Enrollment(ctx, m.EnrollmentID)
 	if err != nil {
@@ -307,6 +316,42 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 	}
 	b.afterUpdate(ctx, res, user, now)
 	return textReply("Undone: follow-up `%s` is %s again.", m.EnrollmentID, res.View.Enrollment.Status), nil
+}
+
+// undoMailOptOut takes back an opt-out a message read from the mailbox recorded, because the rep
+// (the follow-up's owner, or an admin) says it was misread: the contact may be contacted again and
+// the follow-ups that opt-out stopped run again (store.UndoMailOptOut), their reminder DMs and the
+// owners' Homes brought up to date. The event log keeps the opt-out and its undoing.
+func (b *Bot) undoMailOptOut(ctx context.Context, user string, m cadence.MailSeen) (Reply, error) {
+	v, err := b.store.Enrollment(ctx, m.EnrollmentID)
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := b.authorize(user, v.Enrollment); err != nil {
+		return Reply{}, err
+	}
+	back, err := b.store.UndoMailOptOut(ctx, m.ID, user, b.now())
+	if err != nil {
+		return Reply{}, err
+	}
+	owners := []string{v.Enrollment.Owner}
+	for _, nv := range back {
+		if nv.Open != nil {
+			b.syncDMLogged(ctx, *nv.Open, "", time.Time{})
+		}
+		owners = append(owners, nv.Enrollment.Owner)
+	}
+	b.refreshHomes(ctx, owners...)
+	b.log.Info("mail opt-out undone", "mail", m.ID, "by", user, "follow_ups", len(back))
+	who := escapeText(v.Contact.Label())
+	if len(back) == 0 {
+		return textReply("Undone: %s is no longer marked do-not-contact. No follow-up was running to put back.", who), nil
+	}
+	ids := make([]string, 0, len(back))
+	for _, nv := range back {
+		ids = append(ids, "`"+nv.Enrollment.ID+"`")
+	}
+	return textReply("Undone: %s is no longer marked do-not-contact, and follow-up %s is running again where it was.", who, strings.Join(ids, ", ")), nil
 }
 
 // enrollReferral enrolls the person a kept message pointed to (see enrollReferralOf).

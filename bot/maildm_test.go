@@ -9,7 +9,7 @@ import (
 )
 
 // TestGoldenMailDM pins the Block Kit of the "seen in your mailbox" DMs: a referral (Undo and
-// Enroll buttons, the reply quoted, escaped) and an opt-out (no Undo).
+// Enroll buttons, the reply quoted, escaped) and an opt-out (Undo, saying what it takes back).
 func TestGoldenMailDM(t *testing.T) {
 	rita := cadence.Contact{Name: "Rita <Moss>", Email: "rita@acme.com"}
 	for name, tc := range map[string]struct {
@@ -23,7 +23,7 @@ func TestGoldenMailDM(t *testing.T) {
 			ReturnDate: time.Date(2026, 3, 13, 0, 0, 0, 0, time.UTC), Reason: "header Auto-Submitted: auto-replied",
 			Snippet: "Ich bin bis zum 13.03.2026 nicht im Büro.", Action: "paused until Mon 16 Mar 09:00"}, true},
 		"dm_mail_optout.golden.json": {cadence.MailSeen{ID: 9, EnrollmentID: "k3f9a2", Kind: "opt_out",
-			Reason: "it says “remove me”", Snippet: "Please remove me.", Action: "recorded an opt-out for every rep"}, false},
+			Reason: "it says “remove me”", Snippet: "Please remove me.", Action: "recorded an opt-out for every rep"}, true},
 	} {
 		text, blocks := renderMailDM(tc.m, rita, tc.undo, "After a demo")
 		got, err := json.MarshalIndent(map[string]any{"text": text, "blocks": blocks}, "", "  ")

@@ -206,3 +206,99 @@ func (db *DB) MailUndone(ctx context.Context, id int64, by string, now time.Time
 		return cadence.Errorf(cadence.ECONFLICT, "This was already undone.")
 	})
 }
+
+// EventOptOutUndone is the kind of the contact's event when a rep undid an opt-out that a message
+// read from the mailbox recorded (the classifier misread it).
+const EventOptOutUndone = "opt_out_undone"
+
+// UndoMailOptOut reverts what the kept opt-out message with id did, and nothing else: the contact
+// is no longer do-not-contact, and the follow-ups that opt-out stopped (of every rep) are running
+// again at the step they were at, their cancelled touchpoint open again as it was (pending, or
+// reminded when its DM was out). Each gets a "reopened" event, the contact an "opt_out_undone"
+// event by, and the message is marked undone. It returns the follow-ups put back.
+//
+// It returns ECONFLICT when the message is no opt-out, was undone already, or the contact's
+// do-not-contact mark is not the one the message made (the contact had opted out before, or was
+// marked again since: that is undone elsewhere, if at all); ENOTFOUND when there is no such message.
+func (db *DB) UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]EnrollmentView, error) {
+	var out []EnrollmentView
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		m, err := scanMail(tx.QueryRowContext(ctx, `SELECT `+mailCols+` FROM mail_seen WHERE id = ?`, id))
+		if err == sql.ErrNoRows {
+			return cadence.Errorf(cadence.ENOTFOUND, "That message is no longer known.")
+		} else if err != nil {
+			return fmt.Errorf("load mail %d: %w", id, err)
+		}
+		switch {
+		case m.Kind != "opt_out":
+			return cadence.Errorf(cadence.ECONFLICT, "That message was not read as an opt-out.")
+		case !m.UndoneAt.IsZero():
+			return cadence.Errorf(cadence.ECONFLICT, "This was already undone.")
+		case m.ActedAt.IsZero():
+			return cadence.Errorf(cadence.ECONFLICT, "The opt-out is still being recorded; try again in a minute.")
+		}
+		var dnc int
+		var dncAt sql.NullInt64
+		var dncBy string
+		if err := tx.QueryRowContext(ctx, `SELECT dnc, dnc_at, dnc_by FROM contacts WHERE id = ?`, m.ContactID).
+			Scan(&dnc, &dncAt, &dncBy); err == sql.ErrNoRows {
+			return cadence.Errorf(cadence.ENOTFOUND, "The contact is no longer known.")
+		} else if err != nil {
+			return fmt.Errorf("load contact %d: %w", m.ContactID, err)
+		}
+		// The mark this message made was set by the bot between reading the message and
+		// recording that it acted (a crash in between re-ran the opt-out, which kept the first mark).
+		at := fromMS(dncAt)
+		if dnc == 0 || dncBy != "bot" || at.Before(m.SeenAt) || at.After(m.ActedAt) {
+			return cadence.Errorf(cadence.ECONFLICT, "The contact's opt-out is not the one this message recorded, so it is not undone here.")
+		}
+		stopped, err := views(ctx, tx, viewSelect+` WHERE e.contact_id = ? AND e.status = 'stopped' AND e.stop_reason = ?
+			AND e.ended_at = ? ORDER BY e.id`, m.ContactID, string(cadence.StopOptedOut), dncAt.Int64)
+		if err != nil {
+			return fmt.Errorf("find the follow-ups the opt-out stopped: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET dnc = 0, dnc_at = NULL, dnc_reason = '', dnc_by = '' WHERE id = ?`,
+			m.ContactID); err != nil {
+			return fmt.Errorf("clear do-not-contact of contact %d: %w", m.ContactID, err)
+		}
+		for _, v := range stopped {
+			if err := reopenStopped(ctx, tx, v, dncAt.Int64, by, now); err != nil {
+				return err
+			}
+		}
+		if err := appendEvent(ctx, tx, cadence.Event{At: now, ContactID: m.ContactID, Step: -1, Actor: by, Kind: EventOptOutUndone,
+			Detail: fmt.Sprintf("misread message %d; %d follow-ups put back", m.ID, len(stopped))}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_seen SET undone_at = ?, undone_by = ? WHERE id = ?`, now.UnixMilli(), by, id); err != nil {
+			return fmt.Errorf("undo mail %d: %w", id, err)
+		}
+		for _, v := range stopped {
+			nv, err := view(ctx, tx, v.Enrollment.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, nv)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// reopenStopped puts back one follow-up an opt-out stopped at stoppedAt: running again (active; a
+// pause the opt-out ended is not restored) at its step, and the touchpoint it cancelled then open
+// again, pending or, when its reminder DM was out, reminded.
+func reopenStopped(ctx context.Context, tx *sql.Tx, v EnrollmentView, stoppedAt int64, by string, now time.Time) error {
+	e := v.Enrollment
+	if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = 'active', stop_reason = '', ended_at = NULL, updated_at = ?
+		WHERE id = ?`, now.UnixMilli(), e.ID); err != nil {
+		return fmt.Errorf("reopen follow-up %s: %w", e.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = CASE WHEN dm_ts <> '' THEN 'reminded' ELSE 'pending' END,
+		done_at = NULL, done_by = '' WHERE id = (SELECT id FROM touchpoints WHERE enrollment_id = ? AND state = 'cancelled'
+		AND done_at = ? ORDER BY id DESC LIMIT 1)`, e.ID, stoppedAt); err != nil {
+		return fmt.Errorf("reopen the touchpoint of follow-up %s: %w", e.ID, err)
+	}
+	return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: e.Step, Actor: by, Kind: cadence.EventReopened,
+		Detail: "undid " + string(cadence.StopOptedOut)}, e, now))
+}

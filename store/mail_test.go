@@ -90,3 +90,48 @@ func TestRecordMailOnceAndUndo(t *testing.T) {
 	_, err = db.MailSeen(ctx, 999)
 	wantCode(t, err, cadence.ENOTFOUND)
 }
+
+// TestUndoMailOptOut: the undo takes back the mark and the stop that message made, and refuses
+// when the contact's mark is someone else's (opted out before the message was read).
+func TestUndoMailOptOut(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	v := mustEnroll(t, db, cadence.Contact{Name: "Bob", Email: "bob@acme.com"}, "U1", t0.Add(time.Hour))
+	seen := t0.Add(time.Minute)
+	m, _, err := db.RecordMail(ctx, cadence.MailSeen{Rep: "U1", Provider: "gmail", MessageID: "m1", EnrollmentID: v.Enrollment.ID,
+		ContactID: v.Contact.ID, Sender: "bob@acme.com", Kind: "opt_out", ReceivedAt: t0, SeenAt: seen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, func() error { _, err := db.UndoMailOptOut(ctx, m.ID, "U1", seen); return err }(), cadence.ECONFLICT) // not acted on yet
+	if _, err := db.OptOut(ctx, v.Contact.ID, "asked by email", "bot", seen); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MailActed(ctx, m.ID, "recorded an opt-out", "", 0, time.Time{}, seen); err != nil {
+		t.Fatal(err)
+	}
+	back, err := db.UndoMailOptOut(ctx, m.ID, "U1", seen.Add(time.Hour))
+	if err != nil || len(back) != 1 || back[0].Enrollment.Status != cadence.StatusActive || back[0].Open == nil ||
+		back[0].Open.State != cadence.TouchPending || back[0].Contact.DoNotContact {
+		t.Fatalf("undo = %+v, %v; want the follow-up active with its touch pending and the contact contactable", back, err)
+	}
+	wantCode(t, func() error { _, err := db.UndoMailOptOut(ctx, m.ID, "U1", seen.Add(time.Hour)); return err }(), cadence.ECONFLICT)
+
+	// Opted out by a rep first: a later mail opt-out made no mark, so it has none to take back.
+	v2 := mustEnroll(t, db, cadence.Contact{Name: "Cy", Email: "cy@acme.com"}, "U1", t0.Add(time.Hour))
+	if _, err := db.OptOut(ctx, v2.Contact.ID, "asked on the phone", "U1", seen); err != nil {
+		t.Fatal(err)
+	}
+	m2, _, _ := db.RecordMail(ctx, cadence.MailSeen{Rep: "U1", Provider: "gmail", MessageID: "m2", EnrollmentID: v2.Enrollment.ID,
+		ContactID: v2.Contact.ID, Sender: "cy@acme.com", Kind: "opt_out", ReceivedAt: t0, SeenAt: seen.Add(time.Minute)})
+	if _, err := db.OptOut(ctx, v2.Contact.ID, "asked by email", "bot", seen.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MailActed(ctx, m2.ID, "recorded an opt-out", "", 0, time.Time{}, seen.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, func() error { _, err := db.UndoMailOptOut(ctx, m2.ID, "U1", seen.Add(time.Hour)); return err }(), cadence.ECONFLICT)
+	if c, _ := db.ContactByEmail(ctx, "cy@acme.com"); !c.DoNotContact {
+		t.Fatal("the rep's own opt-out was taken back")
+	}
+}

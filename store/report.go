@@ -359,9 +359,12 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 
-	// The team's opt-outs: distinct contacts, in a follow-up or not.
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT contact_id) FROM events
-		WHERE kind = 'opted_out' AND at >= ? AND at < ?`, lo, hi).Scan(&team.OptOuts); err != nil {
+	// The team's opt-outs: distinct contacts, in a follow-up or not; one a rep undid later (a
+	// misread mail) is none.
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT contact_id) FROM events o
+		WHERE kind = 'opted_out' AND at >= ? AND at < ?
+		AND NOT EXISTS (SELECT 1 FROM events u WHERE u.contact_id = o.contact_id AND u.kind = '`+EventOptOutUndone+`' AND u.at >= o.at)`,
+		lo, hi).Scan(&team.OptOuts); err != nil {
 		return Section{}, fmt.Errorf("count opt-outs: %w", err)
 	}
 

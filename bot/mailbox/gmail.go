@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -210,6 +211,11 @@ func (g *Gmail) message(ctx context.Context, srv *gmail.Service, id string, want
 	if err != nil {
 		return Message{}, false, err
 	}
+	if slices.Contains(meta.LabelIds, "SPAM") {
+		// Gmail's own verdict, often on a forged From: never acted on. (A search leaves spam out
+		// already; the history does not.)
+		return Message{}, false, nil
+	}
 	m := Message{ID: id, Received: time.UnixMilli(meta.InternalDate).UTC(), Headers: map[string]string{}}
 	if meta.Payload != nil {
 		addHeaders(m.Headers, meta.Payload.Headers)
@@ -294,14 +300,28 @@ func (g *Gmail) wrap(mailbox string, err error) error {
 	case errors.As(err, &re):
 		return &AccessError{Provider: "gmail", Mailbox: mailbox, Detail: "the token endpoint said " + re.ErrorCode + " " + re.ErrorDescription,
 			Fix: "in the Google Admin console (Security → API controls → Domain-wide delegation) allow the service account's client id the scope " + GmailScope + ", and check that the mailbox is a user of the Workspace"}
+	case errors.As(err, &ge) && (ge.Code == http.StatusTooManyRequests || gmailQuota(ge)):
+		return &QuotaError{Provider: "gmail", Mailbox: mailbox, RetryAfter: retryAfter(ge.Header.Get("Retry-After"), time.Now()),
+			Detail: fmt.Sprintf("%d %s", ge.Code, ge.Message)}
 	case errors.As(err, &ge) && (ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden):
 		return &AccessError{Provider: "gmail", Mailbox: mailbox, Status: ge.Code, Detail: fmt.Sprintf("%d %s", ge.Code, ge.Message),
 			Fix: "enable the Gmail API in the service account's Google Cloud project and allow its client id the scope " + GmailScope + " under domain-wide delegation"}
 	case errors.As(err, &ge) && ge.Code == http.StatusNotFound:
 		return &AccessError{Provider: "gmail", Mailbox: mailbox, Status: ge.Code, Detail: "404 " + ge.Message,
 			Fix: "set the rep's Google Workspace address with /followup settings mailbox=…"}
-	case errors.As(err, &ge) && ge.Code == http.StatusTooManyRequests:
-		return fmt.Errorf("gmail %s: %w: %v", mailbox, ErrQuota, err)
 	}
 	return fmt.Errorf("gmail %s: %w", mailbox, err)
+}
+
+// gmailQuota reports a Gmail refusal for quota: Gmail answers 403 (not only 429) with the reason
+// rateLimitExceeded, userRateLimitExceeded, dailyLimitExceeded or quotaExceeded, and that is no
+// missing permission but a wait.
+func gmailQuota(ge *googleapi.Error) bool {
+	for _, e := range ge.Errors {
+		switch e.Reason {
+		case "rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded":
+			return true
+		}
+	}
+	return false
 }

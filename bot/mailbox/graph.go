@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -220,10 +219,9 @@ func (g *Graph) get(ctx context.Context, link string, v any, prefer string) (int
 		raw, _ := io.ReadAll(io.LimitReader(body, 4096))
 		_ = json.Unmarshal(raw, &e)
 		msg := strings.TrimSpace(e.Error.Code + " " + e.Error.Message)
-		if resp.StatusCode == http.StatusTooManyRequests {
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
-				msg += fmt.Sprintf(" (retry after %ds)", s)
-			}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			return resp.StatusCode, &QuotaError{Provider: "graph", RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
+				Detail: fmt.Sprintf("%d %s", resp.StatusCode, msg)}
 		}
 		return resp.StatusCode, fmt.Errorf("%d %s", resp.StatusCode, msg)
 	}
@@ -247,6 +245,12 @@ func (g *Graph) wrap(mailbox string, status int, err error) error {
 		return &AccessError{Provider: "graph", Mailbox: mailbox, Status: status, Detail: err.Error(),
 			Fix: "no such mailbox in the tenant: set the rep's Microsoft 365 address with /followup settings mailbox=…"}
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
+		var qe *QuotaError
+		if errors.As(err, &qe) {
+			q := *qe
+			q.Mailbox = mailbox
+			return &q
+		}
 		return fmt.Errorf("graph %s: %w: %v", mailbox, ErrQuota, err)
 	}
 	return fmt.Errorf("graph %s: %w", mailbox, err)

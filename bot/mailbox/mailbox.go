@@ -10,6 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -59,6 +62,43 @@ var ErrAccess = errors.New("mailbox cannot be read")
 
 // ErrQuota marks a provider asking to slow down (429, or a quota exceeded): try again next poll.
 var ErrQuota = errors.New("mailbox quota exceeded")
+
+// QuotaError is an ErrQuota with how long the provider asked to wait (its Retry-After), when it
+// said; the caller does not read that mailbox again before then.
+type QuotaError struct {
+	Provider   string
+	Mailbox    string
+	RetryAfter time.Duration // 0 when the provider did not say
+	Detail     string        // what the provider said
+}
+
+// Error says which mailbox, what the provider said and how long to wait.
+func (e *QuotaError) Error() string {
+	s := fmt.Sprintf("%s %s: %v: %s", e.Provider, e.Mailbox, ErrQuota, e.Detail)
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return s
+}
+
+// Unwrap makes errors.Is(err, ErrQuota) true.
+func (e *QuotaError) Unwrap() error { return ErrQuota }
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date; 0 when absent or unreadable,
+// and at most a day.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return max(0, min(d, 24*time.Hour))
+}
 
 // AccessError is an ErrAccess with what to fix, for the admins.
 type AccessError struct {

@@ -158,8 +158,15 @@ func TestGmailAccessErrors(t *testing.T) {
 		t.Fatalf("revoked delegation: %v; want an AccessError saying to fix the delegation", err)
 	}
 	gm.FailNext(http.StatusTooManyRequests)
-	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) {
-		t.Fatalf("429: %v; want ErrQuota", err)
+	var qe *mailbox.QuotaError
+	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.As(err, &qe) || qe.RetryAfter != time.Second {
+		t.Fatalf("429: %v; want a QuotaError with the fake's Retry-After of 1s", err)
+	}
+	for _, reason := range []string{"userRateLimitExceeded", "rateLimitExceeded", "dailyLimitExceeded"} {
+		gm.FailNextReason(http.StatusForbidden, reason)
+		if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) || errors.Is(err, mailbox.ErrAccess) {
+			t.Fatalf("403 %s: %v; want ErrQuota, not an access error", reason, err)
+		}
 	}
 	gm.FailNext(http.StatusForbidden)
 	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.As(err, &ae) || ae.Status != 403 {
@@ -191,8 +198,10 @@ func TestGraphAccessErrors(t *testing.T) {
 		t.Fatalf("403: %v; want an AccessError naming Mail.Read", err)
 	}
 	fg.FailNext(http.StatusTooManyRequests)
-	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) {
-		t.Fatalf("429: %v; want ErrQuota", err)
+	var qe *mailbox.QuotaError
+	if _, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0}); !errors.Is(err, mailbox.ErrQuota) ||
+		!errors.As(err, &qe) || qe.RetryAfter != 2*time.Second || qe.Mailbox != "ben@ourco.com" {
+		t.Fatalf("429: %v; want a QuotaError for ben@ourco.com with the fake's Retry-After of 2s", err)
 	}
 	// A cursor pointing at another host is never followed with the token.
 	b, err := r.Read(ctx, mailbox.Query{Mailbox: "ben@ourco.com", Since: t0, Cursor: "https://evil.example/v1.0/x"})

@@ -103,15 +103,18 @@ func Rules(m Message) Result {
 	if contact != "" && from != contact {
 		return Result{Kind: KindNone, Reason: "not from the contact's address"}
 	}
-	if ar := fold(m.Headers["Authentication-Results"]); strings.Contains(ar, "dmarc=fail") {
-		return Result{Kind: KindNone, Reason: "it failed DMARC: the From may be forged"}
+	if why, ok := forged(m.Headers); ok {
+		return Result{Kind: KindNone, Reason: why}
 	}
 	if why, ok := autoReply(m.Headers, lowSubj, lowFresh); ok {
 		r := Result{Kind: KindOutOfOffice, Reason: why}
 		r.ReturnDate = ReturnDate(subject+"\n"+fresh, m.Date)
 		return r
 	}
-	if p, ok := findPhrase(lowFresh, optOutPhrases); ok {
+	if why, ok := bulk(m.Headers); ok {
+		return Result{Kind: KindNone, Reason: why}
+	}
+	if p, ok := findOptOut(fold(withoutFooter(fresh))); ok {
 		return Result{Kind: KindOptOut, Reason: "it says “" + p + "”"}
 	}
 	if p, ok := findPhrase(lowSubj, optOutSubjects); ok {
@@ -142,7 +145,18 @@ func Address(s string) string {
 	if a, err := mail.ParseAddress(s); err == nil {
 		return strings.ToLower(a.Address)
 	}
-	if m := addrRE.FindString(s); m != "" && strings.Count(s, "@") == 1 {
+	// Not RFC 5322 but common ("Stone, Bob <bob@acme.com>"): the address in the closing angle
+	// brackets, or a bare address. An address only in a display name ("\"Bob <bob@acme.com>\""
+	// with no address of its own) is no sender's address.
+	if strings.Count(s, "@") != 1 {
+		return ""
+	}
+	if strings.HasSuffix(s, ">") {
+		if i := strings.LastIndexByte(s, '<'); i >= 0 {
+			s = s[i+1 : len(s)-1]
+		}
+	}
+	if m := addrRE.FindString(s); m != "" && m == s {
 		return strings.ToLower(m)
 	}
 	return ""
@@ -201,3 +215,22 @@ type RulesClassifier struct{}
 
 // Classify returns Rules(m).
 func (RulesClassifier) Classify(_ context.Context, m Message) (Result, error) { return Rules(m), nil }
+
+// forged reports a message the receiving server could not authenticate as from its From's domain,
+// by the Authentication-Results it added (the first one; a sender can add more below it): DMARC
+// failed, Microsoft's composite check failed, or SPF failed outright with no DKIM signature passing
+// (a domain without DMARC says dmarc=none, so that is looked at too).
+func forged(h map[string]string) (string, bool) {
+	ar := fold(h["Authentication-Results"])
+	switch {
+	case ar == "":
+		return "", false
+	case strings.Contains(ar, "dmarc=fail"):
+		return "it failed DMARC: the From may be forged", true
+	case strings.Contains(ar, "compauth=fail"):
+		return "it failed the receiving server's sender check (compauth=fail): the From may be forged", true
+	case strings.Contains(ar, "spf=fail") && !strings.Contains(ar, "dkim=pass"):
+		return "it failed SPF and has no valid DKIM signature: the From may be forged", true
+	}
+	return "", false
+}

@@ -158,16 +158,19 @@ var (
 	quoteRE = regexp.MustCompile(`(?is)<blockquote\b.*?</blockquote\s*>`)
 	breakRE = regexp.MustCompile(`(?i)<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]*>`)
 	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
+	// unsubLinkRE is a link whose text is an unsubscribe: a footer's, never the sender's words.
+	unsubLinkRE = regexp.MustCompile(`(?is)<a\b[^>]*>[^<]{0,80}?(?:unsubscribe|abmelden|abbestellen|désabonner|desabonner|désinscri|desinscri|baja|descadastr|disiscri|afmelden|uitschrijven|opt[ -]out)[^<]{0,80}</a\s*>`)
 )
 
-// HTMLText turns an HTML body into plain text: scripts, styles and quoted blocks dropped, line
-// breaks kept, entities decoded. It is not a renderer; it only needs the words.
+// HTMLText turns an HTML body into plain text: scripts, styles, quoted blocks and unsubscribe
+// links dropped, line breaks kept, entities decoded. It is not a renderer; it only needs the words.
 func HTMLText(s string) string {
 	if len(s) > maxPart {
 		s = s[:maxPart]
 	}
 	s = dropRE.ReplaceAllString(s, " ")
 	s = quoteRE.ReplaceAllString(s, "\n")
+	s = unsubLinkRE.ReplaceAllString(s, " ")
 	s = breakRE.ReplaceAllString(s, "\n")
 	s = tagRE.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)

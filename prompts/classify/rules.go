@@ -75,23 +75,33 @@ var (
 	bounceSenders = []string{"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 )
 
+// BounceSender reports an address (bare, lower case) of a mail system that sends delivery status
+// notifications: mailer-daemon@, postmaster@ (Exchange Online's "Microsoft Outlook"), and
+// on-premises Exchange's MicrosoftExchange<id>@.
+func BounceSender(addr string) bool {
+	local, _, _ := strings.Cut(addr, "@")
+	if strings.HasPrefix(local, "microsoftexchange") && len(local) > len("microsoftexchange") {
+		return true
+	}
+	for _, s := range bounceSenders {
+		if local == s {
+			return true
+		}
+	}
+	return false
+}
+
 // bounce reports a delivery status notification that names the contact's address. A notice
 // that does not name the contact stops nothing: it is KindNone.
 func bounce(m Message, from, contact, lowSubj, body string) (Result, bool) {
 	ct := fold(m.Headers["Content-Type"])
 	isReport := strings.Contains(ct, "multipart/report") && strings.Contains(ct, "delivery-status")
-	local, _, _ := strings.Cut(from, "@")
-	sender := false
-	for _, s := range bounceSenders {
-		if local == s {
-			sender = true
-		}
-	}
+	sender := BounceSender(from)
 	subj, _ := findPhrase(lowSubj, bounceSubjects)
 	if !isReport && !(sender && subj != "") && !(sender && strings.Contains(fold(body), "status: 5.")) {
 		return Result{}, false
 	}
-	if contact == "" || !strings.Contains(fold(body), contact) {
+	if contact == "" || !namesFailed(m.Headers, body, contact) {
 		return Result{Kind: KindNone, Reason: "a delivery notice that does not name the contact"}, true
 	}
 	if permanent := !transient(fold(body)); !permanent {
@@ -203,4 +213,138 @@ func Unquote(body string) string {
 		b.WriteByte('\n')
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// namesFailed reports whether a delivery notice names contact as an address that failed: among
+// the X-Failed-Recipients when the notice has them, else in the notice's own text (not in the
+// copy of the returned message that follows it, whose To and Cc name everyone it went to), as a
+// whole address ("bob@acme.com" is not in "bob@acme.com.au" or "jbob@acme.com").
+func namesFailed(h map[string]string, body, contact string) bool {
+	if failed := strings.TrimSpace(h["X-Failed-Recipients"]); failed != "" {
+		return hasAddress(fold(failed), contact)
+	}
+	low := fold(body)
+	for _, mark := range returnedCopy {
+		if i := strings.Index(low, mark); i >= 0 {
+			low = low[:i]
+		}
+	}
+	return hasAddress(low, contact)
+}
+
+// returnedCopy are the lines after which a delivery notice quotes the message it returns.
+var returnedCopy = []string{
+	"this is a copy of the message", "original message follows", "----- original message -----",
+	"below this line is a copy of the message", "original message headers", "content-type: message/rfc822",
+	"--- the header of the original message", "kopie der nachricht", "copie du message",
+}
+
+// hasAddress reports whether low (folded) holds addr as a whole address.
+func hasAddress(low, addr string) bool {
+	for i := 0; ; {
+		j := strings.Index(low[i:], addr)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(addr)
+		before := start == 0 || !addrByte(low[start-1])
+		after := end == len(low) || !(addrByte(low[end]) || low[end] == '.' && end+1 < len(low) && alnum(low[end+1]))
+		if before && after {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func addrByte(c byte) bool { return alnum(c) || strings.IndexByte("._%+-'", c) >= 0 }
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// bulk reports mass mail (a newsletter sent from the contact's address, a mailing list): not a
+// reply, and its "unsubscribe" link is no opt-out.
+func bulk(h map[string]string) (string, bool) {
+	switch p := fold(strings.TrimSpace(h["Precedence"])); p {
+	case "bulk", "list", "junk":
+		return "a bulk message (header Precedence: " + p + "), not a reply", true
+	}
+	if strings.TrimSpace(h["List-Unsubscribe"]) != "" {
+		return "a mailing-list message (header List-Unsubscribe), not a reply", true
+	}
+	return "", false
+}
+
+// footerMarks are words of the footers mail systems and newsletters add under a message: a line
+// holding one is not the sender's words, so its "unsubscribe" is no opt-out.
+// Only words no person writes about themselves: "I'd like to unsubscribe from your emails" and "under
+// your privacy policy, remove me" are the sender's own.
+var footerMarks = []string{
+	"you are receiving this", "you received this", "you're receiving this", "click here to unsubscribe",
+	"manage preferences", "manage your preferences", "unsubscribe |", "| unsubscribe",
+	"view in browser", "view this email in", "this email was sent to", "this e-mail was sent to",
+	"if you no longer wish to receive these", "update your preferences", "update your subscription",
+}
+
+// withoutFooter returns the sender's own words of a reply: what comes before a signature
+// delimiter ("-- ") without the lines of an added footer (footerMarks).
+func withoutFooter(fresh string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(fresh, "\n") {
+		if t := strings.TrimRight(l, " \t\r"); t == "--" || t == "—" {
+			break
+		}
+		low := fold(l)
+		footer := false
+		for _, f := range footerMarks {
+			if strings.Contains(low, f) {
+				footer = true
+				break
+			}
+		}
+		if !footer {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// scopedRE follows "remove me" or "take me off" that asks to leave a thread, a cc or a meeting,
+// not the follow-up: "remove me from this thread", "take me off the cc".
+var scopedRE = regexp.MustCompile(`^\s*(?:from|off)\s+(?:of\s+)?(?:(?:this|the|that|these|our|your)\s+)?(?:e-?mail\s+|mail\s+)?(?:thread|chain|conversation|cc|loop|invite|invitation|meeting|calendar|call)s?\b`)
+
+// scoped reports that the words after "remove me" name a thread, a cc or a meeting, and not a
+// list of them ("from your call list" is an opt-out).
+func scoped(after string) bool {
+	loc := scopedRE.FindStringIndex(after)
+	if loc == nil {
+		return false
+	}
+	rest := strings.TrimLeft(after[loc[1]:], " -")
+	return !strings.HasPrefix(rest, "list") && !strings.HasPrefix(rest, "database")
+}
+
+// findOptOut returns the first opt-out phrase in s (folded) that is neither denied ("don't
+// remove me") nor about a thread or a cc only ("remove me from this thread").
+func findOptOut(s string) (string, bool) {
+	for _, p := range optOutPhrases {
+		for i := 0; i < len(s); {
+			j := strings.Index(s[i:], p)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + len(p)
+			if negated(s[:at]) {
+				continue
+			}
+			if (p == "remove me" || p == "take me off") && scoped(s[i:]) {
+				continue
+			}
+			if p == "take me off" && scoped(" off"+s[i:]) {
+				continue
+			}
+			return p, true
+		}
+	}
+	return "", false
 }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,7 @@ type Gmail struct {
 	tokens   map[string]string // access token → mailbox
 	revoked  map[string]bool   // mailboxes the delegation does not cover
 	oldest   uint64            // history ids before this one are gone (404)
-	fail     []int             // statuses for the next API calls
+	fail     []gfail           // refusals for the next API calls
 	requests []string
 }
 
@@ -75,6 +76,12 @@ func (g *Gmail) Add(mailbox string, raw []byte, received time.Time) string {
 	return g.boxes.add(strings.ToLower(mailbox), raw, received)
 }
 
+// AddLabeled delivers a message with Gmail label ids other than INBOX, such as "SPAM": the
+// history lists it, a search (without includeSpamTrash) does not, as in Gmail.
+func (g *Gmail) AddLabeled(mailbox string, raw []byte, received time.Time, labels ...string) string {
+	return g.boxes.add(strings.ToLower(mailbox), raw, received, labels...)
+}
+
 // Revoke makes the token endpoint refuse the mailbox, as when domain-wide delegation is removed.
 func (g *Gmail) Revoke(mailbox string) {
 	g.mu.Lock()
@@ -100,7 +107,23 @@ func (g *Gmail) ExpireHistory() {
 func (g *Gmail) FailNext(statuses ...int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.fail = append(g.fail, statuses...)
+	for _, st := range statuses {
+		g.fail = append(g.fail, gfail{status: st, reason: "failed"})
+	}
+}
+
+// FailNextReason makes the next API call answer with status and this reason in the error's
+// errors[] list, as Gmail does for quotas: 403 userRateLimitExceeded, 403 rateLimitExceeded.
+func (g *Gmail) FailNextReason(status int, reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.fail = append(g.fail, gfail{status: status, reason: reason})
+}
+
+// gfail is one refusal FailNext asked for.
+type gfail struct {
+	status int
+	reason string
 }
 
 // Requests returns the API calls so far as "GET /path?format=full", in order.
@@ -116,9 +139,11 @@ func gjson(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func gerr(w http.ResponseWriter, status int, msg string) {
+func gerr(w http.ResponseWriter, status int, msg string) { gerrReason(w, status, msg, "failed") }
+
+func gerrReason(w http.ResponseWriter, status int, msg, reason string) {
 	gjson(w, status, map[string]any{"error": map[string]any{"code": status, "message": msg,
-		"errors": []map[string]string{{"message": msg, "reason": "failed"}}}})
+		"errors": []map[string]string{{"message": msg, "reason": reason}}}})
 }
 
 func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
@@ -132,18 +157,18 @@ func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
 		line += "?format=" + f
 	}
 	g.requests = append(g.requests, line)
-	var fail int
+	var fail gfail
 	if len(g.fail) > 0 {
 		fail, g.fail = g.fail[0], g.fail[1:]
 	}
 	box, ok := g.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	oldest := g.oldest
 	g.mu.Unlock()
-	if fail != 0 {
-		if fail == http.StatusTooManyRequests {
+	if fail.status != 0 {
+		if fail.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		gerr(w, fail, http.StatusText(fail))
+		gerrReason(w, fail.status, http.StatusText(fail.status), fail.reason)
 		return
 	}
 	if !ok {
@@ -194,7 +219,7 @@ func (g *Gmail) serve(w http.ResponseWriter, r *http.Request) {
 		after, from := parseQ(q.Get("q"))
 		var list []map[string]any
 		for _, m := range msgs {
-			if m.received.Unix() <= after {
+			if m.received.Unix() <= after || slices.Contains(m.labels, "SPAM") || slices.Contains(m.labels, "TRASH") {
 				continue
 			}
 			if len(from) > 0 && !fromMatches(header(m.raw).Get("From"), from) {
@@ -298,6 +323,11 @@ func gmailMessage(m *stored, format string, metaHeaders []string) map[string]any
 	msg, err := mail.ReadMessage(bytes.NewReader(m.raw))
 	out := map[string]any{"id": m.id, "threadId": m.id, "historyId": strconv.FormatUint(m.history, 10),
 		"internalDate": strconv.FormatInt(m.received.UnixMilli(), 10), "snippet": ""}
+	if len(m.labels) > 0 {
+		out["labelIds"] = m.labels
+	} else {
+		out["labelIds"] = []string{"INBOX"}
+	}
 	if err != nil {
 		return out
 	}

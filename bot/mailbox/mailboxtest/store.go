@@ -17,7 +17,8 @@ type stored struct {
 	id       string
 	raw      []byte
 	received time.Time
-	history  uint64 // Gmail: the history id of its arrival; Graph: its place in the delta
+	history  uint64   // Gmail: the history id of its arrival; Graph: its place in the delta
+	labels   []string // Gmail's label ids ("SPAM"); none means INBOX
 }
 
 // boxes are the fake mailboxes, by lower-case address.
@@ -28,7 +29,7 @@ type boxes struct {
 	nextID  int
 }
 
-func (b *boxes) add(addr string, raw []byte, received time.Time) string {
+func (b *boxes) add(addr string, raw []byte, received time.Time, labels ...string) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.byAddr == nil {
@@ -37,7 +38,7 @@ func (b *boxes) add(addr string, raw []byte, received time.Time) string {
 	b.nextID++
 	b.history += 10
 	id := "m" + itoa(b.nextID)
-	b.byAddr[addr] = append(b.byAddr[addr], &stored{id: id, raw: raw, received: received, history: b.history})
+	b.byAddr[addr] = append(b.byAddr[addr], &stored{id: id, raw: raw, received: received, history: b.history, labels: labels})
 	return id
 }
 
