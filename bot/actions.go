@@ -81,7 +81,7 @@ func (b *Bot) redraft(ctx context.Context, touchID int64, angle int) error {
 	if err != nil {
 		return err
 	}
-	if err := b.draftInto(ctx, &v, rep, angle); err != nil {
+	if err := b.draftInto(ctx, &v, rep, angle, 0); err != nil {
 		return fmt.Errorf("new draft for touchpoint %d: %w", touchID, err)
 	}
 	v.Angle = angle

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -60,6 +61,12 @@ type Bot struct {
 	posting chan struct{} // bounds Web API calls and drafts of the dispatcher in flight (dispatch.go)
 	jobs    jobState      // the scheduled jobs (jobs.go)
 
+	// fatal carries an error that must end Run (a bot token Slack refused mid-work); authBroken
+	// stops the dispatcher meanwhile (dispatchpost.go).
+	fatal      chan error
+	authOnce   sync.Once
+	authBroken atomic.Bool
+
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
@@ -95,6 +102,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
+		fatal: make(chan error, 1),
 	}, nil
 }
 
@@ -164,6 +172,8 @@ loop:
 	for {
 		select {
 		case <-ctx.Done():
+			break loop
+		case runErr = <-b.fatal:
 			break loop
 		case err := <-errc:
 			if err != nil && !errors.Is(err, context.Canceled) {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -56,80 +54,120 @@ func (b *Bot) busy(ctx context.Context) (func(), error) {
 
 // release gives a claimed touchpoint back, claimable again at at. A failure is logged, not
 // returned: the caller is already reporting why it gives the claim back, and the lease ends by
-// itself.
-func (b *Bot) release(ctx context.Context, touchID int64, at time.Time) {
-	if err := b.store.Release(ctx, touchID, at); err != nil {
-		b.log.Error("release touchpoint", "touchpoint", touchID, "err", err)
+// itself. The claim's token fences it: a claim taken over meanwhile is left alone.
+func (b *Bot) release(ctx context.Context, c store.Claim, at time.Time) {
+	if err := b.store.Release(context.WithoutCancel(ctx), c.Touch.ID, c.Attempts, at); err != nil {
+		b.log.Error("release touchpoint", "touchpoint", c.Touch.ID, "err", err)
 	}
+}
+
+// errStopDispatch ends the dispatch of one touchpoint without a DM: its follow-up was stopped,
+// paused or moved on, its contact opted out, or another dispatcher took it over.
+var errStopDispatch = errors.New("touchpoint no longer to be reminded")
+
+// recheck re-reads a claimed touchpoint (renewing its lease when it runs low) and returns
+// errStopDispatch unless a reminder is still due now and the claim is still this dispatcher's.
+func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, error) {
+	now := b.now()
+	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		b.log.Warn("claim taken over by another dispatcher; leaving it", "touchpoint", c.Touch.ID)
+		return tv, errStopDispatch
+	case err != nil:
+		return tv, fmt.Errorf("recheck claimed touchpoint: %w", err)
+	case !stillDue(tv, now):
+		b.log.Debug("touchpoint changed while being dispatched; not reminded", "touchpoint", c.Touch.ID)
+		return tv, errStopDispatch
+	}
+	return tv, nil
 }
 
 // dispatchOne handles one claimed touchpoint: it moves it into the rep's working time, stops the
 // follow-up when its decision date passed, drafts the message once, and reminds the rep by DM,
-// exactly once however often it is claimed.
-func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
+// exactly once however often it is claimed. A panic is recovered: the claim is given back and
+// the panic logged, so one bad touchpoint never takes the process down.
+func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.release(ctx, c, b.now().Add(retryLater))
+			err = fmt.Errorf("dispatcher panicked (claim given back): %v", r)
+		}
+	}()
 	now := b.now()
 	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
 	// came meanwhile wins, so that a stopped follow-up never produces another DM.
-	tv, err := b.store.Touchpoint(ctx, c.Touch.ID)
-	if err != nil {
-		b.release(ctx, c.Touch.ID, now.Add(retryLater))
-		return fmt.Errorf("reload claimed touchpoint: %w", err)
+	tv, err := b.recheck(ctx, c)
+	if errors.Is(err, errStopDispatch) {
+		b.release(ctx, c, now) // ends the lease; nothing when it is closed or taken over
+		return nil
 	}
-	if !stillDue(tv, now) {
-		b.log.Debug("touchpoint changed while queued; not reminded", "touchpoint", c.Touch.ID)
-		return b.store.Release(ctx, c.Touch.ID, now) // ends the lease; nothing when it is closed
+	if err != nil {
+		b.release(ctx, c, now.Add(retryLater))
+		return err
 	}
 	t, e := tv.Touch, tv.Enrollment
 	w, rep, err := b.repWindow(ctx, e.Owner)
 	if err != nil {
-		b.release(ctx, t.ID, now.Add(retryMuchLater))
+		b.release(ctx, c, now.Add(retryMuchLater))
 		return err
 	}
 	if cadence.TimelinePassed(e, w, now) {
-		return b.stopTimeline(ctx, tv, now)
+		return b.stopTimeline(ctx, c, tv, now)
 	}
 	if !w.IsOpen(now) {
 		next := w.Next(now)
 		b.log.Debug("touchpoint moved into working time", "touchpoint", t.ID, "due", next)
-		return b.store.Reschedule(ctx, t.ID, next)
+		err := b.store.Reschedule(ctx, t.ID, c.Attempts, next)
+		if errors.Is(err, store.ErrLeaseLost) {
+			return nil
+		}
+		return err
 	}
 
 	v, err := b.dmViewOf(ctx, tv, w.Location)
 	if err != nil {
-		b.release(ctx, t.ID, now.Add(retryLater))
+		b.release(ctx, c, now.Add(retryLater))
 		return err
 	}
 	if v.Touch.Draft == "" {
 		// Drafted once: the draft is stored before the DM is posted, so a retry or a restart
-		// reuses it and never pays for it twice.
-		if err := b.draftInto(ctx, &v, rep, 0); err != nil {
+		// reuses it and never pays for it twice. A touch closed or taken over while it was being
+		// drafted ends here.
+		err := b.draftInto(ctx, &v, rep, 0, c.Attempts)
+		switch {
+		case cadence.ErrorCode(err) == cadence.ECONFLICT || cadence.ErrorCode(err) == cadence.ENOTFOUND:
+			b.log.Info("touchpoint closed or taken over while drafting; not reminded", "touchpoint", t.ID)
+			b.release(ctx, c, b.now())
+			return nil
+		case err != nil && ctx.Err() != nil:
+			b.release(ctx, c, b.now())
+			return nil
+		case err != nil:
 			b.log.Warn("no draft for touchpoint; reminding without one", "touchpoint", t.ID, "err", err)
 		}
 	}
 
 	if c.Attempts > 1 {
-		ch, ts, found, err := b.findPosted(ctx, e.Owner, t)
-		if err != nil {
-			retry := now.Add(retryLater)
-			if rl := (*slack.RateLimitedError)(nil); errors.As(err, &rl) {
-				retry = now.Add(max(rl.RetryAfter, postInterval)) // as soon as Slack allows, not later
-			}
-			b.release(ctx, t.ID, retry)
-			return fmt.Errorf("look for an earlier DM: %w", err)
-		}
-		if found {
-			b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
-			return b.markReminded(ctx, t.ID, ch, ts)
+		if done, err := b.foundEarlier(ctx, c, t); done || err != nil {
+			return err
 		}
 	}
 
 	text, blocks := renderDM(v)
-	ch, ts, err := b.postPaced(ctx, e.Owner, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+	ch, ts, err := b.postReminder(ctx, c, t, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionMetadata(touchMeta(t)))
 	switch {
 	case err == nil:
-		return b.markReminded(ctx, t.ID, ch, ts)
+		return b.markReminded(ctx, c, ch, ts)
+	case errors.Is(err, errStopDispatch):
+		b.release(ctx, c, b.now())
+		return nil
+	case isAuthFailure(err):
+		b.release(ctx, c, b.now())
+		return b.authFailed(err)
 	case isGoneError(err):
+		b.release(ctx, c, b.now())
 		if err := b.repGone(ctx, e.Owner, err); err != nil {
 			return err
 		}
@@ -138,12 +176,36 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 		// Shutting down mid-post: the DM may or may not exist; the next claim looks for it.
 		return nil
 	case isTransient(err):
-		b.release(context.WithoutCancel(ctx), t.ID, b.now().Add(retryLater))
+		b.release(ctx, c, b.now().Add(retryLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryLater, err)
 	default:
-		b.release(ctx, t.ID, b.now().Add(retryMuchLater))
+		b.release(ctx, c, b.now().Add(retryMuchLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryMuchLater, err)
 	}
+}
+
+// foundEarlier looks for a DM of a re-claimed touchpoint posted by an earlier attempt, and
+// records it when there is one. done is true when the claim is finished (found and recorded, or
+// given back because the look-up failed).
+func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpoint) (done bool, err error) {
+	ch, ts, found, err := b.findPosted(ctx, c.Enrollment.Owner, t)
+	if err != nil {
+		if isAuthFailure(err) {
+			b.release(ctx, c, b.now())
+			return true, b.authFailed(err)
+		}
+		retry := b.now().Add(retryLater)
+		if rl := (*slack.RateLimitedError)(nil); errors.As(err, &rl) {
+			retry = b.now().Add(max(rl.RetryAfter, postInterval)) // as soon as Slack allows, not later
+		}
+		b.release(ctx, c, retry)
+		return true, fmt.Errorf("look for an earlier DM: %w", err)
+	}
+	if !found {
+		return false, nil
+	}
+	b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
+	return true, b.markReminded(ctx, c, ch, ts)
 }
 
 // stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
@@ -154,8 +216,15 @@ func stillDue(tv store.TouchView, now time.Time) bool {
 
 // markReminded records the DM of a touchpoint. When the follow-up was stopped or paused while the
 // DM went out, the DM is re-rendered at once so that it shows no buttons that would only fail.
-func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts string) error {
-	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, channel, ts, b.now())
+func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts string) error {
+	touchID := c.Touch.ID
+	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, c.Attempts, channel, ts, b.now())
+	if errors.Is(err, store.ErrLeaseLost) {
+		// Only possible when another dispatcher took the claim over while this DM went out; it
+		// finds this DM by its metadata before posting its own.
+		b.log.Warn("claim taken over while its DM went out", "touchpoint", touchID)
+		return nil
+	}
 	if cadence.ErrorCode(err) != cadence.ECONFLICT {
 		return err
 	}
@@ -172,7 +241,7 @@ func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts strin
 
 // stopTimeline stops a follow-up whose decision date passed, and brings its DM and the rep's
 // App Home up to date.
-func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time) error {
+func (b *Bot) stopTimeline(ctx context.Context, cl store.Claim, c store.TouchView, now time.Time) error {
 	res, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
 		if cur.Enrollment.Status != cadence.StatusActive {
 			return cadence.Change{}, errNotOpen
@@ -183,7 +252,7 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time
 		return nil
 	}
 	if err != nil {
-		b.release(ctx, c.Touch.ID, now.Add(retryLater))
+		b.release(ctx, cl, now.Add(retryLater))
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
@@ -192,8 +261,9 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time
 }
 
 // draftInto asks the drafter for the message of v's touchpoint from the given angle, stores it
-// with the touchpoint and puts it into v.
-func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle int) error {
+// with the touchpoint and puts it into v. token is the dispatcher's claim token, 0 for a draft a
+// person asked for.
+func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle, token int) error {
 	done, err := b.busy(ctx)
 	if err != nil {
 		return err
@@ -204,7 +274,7 @@ func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle i
 		return err
 	}
 	text := d.Text()
-	if err := b.store.SaveDraft(ctx, v.Touch.ID, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
+	if err := b.store.SaveDraft(ctx, v.Touch.ID, token, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = text, d.Source, d.Model
@@ -306,88 +376,6 @@ func metaInt(v any) int64 {
 	return -1
 }
 
-// postPaced posts a message to a user's DM, paced to one message a second per channel. A 429
-// is waited out as its Retry-After says; 5xx and timeouts are retried with backoff, up to a bound.
-func (b *Bot) postPaced(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
-	backoff := firstBackoff
-	transient, limited := 0, 0
-	for {
-		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
-			return "", "", err
-		}
-		done, err := b.busy(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		ch, ts, err := b.api.PostMessageContext(cctx, channel, opts...)
-		cancel()
-		done()
-		// Space the next message from when this one was answered, not from when it left: Slack
-		// counts arrivals, and a slow call must not let two messages arrive less than a second apart.
-		b.pacer.hold(channel, b.now().Add(postInterval))
-		if err == nil {
-			return ch, ts, nil
-		}
-		var rl *slack.RateLimitedError
-		switch {
-		case ctx.Err() != nil:
-			return "", "", err
-		case errors.As(err, &rl) && limited < maxRateLimited:
-			limited++
-			b.log.Warn("slack rate limit; waiting", "channel", channel, "retry_after", rl.RetryAfter)
-			b.pacer.hold(channel, b.now().Add(max(rl.RetryAfter, postInterval)))
-		case isTransient(err) && transient < maxTransient-1:
-			transient++
-			b.log.Warn("slack failed; retrying", "channel", channel, "in", backoff, "err", err)
-			if err := b.sleep(ctx, backoff); err != nil {
-				return "", "", err
-			}
-			backoff *= 2
-		default:
-			return "", "", err
-		}
-	}
-}
-
-// errRepGone ends the dispatch of a rep whom Slack no longer knows.
-var errRepGone = errors.New("rep is gone from Slack")
-
-// isTransient reports whether a Slack call failed in a way a later retry may fix: a 5xx, a 429,
-// a timeout or a dropped connection.
-func isTransient(err error) bool {
-	var sc slack.StatusCodeError
-	var rl *slack.RateLimitedError
-	var ne net.Error
-	switch {
-	case errors.As(err, &sc):
-		return sc.Code >= 500
-	case errors.As(err, &rl):
-		return true
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
-		return true
-	}
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err == "internal_error" || se.Err == "fatal_error" || se.Err == "service_unavailable" || se.Err == "request_timeout"
-	}
-	return false
-}
-
-// isGoneError reports whether Slack says the user no longer exists or was deactivated.
-func isGoneError(err error) bool {
-	var se slack.SlackErrorResponse
-	if !errors.As(err, &se) {
-		s := err.Error()
-		return s == "user_not_found" || s == "account_inactive" || s == "user_disabled"
-	}
-	switch se.Err {
-	case "user_not_found", "account_inactive", "user_disabled":
-		return true
-	}
-	return false
-}
-
 // repGone pauses the follow-ups of a rep Slack no longer knows and tells every admin, once: a
 // rep already marked gone pauses nothing new and no admin is told again.
 func (b *Bot) repGone(ctx context.Context, user string, cause error) error {
@@ -447,36 +435,3 @@ func (b *Bot) clock() clockwork.Clock {
 	return clockwork.NewRealClock()
 }
 
-// pacer spaces messages to the same channel postInterval apart, as Slack allows about one message
-// a second per channel; messages to different channels are not held back. Its zero value is ready.
-type pacer struct {
-	mu   sync.Mutex
-	next map[string]time.Time // channel → earliest time of its next message
-}
-
-// reserve books the next slot for a message to channel and returns how long to wait for it.
-func (p *pacer) reserve(channel string, now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.next == nil {
-		p.next = map[string]time.Time{}
-	}
-	at := p.next[channel]
-	if at.Before(now) {
-		at = now
-	}
-	p.next[channel] = at.Add(postInterval)
-	return at.Sub(now)
-}
-
-// hold keeps channel quiet until at (a 429's Retry-After).
-func (p *pacer) hold(channel string, at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.next == nil {
-		p.next = map[string]time.Time{}
-	}
-	if at.After(p.next[channel]) {
-		p.next[channel] = at
-	}
-}
