@@ -434,4 +434,3 @@ func (b *Bot) clock() clockwork.Clock {
 	}
 	return clockwork.NewRealClock()
 }
-

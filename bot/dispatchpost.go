@@ -155,7 +155,6 @@ func isGoneError(err error) bool {
 	return false
 }
 
-
 // pacer spaces messages to the same channel postInterval apart, as Slack allows about one message
 // a second per channel; messages to different channels are not held back. Its zero value is ready.
 type pacer struct {
