@@ -20,13 +20,13 @@ import (
 // Reply is one scripted answer. Build it with Draft, Content, Status, Error, ErrorBody, Hang,
 // Malformed or NoChoices.
 type Reply struct {
-	status     int    // HTTP status; 0 means 200
-	retryAfter int    // seconds, sent as Retry-After when > 0
-	content    string // the assistant message content
-	raw        string // when set, the response body as it is (not JSON-encoded)
-	hang       bool   // block until the client gives up
-	noChoices  bool   // a 200 with an empty choice list
-	message    string // the error message of a non-200 reply; "" means the status text
+	status     int             // HTTP status; 0 means 200
+	retryAfter int             // seconds, sent as Retry-After when > 0
+	content    string          // the assistant message content
+	raw        string          // when set, the response body as it is (not JSON-encoded)
+	hang       bool            // block until the client gives up
+	noChoices  bool            // a 200 with an empty choice list
+	message    string          // the error message of a non-200 reply; "" means the status text
 	arrived    chan<- struct{} // told when the request arrived (Held)
 	release    <-chan struct{} // the answer waits until this is closed (Held)
 }
