@@ -112,6 +112,10 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		b.release(ctx, c, now.Add(retryMuchLater))
 		return err
 	}
+	if rep.Gone {
+		b.release(ctx, c, now) // paused with the rep's other follow-ups; nothing more to do
+		return errRepGone
+	}
 	if cadence.TimelinePassed(e, w, now) {
 		return b.stopTimeline(ctx, c, tv, now)
 	}

@@ -134,3 +134,49 @@ func TestAuthFailureStopsTheBot(t *testing.T) {
 		t.Errorf("%d posts, want 1", n)
 	}
 }
+
+// TestSlowUsersInfoDoesNotBlockSubmission: the daily users.info refresh hangs; a modal
+// submission is still answered well inside its deadline, and the follow-up is enrolled.
+func TestSlowUsersInfoDoesNotBlockSubmission(t *testing.T) {
+	h := newHarness(t)
+	entered, _ := holdUsersInfo(t, h) // alice is new: her refresh is due, and it hangs
+	ack := h.submitView(t, slacktest.ViewSubmission{UserID: alice, CallbackID: addCallbackID,
+		Values: modalValues(map[string]string{"name": "Dana", "email": "dana@acme.com", "cadence": "demo", "intent": "warm"})})
+	<-entered
+	if errs := viewErrors(t, ack); errs != nil {
+		t.Fatalf("submission refused while users.info hangs: %v", errs)
+	}
+	if ack.Latency() >= viewDeadline {
+		t.Fatalf("submission acked after %v, want well inside %v", ack.Latency(), viewDeadline)
+	}
+	if c, err := h.store.ContactByEmail(h.ctx, "dana@acme.com"); err != nil || c.Name != "Dana" {
+		t.Fatalf("contact after the submission: %+v, %v", c, err)
+	}
+}
+
+// TestDeactivatedRepSeenInDailyRefresh: users.info says a rep was deactivated; their follow-ups
+// are paused, no reminder is posted, and the admin is told once.
+func TestDeactivatedRepSeenInDailyRefresh(t *testing.T) {
+	h := newDispatchHarness(t)
+	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
+	h.slack.AddUser(slacktest.User{ID: alice, Name: "alice", RealName: "Alice Adams", TZ: "America/New_York",
+		TZOffset: -5 * 3600, Deleted: true})
+	h.advanceTo(t, v.Open.Due.Add(25*time.Hour)) // the daily refresh is due
+	h.pass(t)
+	h.pass(t)
+	if dms := h.dms(alice); len(dms) != 0 {
+		t.Fatalf("%d reminders to a deactivated rep", len(dms))
+	}
+	ev, err := h.store.Enrollment(h.ctx, v.Enrollment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Enrollment.Status != cadence.StatusPaused {
+		t.Errorf("follow-up %s, want paused", ev.Enrollment.Status)
+	}
+	told := h.dms(admin)
+	if len(told) != 1 {
+		t.Fatalf("admin told %d times, want once", len(told))
+	}
+	mustContain(t, told[0].Text, v.Enrollment.ID, "account deactivated")
+}
