@@ -108,7 +108,7 @@ func wantArgs(name string, pos []string, minN, maxN int) error {
 	}
 	for _, sc := range subcommands() {
 		if sc.name == name {
-			return cadence.Errorf(cadence.EINVALID, "Usage: `/followup %s %s` — for example `/followup %s %s`.", sc.name, sc.usage, sc.name, sc.example)
+			return cadence.Errorf(cadence.EINVALID, "Usage: `/followup %s %s` — for example `/followup %s %s`.", sc.name, cadence.Markup(sc.usage), sc.name, sc.example)
 		}
 	}
 	return cadence.Errorf(cadence.EINVALID, "Wrong number of arguments; try `/followup help`.")

@@ -93,7 +93,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 		errs = append(errs, fieldError{field, fmt.Sprintf(format, args...)})
 	}
 	var c cadence.Contact
-	c.Name = strings.TrimSpace(in.Name)
+	c.Name = strings.TrimSpace(cadence.StripBidi(in.Name))
 	switch {
 	case c.Name == "":
 		bad("name", "The contact's name is missing: `/followup add \"Dana Lee\" dana@acme.com cadence=demo`.")
@@ -121,7 +121,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 			c.LinkedIn = l
 		}
 	}
-	c.Company, c.Role = strings.TrimSpace(in.Company), strings.TrimSpace(in.Role)
+	c.Company, c.Role = strings.TrimSpace(cadence.StripBidi(in.Company)), strings.TrimSpace(cadence.StripBidi(in.Role))
 	if utf8.RuneCountInString(c.Company) > maxFieldLen {
 		bad("company", "The company is longer than %d characters.", maxFieldLen)
 	}

@@ -83,11 +83,11 @@ func renderDM(v dmView) (string, []slack.Block) {
 }
 
 func openText(v dmView) string {
-	return truncate(fmt.Sprintf("Follow up with %s (%s, %s)", v.Contact.Name, v.stepLabel(), v.step().Channel.Label()), maxSectionText)
+	return truncate(fmt.Sprintf("Follow up with %s (%s, %s)", escapeText(v.Contact.Name), v.stepLabel(), v.step().Channel.Label()), maxSectionText)
 }
 
 func closedText(v dmView) string {
-	return truncate(fmt.Sprintf("%s with %s: %s", capitalize(v.stepLabel()), v.Contact.Name, v.statusLine()), maxSectionText)
+	return truncate(fmt.Sprintf("%s with %s: %s", capitalize(v.stepLabel()), escapeText(v.Contact.Name), v.statusLine()), maxSectionText)
 }
 
 func openBlocks(v dmView) []slack.Block {
