@@ -112,6 +112,10 @@ func (b *Bot) cmdPause(ctx context.Context, r request) (Reply, error) {
 			if !t.After(now) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "until=%s is not in the future.", s)
 			}
+			if latest := cadence.LatestDate(dayOf(now, w.Location)); t.After(latest.AddDate(0, 0, 1)) {
+				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "until=%s is more than %d years ahead; use a date up to %s, or stop the follow-up.",
+					s, cadence.MaxYearsAhead, latest.Format(cadence.DateLayout))
+			}
 			until = t
 		}
 		return cadence.Pause(v.Enrollment, until, now)

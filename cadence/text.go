@@ -1,6 +1,9 @@
 package cadence
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // mrkdwnEscaper escapes the three characters Slack's mrkdwn gives a meaning to.
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -33,3 +36,10 @@ func StripBidi(s string) string {
 func isBidiControl(r rune) bool {
 	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
+
+// MaxYearsAhead bounds every date a person gives (a first touch, a decision date, a pause or an
+// away period): a typo such as 9999-12-31 is refused rather than planned.
+const MaxYearsAhead = 2
+
+// LatestDate is the last date accepted from a person on the given day: MaxYearsAhead years on.
+func LatestDate(today time.Time) time.Time { return today.AddDate(MaxYearsAhead, 0, 0) }
