@@ -270,6 +270,9 @@ func (b *Bot) cmdSignal(ctx context.Context, r request) (Reply, error) {
 // cmdOptOut records that a contact asked not to be contacted, by email or by follow-up id.
 // Anyone may record it; it stops every follow-up of the contact, whoever owns it.
 func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
+	if len(r.args) > 0 && r.args[0].Key == "" && strings.EqualFold(r.args[0].Value, "undo") {
+		return b.cmdOptOutUndo(ctx, request{cmd: r.cmd, user: r.user, args: r.args[1:]})
+	}
 	who, reason, err := idAndRest("optout", r.args)
 	if err != nil {
 		return Reply{}, err
@@ -313,6 +316,28 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 		msg += fmt.Sprintf(" Stopped %d follow-ups: %s.", n, codeList(ids, ""))
 	}
 	return textReply("%s", msg), nil
+}
+
+// cmdOptOutUndo lifts an opt-out recorded by mistake: "/followup optout undo <email> <reason>",
+// for admins only, with a reason that the event log keeps beside the opt-out.
+func (b *Bot) cmdOptOutUndo(ctx context.Context, r request) (Reply, error) {
+	if !b.isAdmin(r.user) {
+		return Reply{}, cadence.Errorf(cadence.EFORBIDDEN, "Only an admin can undo an opt-out; ask one of them, saying why.")
+	}
+	email, reason, err := idAndRest("optout undo", r.args)
+	if err != nil || email == "" {
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "Usage: `/followup optout undo %s` — for example `/followup optout undo dana@acme.com recorded for the wrong Dana`.", cadence.Markup("<email> <reason>"))
+	}
+	if reason == "" {
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "Say why the opt-out of %s is undone: `/followup optout undo %s recorded for the wrong person`. Nothing was changed.", email, email)
+	}
+	c, err := b.store.UndoOptOut(ctx, email, reason, r.user, b.now())
+	if err != nil {
+		return Reply{}, err
+	}
+	b.log.Info("opt-out undone", "contact", c.ID, "by", r.user)
+	return textReply("The opt-out of %s is undone (kept in the log with your reason). Their stopped follow-ups stay stopped; they can be enrolled again.",
+		escapeText(c.Label())), nil
 }
 
 // cmdReassign gives a follow-up to another rep.
