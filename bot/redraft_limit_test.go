@@ -41,4 +41,3 @@ func TestNewDraftLimits(t *testing.T) {
 	url = h.click(t, alice, ms[5], actRedraft)
 	mustContain(t, h.ephemeralText(t, url), "30 new drafts in the past hour")
 }
-
