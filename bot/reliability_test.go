@@ -11,6 +11,7 @@ import (
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
 	"github.com/followup-bot/followup/prompts/openaitest"
+	"github.com/followup-bot/followup/store"
 )
 
 // TestOptOutWhileDraftingGetsNoDM: another rep records an opt-out while the model is still
@@ -188,7 +189,7 @@ func TestDispatcherPanicIsRecovered(t *testing.T) {
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	h.advanceTo(t, v.Open.Due)
 	fs := &faultStore{}
-	fs.markReminded = func(context.Context, int64, int, string, string, time.Time) error {
+	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...store.Draft) error {
 		panic("a bug")
 	}
 	f := newFaultBotOn(t, h, fs)
