@@ -33,7 +33,7 @@ const (
 	perRepQueue = 30
 	// postParallel bounds the Web API calls and drafts in flight at once. A rep waiting for their
 	// pacing slot holds none, so every rep's DMs go out side by side.
-	postParallel   = 16
+	postParallel   = 32
 	postInterval   = time.Second
 	callTimeout    = 30 * time.Second // one Web API call; a timeout counts as a 5xx
 	maxTransient   = 4                // tries of a DM on 5xx and timeouts before it is released

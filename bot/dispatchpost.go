@@ -53,13 +53,20 @@ func (b *Bot) postHooked(ctx context.Context, channel string, hooks postHooks, o
 	backoff := firstBackoff
 	transient, limited := 0, 0
 	for {
-		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
+		// The check before the post runs in the last moments of the pacing wait, so that its
+		// read does not add to every interval of a rep's paced queue.
+		wait := b.pacer.reserve(channel, b.now())
+		if err := b.sleep(ctx, wait-checkLead); err != nil {
 			return "", "", err
 		}
+		slot := b.now().Add(min(wait, checkLead))
 		if hooks.before != nil {
 			if err := hooks.before(ctx); err != nil {
 				return "", "", err
 			}
+		}
+		if err := b.sleep(ctx, slot.Sub(b.now())); err != nil {
+			return "", "", err
 		}
 		done, err := b.busy(ctx)
 		if err != nil {
@@ -107,6 +114,9 @@ func (b *Bot) postHooked(ctx context.Context, channel string, hooks postHooks, o
 		}
 	}
 }
+
+// checkLead is how long before its pacing slot a post's check (postHooks.before) runs.
+const checkLead = 50 * time.Millisecond
 
 // answerLost reports whether a failed post may have been stored by Slack all the same: the
 // answer never came (timeout, dropped connection), or Slack said so (a 5xx, internal_error,
