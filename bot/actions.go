@@ -54,6 +54,14 @@ func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a
 	}
 
 	if a.ActionID == actRedraft {
+		// Each new draft may be a model call: bounded per touch and per person.
+		if ok, wait := b.limits.allow("redraft:"+user, b.now(), maxRedraftsPerHour, time.Hour); !ok {
+			return b.tellClicker(ctx, cb, Reply{Text: fmt.Sprintf("You asked for %d new drafts in the past hour, the most there can be; "+
+				"the next one is possible in %d min. Nothing was changed.", maxRedraftsPerHour, int(wait/time.Minute)+1)})
+		}
+		if err := b.store.TakeRedraft(ctx, touchID, maxRedraftsPerTouch); err != nil {
+			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
+		}
 		if err := b.redraft(ctx, touchID, angleOf(a.BlockID)+1); err != nil {
 			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
 		}
@@ -70,6 +78,12 @@ func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a
 	return nil
 }
 
+// Limits of "New draft": per touch, and per person an hour.
+const (
+	maxRedraftsPerTouch = 5
+	maxRedraftsPerHour  = 30
+)
+
 // redraft makes a new draft of an open touchpoint from the given angle, stores it and shows it in
 // the touchpoint's DM.
 func (b *Bot) redraft(ctx context.Context, touchID int64, angle int) error {
@@ -81,7 +95,7 @@ func (b *Bot) redraft(ctx context.Context, touchID int64, angle int) error {
 	if err != nil {
 		return err
 	}
-	if err := b.draftInto(ctx, &v, rep, angle); err != nil {
+	if err := b.draftInto(ctx, &v, rep, angle, 0); err != nil {
 		return fmt.Errorf("new draft for touchpoint %d: %w", touchID, err)
 	}
 	v.Angle = angle

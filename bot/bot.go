@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -80,10 +81,22 @@ type Bot struct {
 	jobs    jobState      // the scheduled jobs (jobs.go)
 	home    homePager     // the App Home page each rep is on (home_pages.go)
 
-	work  sync.WaitGroup // handlers running after their ack
-	slots chan struct{}  // bounds handlers running at once
-	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
-	mail  mailState      // the mailbox poll (mail.go)
+	// fatal carries an error that must end Run (a bot token Slack refused mid-work); authBroken
+	// stops the dispatcher meanwhile (dispatchpost.go).
+	fatal      chan error
+	authOnce   sync.Once
+	authBroken atomic.Bool
+
+	limits limiter // on-demand reports and new drafts per person (limits.go)
+
+	work     sync.WaitGroup // handlers running after their ack
+	queue    chan job       // bounded work waiting for one of the Workers (spawn)
+	poolOnce sync.Once
+	// slots holds one token per handler running in a worker's place: the pool's workers and a
+	// command answered in its ack (ackreply.go) take one, so at most Workers run at once.
+	slots chan struct{}
+	repMu sync.Mutex // serialises read-modify-writes of reps' settings (rep.go)
+	mail  mailState  // the mailbox poll (mail.go)
 
 	homeMu   sync.Mutex      // guards homeBusy and homeLive
 	homeBusy map[string]bool // reps whose Home is being refreshed; true: refresh once more (homequeue.go)
@@ -123,7 +136,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
-		homeBusy: map[string]bool{}, homeLive: map[string]bool{},
+		homeBusy: map[string]bool{}, homeLive: map[string]bool{}, fatal: make(chan error, 1),
 	}, nil
 }
 
@@ -194,6 +207,8 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
+		case runErr = <-b.fatal:
+			break loop
 		case err := <-errc:
 			if err != nil && !errors.Is(err, context.Canceled) {
 				if isAuthError(err) {
@@ -229,23 +244,51 @@ func (b *Bot) goNow(name string, fn func(ctx context.Context) error) { b.spawn(n
 
 func (b *Bot) spawn(name string, bounded bool, fn func(ctx context.Context) error) {
 	b.work.Add(1)
-	go func() {
-		defer b.work.Done()
-		if bounded {
-			b.slots <- struct{}{}
-			defer func() { <-b.slots }()
+	if !bounded {
+		go b.runJob(job{name, fn})
+		return
+	}
+	// A fixed pool of Workers goroutines takes the bounded work from a queue, so a burst of
+	// envelopes costs queue entries, not a goroutine each. When the queue is full the loop waits
+	// for room (the envelope in hand is already acked).
+	b.poolOnce.Do(func() {
+		b.queue = make(chan job, jobQueue)
+		for range b.cfg.Workers {
+			go func() {
+				for j := range b.queue {
+					b.slots <- struct{}{}
+					b.runJob(j)
+					<-b.slots
+				}
+			}()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		defer func() {
-			if r := recover(); r != nil {
-				b.log.Error("handler panicked", "handler", name, "panic", r)
-			}
-		}()
-		if err := fn(ctx); err != nil {
-			b.log.Error("handler failed", "handler", name, "err", err)
+	})
+	b.queue <- job{name, fn}
+}
+
+// jobQueue is how many acked envelopes may wait for a worker.
+const jobQueue = 1024
+
+// job is work to run after an ack.
+type job struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+// runJob runs one job with a context that outlives the connection by a grace period, recovers a
+// panic, logs an error, and marks the work done.
+func (b *Bot) runJob(j job) {
+	defer b.work.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("handler panicked", "handler", j.name, "panic", r)
 		}
 	}()
+	if err := j.fn(ctx); err != nil {
+		b.log.Error("handler failed", "handler", j.name, "err", err)
+	}
 }
 
 // isAdmin reports whether user may change anyone's enrollments.

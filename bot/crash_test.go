@@ -269,6 +269,23 @@ func TestSIGKILLDuringDispatch(t *testing.T) {
 			})
 		}
 	})
+	// Restarted at once, within the dead child's leases: its claims are taken over at the first
+	// pass (its process is gone), and still nothing is doubled.
+	t.Run("at once", func(t *testing.T) {
+		for k := 1; k <= calls; k++ {
+			point := fmt.Sprintf("after:%d", k)
+			t.Run(point, func(t *testing.T) {
+				t.Parallel()
+				srv := newCrashSlack(t)
+				path, ids := prepareCrashDB(t)
+				if crashRun(t, path, srv.APIURL(), crashBase, point) {
+					killed.Add(1)
+				}
+				crashRun(t, path, srv.APIURL(), crashBase.Add(time.Second), "")
+				checkOneDMEach(t, srv, path, ids, point+", restarted at once")
+			})
+		}
+	})
 	if killed.Load() == 0 {
 		t.Error("no child was killed: the crash points were never reached")
 	}

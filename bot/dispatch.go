@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -25,7 +23,9 @@ const (
 	dispatchBatch  = 200
 	dispatchRounds = 100 // batches per pass at most, so a pass always ends
 	// maxOutstanding bounds the claims held in memory at once: the next batch is claimed when the
-	// reps' queues have room for it, so memory stays flat however large the backlog.
+	// reps' queues have room for it, so memory stays flat however large the backlog. (More is not
+	// faster: with 2000, each claim walks past twice as many leased rows, and 10,000 reminders for
+	// 500 reps took twice as long.)
 	maxOutstanding = 1000
 	// perRepQueue bounds one rep's queue: paced one a second, 30 take 30 s, well inside the lease,
 	// and a rep with a large backlog never keeps the others' reminders from being claimed. A claim
@@ -33,7 +33,7 @@ const (
 	perRepQueue = 30
 	// postParallel bounds the Web API calls and drafts in flight at once. A rep waiting for their
 	// pacing slot holds none, so every rep's DMs go out side by side.
-	postParallel   = 16
+	postParallel   = 32
 	postInterval   = time.Second
 	callTimeout    = 30 * time.Second // one Web API call; a timeout counts as a 5xx
 	maxTransient   = 4                // tries of a DM on 5xx and timeouts before it is released
@@ -41,6 +41,7 @@ const (
 	firstBackoff   = 2 * time.Second  // doubled after each 5xx or timeout
 	retryLater     = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
 	retryMuchLater = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
+	freshClaim     = time.Second      // a claim younger than this is not read again before drafting
 )
 
 // busy takes one of the postParallel slots for a Web API call or a draft; release it with the
@@ -56,80 +57,137 @@ func (b *Bot) busy(ctx context.Context) (func(), error) {
 
 // release gives a claimed touchpoint back, claimable again at at. A failure is logged, not
 // returned: the caller is already reporting why it gives the claim back, and the lease ends by
-// itself.
-func (b *Bot) release(ctx context.Context, touchID int64, at time.Time) {
-	if err := b.store.Release(ctx, touchID, at); err != nil {
-		b.log.Error("release touchpoint", "touchpoint", touchID, "err", err)
+// itself. The claim's token fences it: a claim taken over meanwhile is left alone.
+func (b *Bot) release(ctx context.Context, c store.Claim, at time.Time) {
+	if err := b.store.Release(context.WithoutCancel(ctx), c.Touch.ID, c.Attempts, at); err != nil {
+		b.log.Error("release touchpoint", "touchpoint", c.Touch.ID, "err", err)
 	}
+}
+
+// errStopDispatch ends the dispatch of one touchpoint without a DM: its follow-up was stopped,
+// paused or moved on, its contact opted out, or another dispatcher took it over.
+var errStopDispatch = errors.New("touchpoint no longer to be reminded")
+
+// recheck re-reads a claimed touchpoint (renewing its lease when it runs low) and returns
+// errStopDispatch unless a reminder is still due now and the claim is still this dispatcher's.
+func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, error) {
+	now := b.now()
+	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		b.log.Warn("claim taken over by another dispatcher; leaving it", "touchpoint", c.Touch.ID)
+		return tv, errStopDispatch
+	case err != nil:
+		return tv, fmt.Errorf("recheck claimed touchpoint: %w", err)
+	case !stillDue(tv, now):
+		b.log.Debug("touchpoint changed while being dispatched; not reminded", "touchpoint", c.Touch.ID)
+		return tv, errStopDispatch
+	}
+	return tv, nil
 }
 
 // dispatchOne handles one claimed touchpoint: it moves it into the rep's working time, stops the
 // follow-up when its decision date passed, drafts the message once, and reminds the rep by DM,
-// exactly once however often it is claimed.
-func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
+// exactly once however often it is claimed. A panic is recovered: the claim is given back and
+// the panic logged, so one bad touchpoint never takes the process down.
+func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.release(ctx, c, b.now().Add(retryLater))
+			err = fmt.Errorf("dispatcher panicked (claim given back): %v", r)
+		}
+	}()
 	now := b.now()
 	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
-	// came meanwhile wins, so that a stopped follow-up never produces another DM.
-	tv, err := b.store.Touchpoint(ctx, c.Touch.ID)
-	if err != nil {
-		b.release(ctx, c.Touch.ID, now.Add(retryLater))
-		return fmt.Errorf("reload claimed touchpoint: %w", err)
+	// came meanwhile wins, so that a stopped follow-up never produces another DM. A claim taken
+	// just now is as fresh as a re-read (and the touch is read again before the post anyway).
+	tv, err := c.TouchView, error(nil)
+	if claimedAt := c.Touch.LeaseUntil.Add(-dispatchLease); c.Touch.LeaseUntil.IsZero() || now.Sub(claimedAt) > freshClaim {
+		tv, err = b.recheck(ctx, c)
 	}
-	if !stillDue(tv, now) {
-		b.log.Debug("touchpoint changed while queued; not reminded", "touchpoint", c.Touch.ID)
-		return b.store.Release(ctx, c.Touch.ID, now) // ends the lease; nothing when it is closed
+	if errors.Is(err, errStopDispatch) {
+		b.release(ctx, c, now) // ends the lease; nothing when it is closed or taken over
+		return nil
+	}
+	if err != nil {
+		b.release(ctx, c, now.Add(retryLater))
+		return err
 	}
 	t, e := tv.Touch, tv.Enrollment
 	w, rep, err := b.repWindow(ctx, e.Owner)
 	if err != nil {
-		b.release(ctx, t.ID, now.Add(retryMuchLater))
+		b.release(ctx, c, now.Add(retryMuchLater))
 		return err
 	}
+	if rep.Gone {
+		b.release(ctx, c, now) // paused with the rep's other follow-ups; nothing more to do
+		return errRepGone
+	}
 	if cadence.TimelinePassed(e, w, now) {
-		return b.stopTimeline(ctx, tv, now)
+		return b.stopTimeline(ctx, c, tv, now)
 	}
 	if !w.IsOpen(now) {
 		next := w.Next(now)
 		b.log.Debug("touchpoint moved into working time", "touchpoint", t.ID, "due", next)
-		return b.store.Reschedule(ctx, t.ID, next)
+		err := b.store.Reschedule(ctx, t.ID, c.Attempts, next)
+		if errors.Is(err, store.ErrLeaseLost) {
+			return nil
+		}
+		return err
 	}
 
 	v, err := b.dmViewOf(ctx, tv, w.Location)
 	if err != nil {
-		b.release(ctx, t.ID, now.Add(retryLater))
+		b.release(ctx, c, now.Add(retryLater))
 		return err
 	}
+	var unsaved *store.Draft // a draft made for nothing, stored with the DM rather than before it
 	if v.Touch.Draft == "" {
-		// Drafted once: the draft is stored before the DM is posted, so a retry or a restart
-		// reuses it and never pays for it twice.
-		if err := b.draftInto(ctx, &v, rep, 0); err != nil {
+		// Drafted once: a draft a model wrote is stored before the DM is posted, so a retry or a
+		// restart reuses it and never pays for it twice. A touch closed or taken over while it
+		// was being drafted ends here.
+		d, err := b.draft(ctx, v, rep, 0)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			b.release(ctx, c, b.now())
+			return nil
+		case err != nil:
 			b.log.Warn("no draft for touchpoint; reminding without one", "touchpoint", t.ID, "err", err)
+		case d.Source == prompts.SourceOffline && d.Fallback == "" && d.PromptTokens+d.CompletionTokens == 0:
+			unsaved = &store.Draft{Text: d.Text(), Source: d.Source}
+			v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = unsaved.Text, d.Source, ""
+		default:
+			err := b.saveDraft(ctx, &v, d, c.Attempts)
+			if code := cadence.ErrorCode(err); code == cadence.ECONFLICT || code == cadence.ENOTFOUND {
+				b.log.Info("touchpoint closed or taken over while drafting; not reminded", "touchpoint", t.ID)
+				b.release(ctx, c, b.now())
+				return nil
+			} else if err != nil {
+				b.log.Warn("draft not saved; reminding with it", "touchpoint", t.ID, "err", err)
+			}
 		}
 	}
 
 	if c.Attempts > 1 {
-		ch, ts, found, err := b.findPosted(ctx, e.Owner, t)
-		if err != nil {
-			retry := now.Add(retryLater)
-			if rl := (*slack.RateLimitedError)(nil); errors.As(err, &rl) {
-				retry = now.Add(max(rl.RetryAfter, postInterval)) // as soon as Slack allows, not later
-			}
-			b.release(ctx, t.ID, retry)
-			return fmt.Errorf("look for an earlier DM: %w", err)
-		}
-		if found {
-			b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
-			return b.markReminded(ctx, t.ID, ch, ts)
+		if done, err := b.foundEarlier(ctx, c, t, unsaved); done || err != nil {
+			return err
 		}
 	}
 
 	text, blocks := renderDM(v)
-	ch, ts, err := b.postPaced(ctx, e.Owner, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+	ch, ts, err := b.postReminder(ctx, c, t, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionMetadata(touchMeta(t)))
 	switch {
 	case err == nil:
-		return b.markReminded(ctx, t.ID, ch, ts)
+		return b.markReminded(ctx, c, ch, ts, unsaved)
+	case errors.Is(err, errStopDispatch):
+		b.release(ctx, c, b.now())
+		return nil
+	case isAuthFailure(err):
+		b.release(ctx, c, b.now())
+		return b.authFailed(err)
 	case isGoneError(err):
+		b.release(ctx, c, b.now())
 		if err := b.repGone(ctx, e.Owner, err); err != nil {
 			return err
 		}
@@ -138,12 +196,36 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) error {
 		// Shutting down mid-post: the DM may or may not exist; the next claim looks for it.
 		return nil
 	case isTransient(err):
-		b.release(context.WithoutCancel(ctx), t.ID, b.now().Add(retryLater))
+		b.release(ctx, c, b.now().Add(retryLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryLater, err)
 	default:
-		b.release(ctx, t.ID, b.now().Add(retryMuchLater))
+		b.release(ctx, c, b.now().Add(retryMuchLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryMuchLater, err)
 	}
+}
+
+// foundEarlier looks for a DM of a re-claimed touchpoint posted by an earlier attempt, and
+// records it when there is one. done is true when the claim is finished (found and recorded, or
+// given back because the look-up failed).
+func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpoint, d *store.Draft) (done bool, err error) {
+	ch, ts, found, err := b.findPosted(ctx, c.Enrollment.Owner, t)
+	if err != nil {
+		if isAuthFailure(err) {
+			b.release(ctx, c, b.now())
+			return true, b.authFailed(err)
+		}
+		retry := b.now().Add(retryLater)
+		if rl := (*slack.RateLimitedError)(nil); errors.As(err, &rl) {
+			retry = b.now().Add(max(rl.RetryAfter, postInterval)) // as soon as Slack allows, not later
+		}
+		b.release(ctx, c, retry)
+		return true, fmt.Errorf("look for an earlier DM: %w", err)
+	}
+	if !found {
+		return false, nil
+	}
+	b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
+	return true, b.markReminded(ctx, c, ch, ts, d)
 }
 
 // stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
@@ -152,10 +234,22 @@ func stillDue(tv store.TouchView, now time.Time) bool {
 		tv.Enrollment.Status == cadence.StatusActive && !tv.Contact.DoNotContact
 }
 
-// markReminded records the DM of a touchpoint. When the follow-up was stopped or paused while the
-// DM went out, the DM is re-rendered at once so that it shows no buttons that would only fail.
-func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts string) error {
-	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, channel, ts, b.now())
+// markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
+// When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once
+// so that it shows no buttons that would only fail.
+func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts string, d *store.Draft) error {
+	touchID := c.Touch.ID
+	var drafts []store.Draft
+	if d != nil {
+		drafts = append(drafts, *d)
+	}
+	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, c.Attempts, channel, ts, b.now(), drafts...)
+	if errors.Is(err, store.ErrLeaseLost) {
+		// Only possible when another dispatcher took the claim over while this DM went out; it
+		// finds this DM by its metadata before posting its own.
+		b.log.Warn("claim taken over while its DM went out", "touchpoint", touchID)
+		return nil
+	}
 	if cadence.ErrorCode(err) != cadence.ECONFLICT {
 		return err
 	}
@@ -172,7 +266,7 @@ func (b *Bot) markReminded(ctx context.Context, touchID int64, channel, ts strin
 
 // stopTimeline stops a follow-up whose decision date passed, and brings its DM and the rep's
 // App Home up to date.
-func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time) error {
+func (b *Bot) stopTimeline(ctx context.Context, cl store.Claim, c store.TouchView, now time.Time) error {
 	res, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
 		if cur.Enrollment.Status != cadence.StatusActive {
 			return cadence.Change{}, errNotOpen
@@ -183,7 +277,7 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time
 		return nil
 	}
 	if err != nil {
-		b.release(ctx, c.Touch.ID, now.Add(retryLater))
+		b.release(ctx, cl, now.Add(retryLater))
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
@@ -191,24 +285,35 @@ func (b *Bot) stopTimeline(ctx context.Context, c store.TouchView, now time.Time
 	return nil
 }
 
-// draftInto asks the drafter for the message of v's touchpoint from the given angle, stores it
-// with the touchpoint and puts it into v.
-func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle int) error {
+// draft asks the drafter for the message of v's touchpoint from the given angle.
+func (b *Bot) draft(ctx context.Context, v dmView, rep cadence.Rep, angle int) (prompts.Draft, error) {
 	done, err := b.busy(ctx)
 	if err != nil {
-		return err
+		return prompts.Draft{}, err
 	}
-	d, err := b.cfg.Drafter.Draft(ctx, b.draftRequest(*v, rep, angle))
-	done()
-	if err != nil {
-		return err
-	}
+	defer done()
+	return b.cfg.Drafter.Draft(ctx, b.draftRequest(v, rep, angle))
+}
+
+// saveDraft stores d with v's touchpoint and puts it into v. token is the dispatcher's claim
+// token, 0 for a draft a person asked for.
+func (b *Bot) saveDraft(ctx context.Context, v *dmView, d prompts.Draft, token int) error {
 	text := d.Text()
-	if err := b.store.SaveDraft(ctx, v.Touch.ID, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
+	if err := b.store.SaveDraft(ctx, v.Touch.ID, token, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = text, d.Source, d.Model
 	return nil
+}
+
+// draftInto drafts the message of v's touchpoint from the given angle, stores it with the
+// touchpoint and puts it into v (a person's "New draft").
+func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle, token int) error {
+	d, err := b.draft(ctx, *v, rep, angle)
+	if err != nil {
+		return err
+	}
+	return b.saveDraft(ctx, v, d, token)
 }
 
 // draftRequest builds the drafter's request for v's touchpoint.
@@ -306,88 +411,6 @@ func metaInt(v any) int64 {
 	return -1
 }
 
-// postPaced posts a message to a user's DM, paced to one message a second per channel. A 429
-// is waited out as its Retry-After says; 5xx and timeouts are retried with backoff, up to a bound.
-func (b *Bot) postPaced(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
-	backoff := firstBackoff
-	transient, limited := 0, 0
-	for {
-		if err := b.sleep(ctx, b.pacer.reserve(channel, b.now())); err != nil {
-			return "", "", err
-		}
-		done, err := b.busy(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		ch, ts, err := b.api.PostMessageContext(cctx, channel, opts...)
-		cancel()
-		done()
-		// Space the next message from when this one was answered, not from when it left: Slack
-		// counts arrivals, and a slow call must not let two messages arrive less than a second apart.
-		b.pacer.hold(channel, b.now().Add(postInterval))
-		if err == nil {
-			return ch, ts, nil
-		}
-		var rl *slack.RateLimitedError
-		switch {
-		case ctx.Err() != nil:
-			return "", "", err
-		case errors.As(err, &rl) && limited < maxRateLimited:
-			limited++
-			b.log.Warn("slack rate limit; waiting", "channel", channel, "retry_after", rl.RetryAfter)
-			b.pacer.hold(channel, b.now().Add(max(rl.RetryAfter, postInterval)))
-		case isTransient(err) && transient < maxTransient-1:
-			transient++
-			b.log.Warn("slack failed; retrying", "channel", channel, "in", backoff, "err", err)
-			if err := b.sleep(ctx, backoff); err != nil {
-				return "", "", err
-			}
-			backoff *= 2
-		default:
-			return "", "", err
-		}
-	}
-}
-
-// errRepGone ends the dispatch of a rep whom Slack no longer knows.
-var errRepGone = errors.New("rep is gone from Slack")
-
-// isTransient reports whether a Slack call failed in a way a later retry may fix: a 5xx, a 429,
-// a timeout or a dropped connection.
-func isTransient(err error) bool {
-	var sc slack.StatusCodeError
-	var rl *slack.RateLimitedError
-	var ne net.Error
-	switch {
-	case errors.As(err, &sc):
-		return sc.Code >= 500
-	case errors.As(err, &rl):
-		return true
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
-		return true
-	}
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err == "internal_error" || se.Err == "fatal_error" || se.Err == "service_unavailable" || se.Err == "request_timeout"
-	}
-	return false
-}
-
-// isGoneError reports whether Slack says the user no longer exists or was deactivated.
-func isGoneError(err error) bool {
-	var se slack.SlackErrorResponse
-	if !errors.As(err, &se) {
-		s := err.Error()
-		return s == "user_not_found" || s == "account_inactive" || s == "user_disabled"
-	}
-	switch se.Err {
-	case "user_not_found", "account_inactive", "user_disabled":
-		return true
-	}
-	return false
-}
-
 // repGone pauses the follow-ups of a rep Slack no longer knows and tells every admin, once: a
 // rep already marked gone pauses nothing new and no admin is told again.
 func (b *Bot) repGone(ctx context.Context, user string, cause error) error {
@@ -445,38 +468,4 @@ func (b *Bot) clock() clockwork.Clock {
 		return b.cfg.Clock
 	}
 	return clockwork.NewRealClock()
-}
-
-// pacer spaces messages to the same channel postInterval apart, as Slack allows about one message
-// a second per channel; messages to different channels are not held back. Its zero value is ready.
-type pacer struct {
-	mu   sync.Mutex
-	next map[string]time.Time // channel → earliest time of its next message
-}
-
-// reserve books the next slot for a message to channel and returns how long to wait for it.
-func (p *pacer) reserve(channel string, now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.next == nil {
-		p.next = map[string]time.Time{}
-	}
-	at := p.next[channel]
-	if at.Before(now) {
-		at = now
-	}
-	p.next[channel] = at.Add(postInterval)
-	return at.Sub(now)
-}
-
-// hold keeps channel quiet until at (a 429's Retry-After).
-func (p *pacer) hold(channel string, at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.next == nil {
-		p.next = map[string]time.Time{}
-	}
-	if at.After(p.next[channel]) {
-		p.next[channel] = at
-	}
 }

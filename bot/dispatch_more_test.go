@@ -20,8 +20,8 @@ import (
 type faultStore struct {
 	Store
 	claim        func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
-	markReminded func(ctx context.Context, touchID int64, channel, ts string, now time.Time) error
-	release      func(ctx context.Context, touchID int64, retryAt time.Time) error
+	markReminded func(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error
+	release      func(ctx context.Context, touchID int64, token int, retryAt time.Time) error
 }
 
 var _ Store = (*faultStore)(nil)
@@ -33,18 +33,18 @@ func (s *faultStore) Claim(ctx context.Context, now time.Time, limit int, lease 
 	return s.Store.Claim(ctx, now, limit, lease)
 }
 
-func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, channel, ts string, now time.Time) error {
+func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
 	if s.markReminded != nil {
-		return s.markReminded(ctx, touchID, channel, ts, now)
+		return s.markReminded(ctx, touchID, token, channel, ts, now, d...)
 	}
-	return s.Store.MarkReminded(ctx, touchID, channel, ts, now)
+	return s.Store.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
 }
 
-func (s *faultStore) Release(ctx context.Context, touchID int64, retryAt time.Time) error {
+func (s *faultStore) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
 	if s.release != nil {
-		return s.release(ctx, touchID, retryAt)
+		return s.release(ctx, touchID, token, retryAt)
 	}
-	return s.Store.Release(ctx, touchID, retryAt)
+	return s.Store.Release(ctx, touchID, token, retryAt)
 }
 
 // newFaultBotOn is newFaultBot on a hooked store.
@@ -69,11 +69,11 @@ func TestCrashBeforeRecordThenAfterHours(t *testing.T) {
 	}
 	var crashed atomic.Bool
 	fs := &faultStore{}
-	fs.markReminded = func(ctx context.Context, id int64, ch, ts string, now time.Time) error {
+	fs.markReminded = func(ctx context.Context, id int64, token int, ch, ts string, now time.Time, d ...store.Draft) error {
 		if crashed.CompareAndSwap(false, true) {
 			return errors.New("process died") // the DM exists, the database does not know it
 		}
-		return fs.Store.MarkReminded(ctx, id, ch, ts, now)
+		return fs.Store.MarkReminded(ctx, id, token, ch, ts, now, d...)
 	}
 	f := newFaultBotOn(t, h, fs)
 	f.advance(v.Open.Due.Sub(f.clock.Now()))
@@ -251,11 +251,11 @@ func TestStopWaitsForPass(t *testing.T) {
 	var stopped, lateRelease atomic.Bool
 	released := make(chan struct{}, 4)
 	fs := &faultStore{}
-	fs.release = func(ctx context.Context, id int64, at time.Time) error {
+	fs.release = func(ctx context.Context, id int64, token int, at time.Time) error {
 		if stopped.Load() {
 			lateRelease.Store(true)
 		}
-		err := fs.Store.Release(ctx, id, at)
+		err := fs.Store.Release(ctx, id, token, at)
 		released <- struct{}{}
 		return err
 	}

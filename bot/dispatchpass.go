@@ -18,7 +18,12 @@ func (b *Bot) dispatch(ctx context.Context) error {
 	p := &dispatchPass{b: b, queues: map[string][]store.Claim{}, gone: map[string]bool{}}
 	p.room = sync.NewCond(&p.mu)
 	defer p.wg.Wait()
+	stopBeat := b.beatWhile(ctx)
+	defer stopBeat()
 	for range dispatchRounds {
+		if b.authBroken.Load() {
+			return nil
+		}
 		if !p.reserve(ctx, dispatchBatch) {
 			return nil
 		}
@@ -128,12 +133,14 @@ func (p *dispatchPass) work(ctx context.Context, rep string) {
 			// Shutting down: give it back at once rather than when its lease ends.
 			p.giveBack(context.WithoutCancel(ctx), c, p.b.now())
 			continue
-		case gone:
+		case gone || p.b.authBroken.Load():
 			p.giveBack(ctx, c, p.b.now())
 			continue
 		}
 		err := p.b.dispatchOne(ctx, c)
-		if errors.Is(err, errRepGone) {
+		if errors.Is(err, ErrAuth) {
+			// Logged once by authFailed; the remaining claims are given back above.
+		} else if errors.Is(err, errRepGone) {
 			// The rep's follow-ups are paused now: the rest of their claims wait for a new owner.
 			p.mu.Lock()
 			p.gone[rep] = true
@@ -147,6 +154,31 @@ func (p *dispatchPass) work(ctx context.Context, rep string) {
 
 // giveBack releases a claim unhandled, claimable again at retryAt.
 func (p *dispatchPass) giveBack(ctx context.Context, c store.Claim, retryAt time.Time) {
-	p.b.release(ctx, c.Touch.ID, retryAt)
+	p.b.release(ctx, c, retryAt)
 	p.done(1)
+}
+
+// beatWhile records a heartbeat every store.BeatInterval until the returned stop is called, so
+// that another process does not take over this pass's claims while they wait for a slow draft or
+// a long pacing queue. It ticks in real time, not on the scheduler's clock: liveness is about the
+// process, and a fake clock in tests must see no sleeper of its own.
+func (b *Bot) beatWhile(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(store.BeatInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := b.store.Beat(ctx, b.now()); err != nil && ctx.Err() == nil {
+					b.log.Warn("dispatcher heartbeat", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

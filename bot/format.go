@@ -69,27 +69,8 @@ func stepLine(i int, due string, s cadence.Step, suffix string) string {
 }
 
 // escapeText makes text typed by a person safe inside Slack mrkdwn: &, < and > are escaped, so a
-// name such as "<!channel>" cannot ping anyone.
-func escapeText(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s // the common case, without building anything
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ { // bytes, not runes: the three are ASCII, the rest is copied as is
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+// name such as "<!channel>" cannot ping anyone. It is cadence.Escape, the one escaping helper.
+func escapeText(s string) string { return cadence.Escape(s) }
 
 // truncate cuts s to at most n runes, ending with "…" when cut.
 func truncate(s string, n int) string {

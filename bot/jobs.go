@@ -121,6 +121,9 @@ func (j *jobState) passed() {
 // tick is one run of the dispatch job: resume the follow-ups whose pause ended, then dispatch what
 // is due. It logs its errors: a failed tick is tried again at the next.
 func (b *Bot) tick(ctx context.Context) {
+	if b.authBroken.Load() {
+		return // Slack refused the bot token: Run is ending
+	}
 	if err := b.resumeDue(ctx); err != nil {
 		b.log.Error("resume paused follow-ups", "err", err)
 	}

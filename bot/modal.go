@@ -128,7 +128,7 @@ func (b *Bot) serveViewSubmission(ctx context.Context, cb slack.InteractionCallb
 		}
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{"name": truncate(msg, 150)})
 	}
-	w, _, err := b.repWindow(ctx, user)
+	w, err := b.quickWindow(ctx, user)
 	if err != nil {
 		return fail(err)
 	}

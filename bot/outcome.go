@@ -79,7 +79,8 @@ func (b *Bot) notOpenError(ctx context.Context, enrollmentID string, touchID int
 	if touchID != 0 {
 		if tv, err := b.store.Touchpoint(ctx, touchID); err == nil {
 			loc := b.locOf(ctx, tv.Enrollment.Owner)
-			return cadence.Errorf(cadence.ECONFLICT, "%s Nothing was changed.", whatHappened(tv, loc, b.now()))
+			// The status line is the bot's own text, with mentions it means.
+			return cadence.Errorf(cadence.ECONFLICT, "%s Nothing was changed.", cadence.Markup(whatHappened(tv, loc, b.now())))
 		}
 	}
 	v, err := b.store.Enrollment(ctx, enrollmentID)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,6 +34,13 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 	if uerr != nil {
 		b.log.Warn("users.info failed; keeping the last known time zone", "user", userID, "err", uerr)
 	}
+	if uerr == nil && u.Deleted && !r.Gone {
+		// The daily refresh is where a rep who left is seen: their follow-ups are paused and the
+		// admins told, once (repGone does nothing for a rep already marked gone).
+		if err := b.repGone(ctx, userID, errRepDeactivated); err != nil {
+			b.log.Error("pause the follow-ups of a deactivated rep", "user", userID, "err", err)
+		}
+	}
 	return b.updateRep(ctx, userID, func(r *cadence.Rep) (bool, error) {
 		if !b.tzStale(*r) {
 			return false, nil // refreshed or set by the rep while users.info was asked
@@ -43,17 +51,69 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 			r.TZCheckedAt = r.TZCheckedAt.Add(tzRetry - tzRefresh)
 			return true, nil
 		}
-		r.Name = displayName(u)
-		if _, lerr := time.LoadLocation(u.TZ); u.TZ != "" && lerr == nil {
+		r.Name = cadence.StripBidi(displayName(u))
+		if u.Deleted {
+			r.Gone = true // set by repGone above; kept so
+		} else if r.Gone {
+			r.Gone = false // back in Slack: reminded again once an admin resumes their follow-ups
+		}
+		if _, lerr := time.LoadLocation(u.TZ); u.TZ != "" && lerr == nil && !r.TZManual {
 			r.TimeZone = u.TZ
 		}
 		return true, nil
 	})
 }
 
-// tzStale reports whether the rep's time zone should be read from users.info again.
+// errRepDeactivated is why a rep whom users.info reports as deleted is gone.
+var errRepDeactivated = errors.New("account deactivated")
+
+// refreshBudget is how long work with a short deadline waits for a users.info refresh before it
+// goes on with what is stored.
+const refreshBudget = 700 * time.Millisecond
+
+// quickWindow is repWindow for work with a short deadline (a modal submission, answered in an ack
+// Slack waits 3 s for): a users.info refresh that is due runs in the background and is waited
+// for at most refreshBudget; after that the rep's stored settings (or the team's) are used, and
+// the refresh finishes on its own.
+func (b *Bot) quickWindow(ctx context.Context, userID string) (cadence.Window, error) {
+	r, err := b.loadRep(ctx, userID)
+	if err != nil {
+		return cadence.Window{}, err
+	}
+	if b.tzStale(r) {
+		type result struct {
+			r   cadence.Rep
+			err error
+		}
+		done := make(chan result, 1)
+		b.goNow("rep.refresh", func(ctx context.Context) error {
+			r, err := b.rep(ctx, userID)
+			done <- result{r, err}
+			return err
+		})
+		t := time.NewTimer(refreshBudget)
+		defer t.Stop()
+		select {
+		case res := <-done:
+			if res.err == nil {
+				r = res.r
+			}
+		case <-t.C:
+			b.log.Debug("users.info slow; going on with the stored settings", "user", userID)
+		case <-ctx.Done():
+		}
+	}
+	w, err := r.Window(b.cfg.Team)
+	if err != nil {
+		return cadence.Window{}, fmt.Errorf("working window of %s: %w", userID, err)
+	}
+	return w, nil
+}
+
+// tzStale reports whether the rep should be read from users.info again: once a day, also when the
+// rep set their zone by hand (which is then kept), as the refresh is where a rep who left is seen.
 func (b *Bot) tzStale(r cadence.Rep) bool {
-	return !r.TZManual && (r.TZCheckedAt.IsZero() || b.now().Sub(r.TZCheckedAt) >= tzRefresh)
+	return r.TZCheckedAt.IsZero() || b.now().Sub(r.TZCheckedAt) >= tzRefresh
 }
 
 // loadRep reads the rep's stored settings, or empty ones for a rep not seen before.

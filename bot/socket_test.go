@@ -174,12 +174,14 @@ func TestTimeZoneFromSlackCachedDaily(t *testing.T) {
 	if n := calls(); n != 4 {
 		t.Errorf("users.info not asked again 11 minutes after a failure (%d calls)", n)
 	}
-	// A zone set by the rep wins, and Slack is no longer asked.
+	// A zone set by the rep wins. Slack is still asked once a day (that is where a rep who
+	// left is seen), but its zone does not replace the rep's.
 	mustContain(t, h.slash(t, alice, "settings tz=Europe/Lisbon"), "Time zone: Europe/Lisbon (set by you")
 	h.clock.Advance(72 * time.Hour)
 	mustContain(t, h.slash(t, alice, "settings"), "Time zone: Europe/Lisbon (set by you")
-	if n := calls(); n != 4 {
-		t.Errorf("users.info asked %d times for a rep who set the zone, want 4", n)
+	mustContain(t, h.slash(t, alice, "settings"), "Time zone: Europe/Lisbon (set by you")
+	if n := calls(); n != 5 {
+		t.Errorf("users.info asked %d times for a rep who set the zone over 3 days, want 5", n)
 	}
 }
 

@@ -32,12 +32,16 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(store.EnrollmentView) (cadence.Change, error)) (store.UpdateResult, error)
 	OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (store.OptOutResult, error)
 	OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (store.OptOutResult, error)
+	UndoOptOut(ctx context.Context, email, reason, by string, now time.Time) (cadence.Contact, error)
 
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
-	SaveDraft(ctx context.Context, touchID int64, draft, source, model string, promptTokens, completionTokens int) error
-	MarkReminded(ctx context.Context, touchID int64, channel, ts string, now time.Time) error
-	Release(ctx context.Context, touchID int64, retryAt time.Time) error
-	Reschedule(ctx context.Context, touchID int64, due time.Time) error
+	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (store.TouchView, error)
+	Beat(ctx context.Context, now time.Time) error
+	TakeRedraft(ctx context.Context, touchID int64, max int) error
+	SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error
+	MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error
+	Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error
+	Reschedule(ctx context.Context, touchID int64, token int, due time.Time) error
 	PausedDue(ctx context.Context, now time.Time) ([]store.EnrollmentView, error)
 
 	OriginStore // where follow-ups came from, and company news (store_native.go)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,17 +29,37 @@ const claimable = `SELECT t.id FROM touchpoints t
 	ORDER BY t.due, t.id
 	LIMIT ?`
 
+// ErrLeaseLost is wrapped by the writes that finish a claim (SaveDraft, MarkReminded, Release,
+// Reschedule, Recheck) when the touchpoint was claimed again since the claim whose token they name:
+// another dispatcher holds it now, and this one must leave it alone. Such errors carry ECONFLICT.
+var ErrLeaseLost = errors.New("the claim was taken over by another dispatcher")
+
+// leaseLost is the coded error of a fenced write whose token is out of date.
+func leaseLost(touchID int64) error {
+	return fmt.Errorf("%w: %w", ErrLeaseLost,
+		cadence.Errorf(cadence.ECONFLICT, "Touchpoint %d is being handled by another dispatcher.", touchID))
+}
+
 // Claim atomically takes up to limit pending touchpoints that are due at now, oldest due first:
 // those not leased or whose lease has ended, of active follow-ups whose contact has not opted out.
-// Each is leased until now+lease (no other Claim takes it before then) and its attempt count goes
-// up by one. A dispatcher then drafts, reminds the rep and calls MarkReminded, or calls Release or
-// Reschedule. Two Claims at once, from this process or another, never take the same touchpoint.
+// Each is leased until now+lease to this handle (Owner) and its attempt count, the claim's fencing
+// token, goes up by one. Claims held by a dispatcher that is gone (its process no longer runs on
+// this host, or it has not beaten for a while) are taken over first, whatever their lease says.
+// A dispatcher then drafts, reminds the rep and calls MarkReminded, or calls Release or
+// Reschedule, each with the claim's Attempts as token. Two Claims at once, from this process or
+// another, never take the same touchpoint.
 func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Claim, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	var claims []Claim
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := db.beat(ctx, tx, now); err != nil {
+			return err
+		}
+		if _, err := db.takeOver(ctx, tx, now); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, claimable, now.UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return fmt.Errorf("find due touchpoints: %w", err)
@@ -60,9 +81,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			return nil
 		}
 		in := `(` + placeholders(len(ids)) + `)`
-		args := append([]any{now.Add(lease).UnixMilli()}, ids...)
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, attempts = attempts + 1 WHERE id IN `+in,
-			args...); err != nil {
+		args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
+		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
+			WHERE id IN `+in, args...); err != nil {
 			return fmt.Errorf("lease due touchpoints: %w", err)
 		}
 		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
@@ -82,11 +103,81 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	return claims, nil
 }
 
+// fenced is the condition a write that finishes a claim adds: token 0 (a person's action, not a
+// dispatcher's) always passes; any other must be the touchpoint's current attempt count.
+const fenced = ` AND (? = 0 OR attempts = ?)`
+
+// checkFence returns ErrLeaseLost when token is set and the touchpoint was claimed again since.
+func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error {
+	if token == 0 {
+		return nil
+	}
+	var attempts int
+	err := tx.QueryRowContext(ctx, `SELECT attempts FROM touchpoints WHERE id = ?`, touchID).Scan(&attempts)
+	if err == sql.ErrNoRows {
+		return cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
+	}
+	if err != nil {
+		return fmt.Errorf("check claim of touchpoint %d: %w", touchID, err)
+	}
+	if attempts != token {
+		return leaseLost(touchID)
+	}
+	return nil
+}
+
+// Recheck re-reads a claimed touchpoint just before its DM is posted. It returns ErrLeaseLost
+// (ECONFLICT) when the touchpoint was claimed again since the claim with this token, and renews
+// the lease to now+lease when less than half of it is left, so that the claim outlives a long
+// draft or a long 429 wait. The caller decides from the view whether a reminder is still due.
+func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (TouchView, error) {
+	var tv TouchView
+	var until sql.NullInt64
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx, touchID, token); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT lease_until FROM touchpoints WHERE id = ?`, touchID).Scan(&until); err != nil {
+			return fmt.Errorf("recheck touchpoint %d: %w", touchID, err)
+		}
+		var err error
+		tv, err = touchView(ctx, tx, touchID)
+		return err
+	})
+	if err != nil || tv.Touch.State != cadence.TouchPending {
+		return tv, err
+	}
+	if until.Valid && time.UnixMilli(until.Int64).Sub(now) > lease/2 {
+		return tv, nil
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if err := db.beat(ctx, tx, now); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?
+			WHERE id = ? AND state = 'pending'`+fenced, now.Add(lease).UnixMilli(), db.self.id, touchID, token, token)
+		if err != nil {
+			return fmt.Errorf("renew lease of touchpoint %d: %w", touchID, err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			if err := checkFence(ctx, tx, touchID, token); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return tv, err
+}
+
 // SaveDraft stores the drafted message of an open touchpoint, where it came from ("llm" or
-// "offline"), the model and the tokens it used. It returns ENOTFOUND when there is no such
-// touchpoint and ECONFLICT when the touchpoint is already closed.
-func (db *DB) SaveDraft(ctx context.Context, touchID int64, draft, source, model string, promptTokens, completionTokens int) error {
+// "offline"), the model and the tokens it used. token is the claim's fencing token (0 for a draft
+// a person asked for). It returns ENOTFOUND when there is no such touchpoint, and ECONFLICT when
+// the touchpoint is already closed or (wrapping ErrLeaseLost) was claimed again since.
+func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx, touchID, token); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
 			draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ? AND state IN ('pending', 'reminded')`,
 			draft, source, model, promptTokens, completionTokens, touchID)
@@ -98,12 +189,34 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, draft, source, model
 }
 
 // MarkReminded records that the rep was reminded of a claimed touchpoint by the DM channel/ts,
-// ends the lease and logs a "reminded" event. It returns ECONFLICT, with a message fit to put in
-// that DM, when the touchpoint is no longer pending (its follow-up was stopped, it was logged or
-// already reminded) or its follow-up is paused or its contact opted out meanwhile; and ENOTFOUND
-// when there is no such touchpoint.
-func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts string, now time.Time) error {
+// ends the lease and logs a "reminded" event. token is the claim's fencing token (0: unfenced).
+// It returns ECONFLICT, with a message fit to put in that DM, when the touchpoint is no longer
+// pending (its follow-up was stopped, it was logged or already reminded) or its follow-up is
+// paused or its contact opted out meanwhile, or (wrapping ErrLeaseLost) when it was claimed again
+// since; and ENOTFOUND when there is no such touchpoint.
+//
+// With a draft d, the draft the DM showed is stored in the same transaction: for a draft that
+// cost nothing to make (no model was asked), so that it need not be stored on its own before the
+// DM is posted; after a crash it is simply made again.
+func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...Draft) error {
+	var draft *Draft
+	if len(d) > 0 {
+		draft = &d[0]
+	}
+	return db.markReminded(ctx, touchID, token, channel, ts, now, draft)
+}
+
+// Draft is a drafted message as stored with its touchpoint.
+type Draft struct {
+	Text, Source, Model            string
+	PromptTokens, CompletionTokens int
+}
+
+func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *Draft) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx, touchID, token); err != nil {
+			return err
+		}
 		tv, err := touchView(ctx, tx, touchID)
 		if err != nil {
 			return err
@@ -122,9 +235,16 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts strin
 		case tv.Enrollment.Status == cadence.StatusPaused:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, tv.Contact.Label())
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL
-			WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
+			claim_owner = '' WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
 			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
+		}
+		if d != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
+				draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ?`,
+				d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens, touchID); err != nil {
+				return fmt.Errorf("save draft of touchpoint %d: %w", touchID, err)
+			}
 		}
 		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
 			tv.Enrollment, now))
@@ -132,12 +252,13 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, channel, ts strin
 }
 
 // Release gives back a claimed touchpoint that could not be handled now (Slack or the LLM
-// failed): it stays due and is claimed again at retryAt. Releasing a touchpoint that is no longer
-// pending does nothing. It returns ENOTFOUND when there is no such touchpoint.
-func (db *DB) Release(ctx context.Context, touchID int64, retryAt time.Time) error {
+// failed): it stays due and is claimed again at retryAt. token is the claim's fencing token (0:
+// unfenced). Releasing a touchpoint that is no longer pending, or that was claimed again since,
+// does nothing. It returns ENOTFOUND when there is no such touchpoint.
+func (db *DB) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ? WHERE id = ? AND state = 'pending'`,
-			ms(retryAt), touchID)
+		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ''
+			WHERE id = ? AND state = 'pending'`+fenced, ms(retryAt), touchID, token, token)
 		if err != nil {
 			return fmt.Errorf("release touchpoint %d: %w", touchID, err)
 		}
@@ -150,15 +271,19 @@ func (db *DB) Release(ctx context.Context, touchID int64, retryAt time.Time) err
 }
 
 // Reschedule moves a pending touchpoint to a new due time and ends its lease, for example to move
-// an overdue touch into the rep's working hours. It returns ENOTFOUND when there is no such
-// touchpoint and ECONFLICT when it is no longer pending.
-func (db *DB) Reschedule(ctx context.Context, touchID int64, due time.Time) error {
+// an overdue touch into the rep's working hours. token is the claim's fencing token (0:
+// unfenced). It returns ENOTFOUND when there is no such touchpoint and ECONFLICT when it is no
+// longer pending or (wrapping ErrLeaseLost) was claimed again since.
+func (db *DB) Reschedule(ctx context.Context, touchID int64, token int, due time.Time) error {
 	if due.IsZero() {
 		return fmt.Errorf("reschedule touchpoint %d: no due time", touchID)
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET due = ?, lease_until = NULL WHERE id = ? AND state = 'pending'`,
-			due.UnixMilli(), touchID)
+		if err := checkFence(ctx, tx, touchID, token); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET due = ?, lease_until = NULL, claim_owner = ''
+			WHERE id = ? AND state = 'pending'`, due.UnixMilli(), touchID)
 		if err != nil {
 			return fmt.Errorf("reschedule touchpoint %d: %w", touchID, err)
 		}

@@ -80,7 +80,7 @@ func TestClaimSkipsPausedOptedOutAndClosed(t *testing.T) {
 	if _, err := db.w.Exec(`UPDATE contacts SET dnc = 1 WHERE id = ?`, optedOut.Contact.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkReminded(ctx, reminded.Open.ID, "D1", "1.1", t0); err != nil {
+	if err := db.MarkReminded(ctx, reminded.Open.ID, 0, "D1", "1.1", t0); err != nil {
 		t.Fatal(err)
 	}
 	claims, err := db.Claim(ctx, t0.Add(time.Hour), 10, time.Minute)
@@ -164,7 +164,7 @@ func TestClaimConcurrent(t *testing.T) {
 		}
 		// Hand them back as reminded so the next round only sees its own.
 		for id := range taken {
-			if err := b.MarkReminded(ctx, id, "D", "1", now); err != nil {
+			if err := b.MarkReminded(ctx, id, 0, "D", "1", now); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -187,18 +187,18 @@ func TestMarkRemindedRefusedAfterStop(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err = db.MarkReminded(ctx, claims[0].Touch.ID, "D1", "1.1", t0)
+	err = db.MarkReminded(ctx, claims[0].Touch.ID, 0, "D1", "1.1", t0)
 	ce := wantCode(t, err, cadence.ECONFLICT)
 	if want := fmt.Sprintf("Follow-up %s with Dana Lee was stopped before this reminder went out.", v.Enrollment.ID); ce.Message != want {
 		t.Errorf("message = %q, want %q", ce.Message, want)
 	}
-	wantCode(t, db.SaveDraft(ctx, claims[0].Touch.ID, "Hi", "offline", "", 0, 0), cadence.ECONFLICT)
-	wantCode(t, db.Reschedule(ctx, claims[0].Touch.ID, t0.Add(time.Hour)), cadence.ECONFLICT)
-	if err := db.Release(ctx, claims[0].Touch.ID, t0); err != nil {
+	wantCode(t, db.SaveDraft(ctx, claims[0].Touch.ID, 0, "Hi", "offline", "", 0, 0), cadence.ECONFLICT)
+	wantCode(t, db.Reschedule(ctx, claims[0].Touch.ID, 0, t0.Add(time.Hour)), cadence.ECONFLICT)
+	if err := db.Release(ctx, claims[0].Touch.ID, 0, t0); err != nil {
 		t.Errorf("Release of a cancelled touch: %v", err)
 	}
-	wantCode(t, db.MarkReminded(ctx, 999, "D1", "1.1", t0), cadence.ENOTFOUND)
-	wantCode(t, db.Release(ctx, 999, t0), cadence.ENOTFOUND)
+	wantCode(t, db.MarkReminded(ctx, 999, 0, "D1", "1.1", t0), cadence.ENOTFOUND)
+	wantCode(t, db.Release(ctx, 999, 0, t0), cadence.ENOTFOUND)
 }
 
 func TestDraftReleaseRescheduleRemind(t *testing.T) {
@@ -209,11 +209,11 @@ func TestDraftReleaseRescheduleRemind(t *testing.T) {
 	if claims, _ := db.Claim(ctx, t0, 1, time.Minute); len(claims) != 1 {
 		t.Fatal("nothing claimed")
 	}
-	if err := db.SaveDraft(ctx, id, "Hi Dana, ...", "llm", "gpt-x", 120, 80); err != nil {
+	if err := db.SaveDraft(ctx, id, 0, "Hi Dana, ...", "llm", "gpt-x", 120, 80); err != nil {
 		t.Fatal(err)
 	}
 	// Slack failed: retry in five minutes, not before.
-	if err := db.Release(ctx, id, t0.Add(5*time.Minute)); err != nil {
+	if err := db.Release(ctx, id, 0, t0.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if claims, _ := db.Claim(ctx, t0.Add(4*time.Minute), 1, time.Minute); len(claims) != 0 {
@@ -225,7 +225,7 @@ func TestDraftReleaseRescheduleRemind(t *testing.T) {
 	}
 	// Outside working hours: move it to tomorrow morning.
 	tomorrow := t0.Add(19 * time.Hour)
-	if err := db.Reschedule(ctx, id, tomorrow); err != nil {
+	if err := db.Reschedule(ctx, id, 0, tomorrow); err != nil {
 		t.Fatal(err)
 	}
 	if claims, _ := db.Claim(ctx, tomorrow.Add(-time.Minute), 1, time.Minute); len(claims) != 0 {
@@ -234,7 +234,7 @@ func TestDraftReleaseRescheduleRemind(t *testing.T) {
 	if claims, _ := db.Claim(ctx, tomorrow, 1, time.Minute); len(claims) != 1 {
 		t.Fatal("not claimed at the new due time")
 	}
-	if err := db.MarkReminded(ctx, id, "D1", "42.1", tomorrow); err != nil {
+	if err := db.MarkReminded(ctx, id, 0, "D1", "42.1", tomorrow); err != nil {
 		t.Fatal(err)
 	}
 	tv, err := db.Touchpoint(ctx, id)
@@ -250,8 +250,8 @@ func TestDraftReleaseRescheduleRemind(t *testing.T) {
 		prompt != 120 || completion != 80 {
 		t.Errorf("tokens = %d, %d, %v", prompt, completion, err)
 	}
-	wantCode(t, db.MarkReminded(ctx, id, "D1", "42.2", tomorrow), cadence.ECONFLICT)
-	if err := db.SaveDraft(ctx, id, "Redrafted", "offline", "", 0, 0); err != nil {
+	wantCode(t, db.MarkReminded(ctx, id, 0, "D1", "42.2", tomorrow), cadence.ECONFLICT)
+	if err := db.SaveDraft(ctx, id, 0, "Redrafted", "offline", "", 0, 0); err != nil {
 		t.Errorf("SaveDraft of a reminded touch: %v", err)
 	}
 }

@@ -49,6 +49,8 @@ type DB struct {
 
 	mu        sync.Mutex
 	lastPrune time.Time // when FirstSeen last pruned slack_events
+
+	self owner // this database handle's identity as a dispatcher (claim.go)
 }
 
 // EnrollmentView is an enrollment with its contact and its open touchpoint, if any.

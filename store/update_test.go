@@ -160,7 +160,7 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 			if err != nil || len(claims) != 1 {
 				t.Fatalf("Claim = %v, %v", claims, err)
 			}
-			if err := db.MarkReminded(ctx, claims[0].Touch.ID, "D1", "1.5", t0); err != nil {
+			if err := db.MarkReminded(ctx, claims[0].Touch.ID, 0, "D1", "1.5", t0); err != nil {
 				t.Fatal(err)
 			}
 			before, _ := db.Enrollment(ctx, v.Enrollment.ID)
@@ -258,7 +258,7 @@ func TestOptOutStopsAnotherRepsFollowUp(t *testing.T) {
 	if err != nil || len(claims) != 1 {
 		t.Fatalf("Claim = %v, %v", claims, err)
 	}
-	if err := db.MarkReminded(ctx, claims[0].Touch.ID, "D1", "111.222", t0); err != nil {
+	if err := db.MarkReminded(ctx, claims[0].Touch.ID, 0, "D1", "111.222", t0); err != nil {
 		t.Fatal(err)
 	}
 	at := t0.Add(time.Hour)

@@ -126,7 +126,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		call.Token = bearer
 	}
 
-	if s.applyFault(w, r, &call) {
+	done, lost := s.applyFault(w, r, &call)
+	if done {
 		return
 	}
 	m, found := methods[name]
@@ -144,6 +145,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if rep.status == 0 {
 			rep = m.handle(s, req)
 		}
+	}
+	if lost != nil {
+		call.Status = rep.status
+		s.loseAnswer(w, &call, lost)
+		return
 	}
 	s.finish(w, &call, rep)
 }

@@ -27,7 +27,19 @@ type Fault struct {
 	RetryAfter time.Duration
 	// Error is a Slack error code answered as HTTP 200 {"ok":false,"error":…}.
 	Error string
+	// Stored serves the request as usual (a posted message is stored) and then loses the answer:
+	// with Error set, that error is answered instead (Slack's internal_error or fatal_error, after
+	// which the message may exist); without, the connection is closed with no answer at all.
+	Stored bool
 }
+
+// AnswerLost serves the request (a posted message is stored) and closes the connection without
+// an answer, as when a connection is reset or a proxy times out after Slack did the work.
+func AnswerLost() Fault { return Fault{Stored: true} }
+
+// StoredThenError serves the request (a posted message is stored) and answers ok:false with
+// code, as Slack may do with internal_error or fatal_error.
+func StoredThenError(code string) Fault { return Fault{Stored: true, Error: code} }
 
 // RateLimited answers HTTP 429 with Retry-After, which slack-go surfaces as
 // *slack.RateLimitedError{RetryAfter: retryAfter}.
@@ -82,11 +94,15 @@ func (s *Server) popFault(method string) (Fault, bool) {
 }
 
 // applyFault serves an injected fault for call.Method and reports whether it
-// wrote the response (and recorded the call).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) bool {
+// wrote the response (and recorded the call). A Stored fault is returned for the
+// caller to apply after serving the request (see loseAnswer).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) (bool, *Fault) {
 	f, found := s.popFault(call.Method)
 	if !found {
-		return false
+		return false, nil
+	}
+	if f.Stored {
+		return false, &f
 	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
@@ -98,10 +114,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 		case <-r.Context().Done():
 			call.Error = "client_gone"
 			s.recordCall(*call)
-			return true
+			return true, nil
 		case <-s.closed:
 			s.finish(w, call, reply{status: http.StatusServiceUnavailable, body: map[string]any{"ok": false, "error": "server_closed"}})
-			return true
+			return true, nil
 		}
 	}
 	switch {
@@ -125,9 +141,27 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 	case f.Error != "":
 		s.finish(w, call, fail(f.Error))
 	default:
-		return false
+		return false, nil
 	}
-	return true
+	return true, nil
+}
+
+// loseAnswer records a call served under a Stored fault and loses its answer:
+// it answers f.Error instead, or closes the connection without a word.
+func (s *Server) loseAnswer(w http.ResponseWriter, call *Call, f *Fault) {
+	if f.Error != "" {
+		s.finish(w, call, fail(f.Error))
+		return
+	}
+	call.Error = "answer_lost"
+	s.recordCall(*call)
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // closes the connection without an answer
 }
 
 // hold counts requests held by a Delay fault.

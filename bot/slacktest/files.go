@@ -76,7 +76,7 @@ func (s *Server) filesGetUploadURL(r *apiRequest) reply {
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/upload/")
 	call := Call{Method: "upload", At: s.now(), Form: map[string][]string{"file_id": {id}}}
-	if s.applyFault(w, r, &call) {
+	if done, _ := s.applyFault(w, r, &call); done {
 		return
 	}
 	content, err := uploadedContent(r)

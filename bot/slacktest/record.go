@@ -220,7 +220,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := Call{Method: "response_url", JSON: body, At: s.now()}
-	if s.applyFault(w, r, &call) {
+	if done, _ := s.applyFault(w, r, &call); done {
 		return
 	}
 	u := s.http.URL + r.URL.Path

@@ -83,19 +83,19 @@ func (s watchedStore) endTouch(id int64) {
 	s.w.end(func(t int64, _ claimOf) bool { return t == id })
 }
 
-func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, channel, ts string, now time.Time) error {
+func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
 	defer s.endTouch(touchID)
-	return s.DB.MarkReminded(ctx, touchID, channel, ts, now)
+	return s.DB.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
 }
 
-func (s watchedStore) Release(ctx context.Context, touchID int64, retryAt time.Time) error {
+func (s watchedStore) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
 	defer s.endTouch(touchID)
-	return s.DB.Release(ctx, touchID, retryAt)
+	return s.DB.Release(ctx, touchID, token, retryAt)
 }
 
-func (s watchedStore) Reschedule(ctx context.Context, touchID int64, due time.Time) error {
+func (s watchedStore) Reschedule(ctx context.Context, touchID int64, token int, due time.Time) error {
 	defer s.endTouch(touchID)
-	return s.DB.Reschedule(ctx, touchID, due)
+	return s.DB.Reschedule(ctx, touchID, token, due)
 }
 
 // Update ends the claims of the enrollment: the dispatcher updates an enrollment only to stop it

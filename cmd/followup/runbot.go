@@ -102,7 +102,7 @@ func startCPUProfile(path string) (func(*slog.Logger), error) {
 	}, nil
 }
 
-// slackHTTPClient is the Web API client's HTTP client. The dispatcher keeps up to 16 calls in
+// slackHTTPClient is the Web API client's HTTP client. The dispatcher keeps up to 32 calls in
 // flight (bot/dispatch.go); Go's default keeps only 2 idle connections a host, so the rest would
 // open a new TLS connection to Slack for every reminder.
 func slackHTTPClient() *http.Client {

@@ -4,8 +4,8 @@
 //	CGO_ENABLED=1 go run ./cmd/followupbench -out BENCHMARKS.md
 //
 // While developing, shrink every fixture with -scale (0.01 builds 1% of the rows) and pick
-// benchmarks with -only (tokens, claim, report, startup, ack, classify, dispatch). Figures are
-// medians over -runs runs; classify, the mail classifier's accuracy on its case set, is counted
+// benchmarks with -only (tokens, claim, report, startup, ack, classify, crash, dispatch). Figures
+// are medians over -runs runs; classify, the mail classifier's accuracy on its case set, is counted
 // once. The bot is driven as a child process ("followup run", built from ./cmd/followup)
 // against the in-repo fake Slack served by this process; the database benchmarks call package
 // store directly; the LLM cost comes from `go test -bench BenchmarkDraftCost ./prompts`.
@@ -59,6 +59,7 @@ var benchmarks = []struct {
 	{"startup", benchStartup},
 	{"ack", benchAck},
 	{"classify", benchClassify},
+	{"crash", benchCrash},
 	{"dispatch", benchDispatch},
 }
 
@@ -165,7 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func itemOf(name string) int {
-	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7, "classify": 14}[name]
+	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7, "classify": 14, "crash": crashItem}[name]
 }
 
 func firstLine(s string) string {

@@ -20,13 +20,22 @@ import (
 // Reply is one scripted answer. Build it with Draft, Content, Status, Error, ErrorBody, Hang,
 // Malformed or NoChoices.
 type Reply struct {
-	status     int    // HTTP status; 0 means 200
-	retryAfter int    // seconds, sent as Retry-After when > 0
-	content    string // the assistant message content
-	raw        string // when set, the response body as it is (not JSON-encoded)
-	hang       bool   // block until the client gives up
-	noChoices  bool   // a 200 with an empty choice list
-	message    string // the error message of a non-200 reply; "" means the status text
+	status     int             // HTTP status; 0 means 200
+	retryAfter int             // seconds, sent as Retry-After when > 0
+	content    string          // the assistant message content
+	raw        string          // when set, the response body as it is (not JSON-encoded)
+	hang       bool            // block until the client gives up
+	noChoices  bool            // a 200 with an empty choice list
+	message    string          // the error message of a non-200 reply; "" means the status text
+	arrived    chan<- struct{} // told when the request arrived (Held)
+	release    <-chan struct{} // the answer waits until this is closed (Held)
+}
+
+// Held answers with r once release is closed, after telling arrived that the request came: a
+// slow model, with the test deciding when it answers. It gives up when the client does.
+func Held(arrived chan<- struct{}, release <-chan struct{}, r Reply) Reply {
+	r.arrived, r.release = arrived, release
+	return r
 }
 
 // Draft answers with a well-formed completion whose content is the JSON object {subject, body}.
@@ -134,6 +143,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.tb.Errorf("openaitest: unscripted request #%d", n)
 		writeError(w, http.StatusInternalServerError, "unscripted request")
 		return
+	}
+	if reply.release != nil {
+		if reply.arrived != nil {
+			select {
+			case reply.arrived <- struct{}{}:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		select {
+		case <-reply.release:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	switch {
 	case reply.hang:

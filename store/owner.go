@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// Heartbeats. A dispatcher's claims are taken over at once when its process is known to be gone
+// (same host, no such pid) or when it has not beaten for staleAfter (another host, or a process
+// that hangs). The bot beats at least every BeatInterval while it dispatches.
+const (
+	// BeatInterval is how often a dispatcher should call Beat while it holds claims.
+	BeatInterval = 5 * time.Second
+	staleAfter   = 6 * BeatInterval
+)
+
+// owner is one open database handle's identity as a dispatcher: a random id, its host and pid.
+type owner struct {
+	once sync.Once
+	id   string
+	host string
+	pid  int
+}
+
+func (o *owner) init() {
+	o.once.Do(func() {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		o.host, _ = os.Hostname()
+		o.pid = os.Getpid()
+		o.id = fmt.Sprintf("%s:%d:%s", o.host, o.pid, hex.EncodeToString(b[:]))
+	})
+}
+
+// Owner is the id under which this handle claims touchpoints: every claim records it, and a
+// claim whose owner is gone is taken over by the next Claim of another handle.
+func (db *DB) Owner() string {
+	db.self.init()
+	return db.self.id
+}
+
+// Beat records that this handle's dispatcher is alive at now, so that no other one takes over
+// its claims while it works on them.
+func (db *DB) Beat(ctx context.Context, now time.Time) error {
+	return db.write(ctx, func(tx *sql.Tx) error { return db.beat(ctx, tx, now) })
+}
+
+func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	db.self.init()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner) DO UPDATE SET beat_at = max(beat_at, excluded.beat_at)`,
+		db.self.id, db.self.host, db.self.pid, now.UnixMilli()); err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	return nil
+}
+
+// takeOver frees the claims of every dispatcher that is gone: a process on this host that no
+// longer runs, or one that has not beaten for staleAfter. (Another handle in this same process is
+// alive as long as it beats.) Their touchpoints become claimable at
+// once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
+// It returns how many claims it freed.
+func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT t.claim_owner, d.host, d.pid, d.beat_at FROM touchpoints t
+		LEFT JOIN dispatchers d ON d.owner = t.claim_owner
+		WHERE t.claim_owner <> '' AND t.state = 'pending' AND t.claim_owner <> ?`, db.self.id)
+	if err != nil {
+		return 0, fmt.Errorf("find claim owners: %w", err)
+	}
+	var dead []string
+	for rows.Next() {
+		var id string
+		var host sql.NullString
+		var pid, beat sql.NullInt64
+		if err := rows.Scan(&id, &host, &pid, &beat); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find claim owners: %w", err)
+		}
+		if !beat.Valid || now.Sub(time.UnixMilli(beat.Int64)) > staleAfter ||
+			(host.String == db.self.host && int(pid.Int64) != db.self.pid && !processAlive(int(pid.Int64))) {
+			dead = append(dead, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find claim owners: %w", err)
+	}
+	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
+		return 0, fmt.Errorf("prune dispatchers: %w", err)
+	}
+	var freed int64
+	for _, id := range dead {
+		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
+			WHERE claim_owner = ? AND state = 'pending'`, id)
+		if err != nil {
+			return 0, fmt.Errorf("take over claims: %w", err)
+		}
+		n, _ := r.RowsAffected()
+		freed += n
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?`, id); err != nil {
+			return 0, fmt.Errorf("take over claims: %w", err)
+		}
+	}
+	return freed, nil
+}

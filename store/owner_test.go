@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// TestFencedWritesAfterTakeover: a dispatcher whose lease ended and whose touch was claimed by
+// another can no longer save a draft, record a DM, release or reschedule it.
+func TestFencedWritesAfterTakeover(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "followup.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	mustEnroll(t, a, contactN(1), "U1", t0)
+	// Times stay within staleAfter of each other: each holder counts as alive, and only the lease decides.
+	old, err := a.Claim(ctx, t0, 1, 10*time.Second)
+	if err != nil || len(old) != 1 {
+		t.Fatalf("claim: %v, %v", old, err)
+	}
+	id := old[0].Touch.ID
+	cur, err := b.Claim(ctx, t0.Add(10*time.Second), 1, time.Hour)
+	if err != nil || len(cur) != 1 || cur[0].Attempts != 2 {
+		t.Fatalf("second claim: %v, %v", cur, err)
+	}
+	lost := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, ErrLeaseLost) || cadence.ErrorCode(err) != cadence.ECONFLICT {
+			t.Errorf("%s with the old token: %v, want ErrLeaseLost (ECONFLICT)", what, err)
+		}
+	}
+	lost("SaveDraft", a.SaveDraft(ctx, id, old[0].Attempts, "Hi", "offline", "", 0, 0))
+	lost("MarkReminded", a.MarkReminded(ctx, id, old[0].Attempts, "D1", "1.1", t0))
+	lost("Reschedule", a.Reschedule(ctx, id, old[0].Attempts, t0.Add(time.Hour)))
+	if _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("Recheck with the old token: %v, want ErrLeaseLost", err)
+	}
+	if err := a.Release(ctx, id, old[0].Attempts, t0); err != nil {
+		t.Errorf("Release with the old token: %v", err)
+	}
+	// The old holder's release changed nothing: the new lease holds.
+	if cs, _ := a.Claim(ctx, t0.Add(20*time.Second), 1, time.Minute); len(cs) != 0 {
+		t.Fatalf("claimed again after a stale release: %v", claimIDs(cs))
+	}
+	if err := b.MarkReminded(ctx, id, cur[0].Attempts, "D1", "1.2", t0.Add(time.Minute)); err != nil {
+		t.Fatalf("MarkReminded by the holder: %v", err)
+	}
+}
+
+// TestRecheckRenewsLease: a claim re-checked with less than half of its lease left is renewed,
+// so a slow draft does not let another dispatcher take it.
+func TestRecheckRenewsLease(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "followup.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	mustEnroll(t, a, contactN(1), "U1", t0)
+	const lease = 20 * time.Second
+	cs, _ := a.Claim(ctx, t0, 1, lease)
+	if len(cs) != 1 {
+		t.Fatal("nothing claimed")
+	}
+	tv, err := a.Recheck(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
+	if err != nil || tv.Touch.State != cadence.TouchPending {
+		t.Fatalf("Recheck: %+v, %v", tv.Touch, err)
+	}
+	if got, _ := b.Claim(ctx, t0.Add(21*time.Second), 1, time.Minute); len(got) != 0 {
+		t.Fatal("a renewed claim was taken when its first lease would have ended")
+	}
+	if got, _ := b.Claim(ctx, t0.Add(32*time.Second), 1, time.Minute); len(got) != 1 {
+		t.Fatal("the renewed lease did not end")
+	}
+}
+
+// TestClaimTakesOverGoneOwner: the claims of a dispatcher whose process no longer runs are taken
+// over at once, whatever their lease; those of a live one only when it stopped beating.
+func TestClaimTakesOverGoneOwner(t *testing.T) {
+	ctx := context.Background()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skipf("no process to reap: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		pid   int
+		after time.Duration
+		taken bool
+	}{
+		{"process gone", dead.Process.Pid, 0, true},
+		{"process alive, beating", os.Getppid(), staleAfter / 2, false},
+		{"process alive, silent", os.Getppid(), staleAfter + time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "followup.db")
+			a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+			mustEnroll(t, a, contactN(1), "U1", t0)
+			cs, err := a.Claim(ctx, t0, 1, time.Hour)
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("claim: %v", err)
+			}
+			// a's row as if it were another process on this host.
+			if _, err := a.w.ExecContext(ctx, `UPDATE dispatchers SET pid = ? WHERE owner = ?`, tc.pid, a.Owner()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.Claim(ctx, t0.Add(tc.after), 1, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if taken := len(got) == 1; taken != tc.taken {
+				t.Fatalf("taken over: %v, want %v", taken, tc.taken)
+			}
+			if tc.taken && got[0].Attempts != 2 {
+				t.Errorf("attempts %d, want 2 (so the DM is looked up first)", got[0].Attempts)
+			}
+		})
+	}
+}
+
+// TestUndoOptOutKeepsBothInTheLog: the undo lifts the mark and the event log keeps the opt-out
+// and the undo with its reason.
+func TestUndoOptOutKeepsBothInTheLog(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	if _, err := db.OptOutEmail(ctx, "dana@acme.com", "asked to stop", "U1", t0); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.UndoOptOut(ctx, "Dana@Acme.com", "wrong Dana", "UADMIN", t0.Add(time.Hour))
+	if err != nil || c.DoNotContact {
+		t.Fatalf("undo: %+v, %v", c, err)
+	}
+	var kinds, details []string
+	rows, err := db.r.QueryContext(ctx, `SELECT kind, detail FROM events WHERE contact_id = ? ORDER BY id`, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			t.Fatal(err)
+		}
+		kinds, details = append(kinds, k), append(details, d)
+	}
+	if len(kinds) != 2 || kinds[0] != string(cadence.OutcomeOptedOut) || kinds[1] != cadence.EventOptOutUndone ||
+		details[1] != "wrong Dana (opted out "+t0.Format(time.DateOnly)+" by U1: asked to stop)" {
+		t.Fatalf("events %v %q", kinds, details)
+	}
+	wantCode(t, func() error { _, err := db.UndoOptOut(ctx, "dana@acme.com", "again", "UADMIN", t0); return err }(), cadence.ECONFLICT)
+}
