@@ -52,6 +52,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	if limit <= 0 {
 		return nil, nil
 	}
+	if db.pg {
+		return db.claimPostgres(ctx, now, limit, lease)
+	}
 	var claims []Claim
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {

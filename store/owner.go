@@ -54,7 +54,7 @@ func (db *DB) Beat(ctx context.Context, now time.Time) error {
 func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	db.self.init()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner) DO UPDATE SET beat_at = max(beat_at, excluded.beat_at)`,
+		ON CONFLICT (owner) DO UPDATE SET beat_at = CASE WHEN excluded.beat_at > dispatchers.beat_at THEN excluded.beat_at ELSE dispatchers.beat_at END`,
 		db.self.id, db.self.host, db.self.pid, now.UnixMilli()); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
