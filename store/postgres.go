@@ -43,6 +43,31 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
+// CheckURL returns EINVALID, in one line, when s is a postgres:// URL that does not parse; a file
+// path and a valid URL return nil. No connection is made.
+func CheckURL(s string) error {
+	if !IsPostgresURL(s) {
+		return nil
+	}
+	if _, err := pgx.ParseConfig(s); err != nil {
+		return cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
+	}
+	return nil
+}
+
+// Describe names a FOLLOWUP_DB value for logs and messages: a file path as it is, a PostgreSQL URL
+// with its password hidden.
+func Describe(s string) string {
+	if !IsPostgresURL(s) {
+		return s
+	}
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "a PostgreSQL URL"
+	}
+	return u.Redacted()
+}
+
 // openPostgres connects to the PostgreSQL database at url, checks the server and applies the
 // pending migrations. Each way it can fail is one line that names the problem and never the
 // password: a URL that does not parse (EINVALID), a server that cannot be reached or refuses the

@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
 )
 
 // setting is one configuration value: an environment variable, the flag that overrides it, and
@@ -23,7 +24,7 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600)"},
+	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600), or a postgres:// URL"},
 	{"FOLLOWUP_CADENCES", "cadences", "", "YAML file of custom cadences (adds or overrides built-ins by id)"},
 	{"FOLLOWUP_TIMEZONE", "timezone", "UTC", "team default IANA time zone; also the report's zone"},
 	{"FOLLOWUP_WORK_HOURS", "work-hours", "09:00-17:00", "team default working hours; 00:00-24:00 means all day"},
@@ -97,7 +98,9 @@ func (raw rawConfig) load() (Config, error) {
 		LogFormat: raw["LOG_FORMAT"],
 	}
 	if c.DB == "" {
-		bad("FOLLOWUP_DB", "must name a file")
+		bad("FOLLOWUP_DB", "must name a file or a postgres:// URL")
+	} else if err := store.CheckURL(c.DB); err != nil {
+		errs = append(errs, errors.New(cadence.ErrorMessage(err)))
 	}
 	c.Team = cadence.DefaultWindow()
 	// "Local" is whatever zone the server happens to be in, not an IANA name: refused like Rep.Window does.

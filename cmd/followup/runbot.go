@@ -35,7 +35,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, c.DB)
+	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("followup starting", "version", version, "db", c.DB, "cadences", len(lib.All()), "llm", c.OpenAIBaseURL != "" || c.OpenAIKey != "")
+	log.Info("followup starting", "version", version, "db", store.Describe(c.DB), "cadences", len(lib.All()), "llm", c.OpenAIBaseURL != "" || c.OpenAIKey != "")
 	if err := b.Run(ctx); err != nil {
 		if errors.Is(err, bot.ErrAuth) {
 			return err

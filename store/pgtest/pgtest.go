@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -106,4 +107,23 @@ func redacted(s string) string {
 		return "(FOLLOWUP_TEST_PG)"
 	}
 	return u.Redacted()
+}
+
+// New creates a database for one test and drops it when the test ends. It skips the test when no
+// server answers and CI is not set, and fails it when CI is set.
+func New(tb testing.TB) string {
+	tb.Helper()
+	d, err := Create(context.Background())
+	if why := Unavailable(err); why != "" {
+		tb.Skip(why)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := d.Drop(); err != nil {
+			tb.Errorf("drop test database: %v", err)
+		}
+	})
+	return d.URL
 }
