@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -36,6 +37,9 @@ type Config struct {
 	ReportChannel string        // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
 	ReportCron    string        // FOLLOWUP_REPORT_CRON
 	Clock         Clock         // the scheduler's clock; nil means the real one
+	// Elector, when set, picks the one replica (of several on one database) that runs the
+	// singleton jobs, the weekly report; the dispatch pass runs on every replica. nil: this one.
+	Elector gocron.Elector
 
 	// PingInterval is how long the Socket Mode client waits for Slack's ping before it reconnects;
 	// zero means slack-go's default (30 s). Tests shorten it.

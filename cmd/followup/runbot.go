@@ -46,12 +46,18 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		slack.OptionAPIURL(c.SlackAPIURL),
 		slack.OptionHTTPClient(slackHTTPClient()),
 	)
-	b, err := bot.New(bot.Config{
+	cfg := bot.Config{
 		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log),
 		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
 		Clock: clockwork.NewRealClock(),
-	})
+	}
+	// On PostgreSQL several replicas may share the database: one of them runs the weekly report.
+	if l := db.Leader(); l != nil {
+		cfg.Elector = l
+		defer l.Close()
+	}
+	b, err := bot.New(cfg)
 	if err != nil {
 		return err
 	}
