@@ -71,6 +71,8 @@ type Bot struct {
 	authOnce   sync.Once
 	authBroken atomic.Bool
 
+	limits limiter // on-demand reports and new drafts per person (limits.go)
+
 	work  sync.WaitGroup // handlers running after their ack
 	slots chan struct{}  // bounds handlers running at once
 	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)

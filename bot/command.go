@@ -41,7 +41,7 @@ func subcommands() []subcommand {
 		{"skip", "<id>", "skip the current touch and plan the next one", "k3f9a2", (*Bot).cmdSkip},
 		{"snooze", "<id> <duration>", "move the current touch later (30m, 4h, 2d, 1w, 3bd)", "k3f9a2 2d", (*Bot).cmdSnooze},
 		{"signal", "<id> <what happened>", "record an intent signal; it feeds the drafts and pulls the next touch earlier", "k3f9a2 asked for pricing", (*Bot).cmdSignal},
-		{"optout", "<email or id> [reason]", "record that a contact asked not to be contacted; stops all their follow-ups, whoever owns them", "dana@acme.com asked us to stop", (*Bot).cmdOptOut},
+		{"optout", "<email or id> [reason]", "record that a contact asked not to be contacted; stops all their follow-ups, whoever owns them (admins: `optout undo <email> <reason>` lifts one recorded by mistake)", "dana@acme.com asked us to stop", (*Bot).cmdOptOut},
 		{"reassign", "<id> @user", "give a follow-up to another rep", "k3f9a2 @sam", (*Bot).cmdReassign},
 		{"away", "<from> <to> | off", "no reminders between two dates (YYYY-MM-DD, inclusive); touches move after them", "2026-04-06 2026-04-10", (*Bot).cmdAway},
 		{"settings", "[hours=HH:MM-HH:MM] [days=Mon-Fri] [tz=Area/City]", "show or change your working time", "hours=08:30-16:30 days=Mon-Thu tz=Europe/Berlin", (*Bot).cmdSettings},
@@ -108,7 +108,7 @@ func wantArgs(name string, pos []string, minN, maxN int) error {
 	}
 	for _, sc := range subcommands() {
 		if sc.name == name {
-			return cadence.Errorf(cadence.EINVALID, "Usage: `/followup %s %s` — for example `/followup %s %s`.", sc.name, sc.usage, sc.name, sc.example)
+			return cadence.Errorf(cadence.EINVALID, "Usage: `/followup %s %s` — for example `/followup %s %s`.", sc.name, cadence.Markup(sc.usage), sc.name, sc.example)
 		}
 	}
 	return cadence.Errorf(cadence.EINVALID, "Wrong number of arguments; try `/followup help`.")

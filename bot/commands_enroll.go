@@ -93,7 +93,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 		errs = append(errs, fieldError{field, fmt.Sprintf(format, args...)})
 	}
 	var c cadence.Contact
-	c.Name = strings.TrimSpace(in.Name)
+	c.Name = strings.TrimSpace(cadence.StripBidi(in.Name))
 	switch {
 	case c.Name == "":
 		bad("name", "The contact's name is missing: `/followup add \"Dana Lee\" dana@acme.com cadence=demo`.")
@@ -121,7 +121,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 			c.LinkedIn = l
 		}
 	}
-	c.Company, c.Role = strings.TrimSpace(in.Company), strings.TrimSpace(in.Role)
+	c.Company, c.Role = strings.TrimSpace(cadence.StripBidi(in.Company)), strings.TrimSpace(cadence.StripBidi(in.Role))
 	if utf8.RuneCountInString(c.Company) > maxFieldLen {
 		bad("company", "The company is longer than %d characters.", maxFieldLen)
 	}
@@ -156,6 +156,9 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 			bad("decision", "The decision date %q is not a date; use YYYY-MM-DD, like %s.", truncate(s, 40), today.AddDate(0, 1, 0).Format(cadence.DateLayout))
 		case d.Before(today):
 			bad("decision", "The decision date %s is in the past.", d.Format(cadence.DateLayout))
+		case d.After(cadence.LatestDate(today)):
+			bad("decision", "The decision date %s is more than %d years ahead; use a date up to %s.", d.Format(cadence.DateLayout),
+				cadence.MaxYearsAhead, cadence.LatestDate(today).Format(cadence.DateLayout))
 		default:
 			decision = d
 		}
@@ -174,6 +177,9 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 			bad("start", "The first touch %q must be `now` or a date (YYYY-MM-DD).", truncate(s, 40))
 		case d.Before(today):
 			bad("start", "The first touch date %s is in the past.", d.Format(cadence.DateLayout))
+		case d.After(cadence.LatestDate(today)):
+			bad("start", "The first touch date %s is more than %d years ahead; use a date up to %s.", d.Format(cadence.DateLayout),
+				cadence.MaxYearsAhead, cadence.LatestDate(today).Format(cadence.DateLayout))
 		case !decision.IsZero() && d.After(decision):
 			bad("start", "The first touch date %s is after the decision date.", d.Format(cadence.DateLayout))
 		case d.After(today):

@@ -52,6 +52,9 @@ func (b *Bot) cmdAway(ctx context.Context, r request) (Reply, error) {
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "The away period ends (%s) before it starts (%s).", pos[1], pos[0])
 	case until.Before(dayOf(now, w.Location)):
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "The away period %s to %s is already over.", pos[0], pos[1])
+	case from.After(cadence.LatestDate(dayOf(now, w.Location))):
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "The away period starts more than %d years ahead (%s); use a date up to %s.",
+			cadence.MaxYearsAhead, pos[0], cadence.LatestDate(dayOf(now, w.Location)).Format(cadence.DateLayout))
 	case until.Sub(from) > 366*24*time.Hour:
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "An away period can last at most a year; stop or reassign your follow-ups instead.")
 	}

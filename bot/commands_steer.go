@@ -62,6 +62,25 @@ func (b *Bot) syncAfter(ctx context.Context, before store.EnrollmentView, res st
 	}
 }
 
+// checkAssignee asks users.info whether a follow-up may be given to user: a person (not a bot)
+// whose account exists and is active. It returns EINVALID saying which is not so, and EUNAVAIL
+// when Slack cannot say.
+func (b *Bot) checkAssignee(ctx context.Context, user string) error {
+	u, err := b.api.GetUserInfoContext(ctx, user)
+	switch {
+	case err != nil && (slackCode(err) == "user_not_found" || slackCode(err) == "user_not_visible"):
+		return cadence.Errorf(cadence.EINVALID, "<@%s> is not a user of this workspace; mention the rep who should own it.", user)
+	case err != nil:
+		b.log.Warn("users.info for a reassign failed", "user", user, "err", err)
+		return cadence.Errorf(cadence.EUNAVAIL, "Slack could not tell me who <@%s> is just now; nothing was changed. Try again in a minute.", user)
+	case u.IsBot || u.ID == "USLACKBOT":
+		return cadence.Errorf(cadence.EINVALID, "<@%s> is a bot; follow-ups go to people.", user)
+	case u.Deleted:
+		return cadence.Errorf(cadence.EINVALID, "<@%s> is deactivated; pick an active rep.", user)
+	}
+	return nil
+}
+
 // idAndRest reads "<id> [words …]": the id and the rest of the words joined, for stop and signal.
 func idAndRest(name string, toks []token) (string, string, error) {
 	if len(toks) == 0 || toks[0].Key != "" {
@@ -111,6 +130,10 @@ func (b *Bot) cmdPause(ctx context.Context, r request) (Reply, error) {
 			}
 			if !t.After(now) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "until=%s is not in the future.", s)
+			}
+			if latest := cadence.LatestDate(dayOf(now, w.Location)); t.After(latest.AddDate(0, 0, 1)) {
+				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "until=%s is more than %d years ahead; use a date up to %s, or stop the follow-up.",
+					s, cadence.MaxYearsAhead, latest.Format(cadence.DateLayout))
 			}
 			until = t
 		}
@@ -247,6 +270,9 @@ func (b *Bot) cmdSignal(ctx context.Context, r request) (Reply, error) {
 // cmdOptOut records that a contact asked not to be contacted, by email or by follow-up id.
 // Anyone may record it; it stops every follow-up of the contact, whoever owns it.
 func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
+	if len(r.args) > 0 && r.args[0].Key == "" && strings.EqualFold(r.args[0].Value, "undo") {
+		return b.cmdOptOutUndo(ctx, request{cmd: r.cmd, user: r.user, args: r.args[1:]})
+	}
 	who, reason, err := idAndRest("optout", r.args)
 	if err != nil {
 		return Reply{}, err
@@ -292,6 +318,28 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 	return textReply("%s", msg), nil
 }
 
+// cmdOptOutUndo lifts an opt-out recorded by mistake: "/followup optout undo <email> <reason>",
+// for admins only, with a reason that the event log keeps beside the opt-out.
+func (b *Bot) cmdOptOutUndo(ctx context.Context, r request) (Reply, error) {
+	if !b.isAdmin(r.user) {
+		return Reply{}, cadence.Errorf(cadence.EFORBIDDEN, "Only an admin can undo an opt-out; ask one of them, saying why.")
+	}
+	email, reason, err := idAndRest("optout undo", r.args)
+	if err != nil || email == "" {
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "Usage: `/followup optout undo %s` — for example `/followup optout undo dana@acme.com recorded for the wrong Dana`.", cadence.Markup("<email> <reason>"))
+	}
+	if reason == "" {
+		return Reply{}, cadence.Errorf(cadence.EINVALID, "Say why the opt-out of %s is undone: `/followup optout undo %s recorded for the wrong person`. Nothing was changed.", email, email)
+	}
+	c, err := b.store.UndoOptOut(ctx, email, reason, r.user, b.now())
+	if err != nil {
+		return Reply{}, err
+	}
+	b.log.Info("opt-out undone", "contact", c.ID, "by", r.user)
+	return textReply("The opt-out of %s is undone (kept in the log with your reason). Their stopped follow-ups stay stopped; they can be enrolled again.",
+		escapeText(c.Label())), nil
+}
+
 // cmdReassign gives a follow-up to another rep.
 func (b *Bot) cmdReassign(ctx context.Context, r request) (Reply, error) {
 	pos, _, err := splitArgs(r.args)
@@ -308,14 +356,35 @@ func (b *Bot) cmdReassign(ctx context.Context, r request) (Reply, error) {
 	if to == b.botUserID {
 		return Reply{}, cadence.Errorf(cadence.EINVALID, "I can't own follow-ups; pick a person.")
 	}
+	if err := b.checkAssignee(ctx, to); err != nil {
+		return Reply{}, err
+	}
+	var before store.EnrollmentView
 	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if v.Enrollment.Owner == to {
 			return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT, "Follow-up %s already belongs to <@%s>.", v.Enrollment.ID, to)
 		}
-		return cadence.Reassign(v.Enrollment, to, now)
+		before = v
+		ch, err := cadence.Reassign(v.Enrollment, to, now)
+		if err == nil && v.Open != nil && v.Open.State == cadence.TouchReminded {
+			// The old owner was reminded and did not act: the touch is due again, for the new one.
+			ch.MoveTo = v.Open.Due
+		}
+		return ch, err
 	})
 	if err != nil {
 		return Reply{}, err
+	}
+	if t := before.Open; t != nil && t.DMTS != "" && t.DMChannel != "" {
+		// The old owner's DM says who has the follow-up now, instead of buttons that would only
+		// answer "not yours".
+		if v, err := b.loadDM(ctx, t.ID); err == nil {
+			v.Touch.DMChannel, v.Touch.DMTS = t.DMChannel, t.DMTS
+			v.ReassignedTo, v.By, v.At = to, r.user, b.now()
+			if err := b.updateDM(ctx, v); err != nil {
+				b.log.Warn("old owner's reminder DM not updated after a reassign", "touchpoint", t.ID, "err", err)
+			}
+		}
 	}
 	return textReply("Follow-up `%s` (%s) now belongs to <@%s>; reminders go to them from now on.",
 		res.View.Enrollment.ID, escapeText(res.View.Contact.Label()), to), nil

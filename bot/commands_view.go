@@ -172,7 +172,7 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	if len(sig) > 0 {
 		sigText = "*Signals*\n" + joinLines(sig, maxSectionText-20, "signals")
 	}
-	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, c.Label()), head, timeline, sigText), nil
+	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, escapeText(c.Label())), head, timeline, sigText), nil
 }
 
 // statusText describes an enrollment's state: "active", "paused until Tue 3 Mar", "completed".

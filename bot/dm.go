@@ -58,11 +58,17 @@ type dmView struct {
 	// (the store keeps only the new due time).
 	By string
 	At time.Time
+	// ReassignedTo, when set, is the rep the follow-up was given to: the old owner's DM then says
+	// who has it now (By, At: who gave it and when) and shows no buttons.
+	ReassignedTo string
 }
 
 // isOpen reports whether the DM still asks the rep for an outcome: the touchpoint is open and its
 // enrollment is running.
 func (v dmView) isOpen() bool {
+	if v.ReassignedTo != "" {
+		return false
+	}
 	return v.Enrollment.Status == cadence.StatusActive && (v.Touch.State == cadence.TouchReminded ||
 		v.Touch.State == cadence.TouchPending && !v.snoozed())
 }
@@ -83,11 +89,11 @@ func renderDM(v dmView) (string, []slack.Block) {
 }
 
 func openText(v dmView) string {
-	return truncate(fmt.Sprintf("Follow up with %s (%s, %s)", v.Contact.Name, v.stepLabel(), v.step().Channel.Label()), maxSectionText)
+	return truncate(fmt.Sprintf("Follow up with %s (%s, %s)", escapeText(v.Contact.Name), v.stepLabel(), v.step().Channel.Label()), maxSectionText)
 }
 
 func closedText(v dmView) string {
-	return truncate(fmt.Sprintf("%s with %s: %s", capitalize(v.stepLabel()), v.Contact.Name, v.statusLine()), maxSectionText)
+	return truncate(fmt.Sprintf("%s with %s: %s", capitalize(v.stepLabel()), escapeText(v.Contact.Name), v.statusLine()), maxSectionText)
 }
 
 func openBlocks(v dmView) []slack.Block {
@@ -270,6 +276,9 @@ func (v dmView) draftText() string {
 // open any more.
 func (v dmView) statusLine() string {
 	t, e := v.Touch, v.Enrollment
+	if v.ReassignedTo != "" && t.State != cadence.TouchDone && t.State != cadence.TouchCancelled {
+		return ":arrows_counterclockwise: *Reassigned* to " + mention(v.ReassignedTo) + ", who gets this reminder now" + v.byAt(v.By, v.At)
+	}
 	switch t.State {
 	case cadence.TouchDone:
 		return outcomeEmoji(t.Outcome) + " *" + t.Outcome.Label() + "*" + v.byAt(t.DoneBy, t.DoneAt)

@@ -69,10 +69,8 @@ func stepLine(i int, due string, s cadence.Step, suffix string) string {
 }
 
 // escapeText makes text typed by a person safe inside Slack mrkdwn: &, < and > are escaped, so a
-// name such as "<!channel>" cannot ping anyone.
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// name such as "<!channel>" cannot ping anyone. It is cadence.Escape, the one escaping helper.
+func escapeText(s string) string { return cadence.Escape(s) }
 
 // truncate cuts s to at most n runes, ending with "…" when cut.
 func truncate(s string, n int) string {

@@ -51,7 +51,7 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 			r.TZCheckedAt = r.TZCheckedAt.Add(tzRetry - tzRefresh)
 			return true, nil
 		}
-		r.Name = displayName(u)
+		r.Name = cadence.StripBidi(displayName(u))
 		if u.Deleted {
 			r.Gone = true // set by repGone above; kept so
 		} else if r.Gone {

@@ -450,11 +450,27 @@ func (b *Bot) weekBefore(at time.Time) (time.Time, time.Time) {
 
 // cmdReport answers /followup report: the past 7 days, posted to the report channel when one is
 // set (the reply says so), else shown only to the asker.
-func (b *Bot) cmdReport(ctx context.Context, _ request) (Reply, error) {
+func (b *Bot) cmdReport(ctx context.Context, r request) (Reply, error) {
+	admin := b.isAdmin(r.user)
+	if !admin {
+		if ok, wait := b.limits.allow("report:"+r.user, b.now(), 1, reportEvery); !ok {
+			return Reply{}, cadence.Errorf(cadence.EINVALID, "You asked for the report less than a minute ago; try again in %d s.",
+				int(wait.Round(time.Second)/time.Second)+1)
+		}
+	}
 	from, to := b.lastWeek(b.now())
 	v, err := b.buildReport(ctx, from, to)
 	if err != nil {
 		return Reply{}, err
+	}
+	if !admin {
+		// Only admins post to the team's channel; anyone else sees their own numbers with the
+		// team's totals, only to themselves.
+		v = v.onlyRep(r.user)
+		text, blocks := v.Blocks()
+		note := "Your numbers and the team's totals, shown only to you. Only admins post the report to the channel."
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(note)))
+		return Reply{Text: text, Blocks: blocks}, nil
 	}
 	if ch := b.cfg.ReportChannel; ch != "" {
 		if err := b.postReport(ctx, ch, v); err != nil {
@@ -464,6 +480,26 @@ func (b *Bot) cmdReport(ctx context.Context, _ request) (Reply, error) {
 	}
 	text, blocks := v.Blocks()
 	return Reply{Text: text, Blocks: blocks}, nil
+}
+
+// reportEvery is how often someone who is not an admin may ask for the report.
+const reportEvery = time.Minute
+
+// onlyRep keeps of the per-rep rows only the rep's own; the team and cadence numbers stay.
+func (v ReportView) onlyRep(user string) ReportView {
+	keep := func(s *store.Section) {
+		var reps []store.RepStats
+		for _, r := range s.Reps {
+			if r.Rep == user {
+				reps = append(reps, r)
+			}
+		}
+		s.Reps = reps
+	}
+	keep(&v.Report.Period)
+	keep(&v.Report.Previous)
+	keep(&v.Report.AllTime)
+	return v
 }
 
 // reportSchedule parses FOLLOWUP_REPORT_CRON in the team's zone.

@@ -74,13 +74,13 @@ func TestScheduledReportCatchUpOncePerWeek(t *testing.T) {
 	}
 }
 
-// TestReportCommandPostsToReportChannel: with a report channel set, /followup report posts the
-// report (and its chart) there and tells the asker where.
+// TestReportCommandPostsToReportChannel: with a report channel set, /followup report by an admin
+// posts the report (and its chart) there and tells the asker where.
 func TestReportCommandPostsToReportChannel(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.ReportChannel = reportChannel })
 	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
 	h.clock.Advance(time.Minute) // the report covers the seven days before now, now excluded
-	mustContain(t, h.slash(t, alice, "report"), "Posted the report for", "<#"+reportChannel+">")
+	mustContain(t, h.slash(t, admin, "report"), "Posted the report for", "<#"+reportChannel+">")
 	msgs := h.slack.Messages(reportChannel)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages in the report channel, want 1", len(msgs))
@@ -92,7 +92,7 @@ func TestReportCommandAndHome(t *testing.T) {
 	h := newHarness(t)
 	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
 	mustContain(t, h.slash(t, alice, "report"), "Follow-up report")
-	r, err := h.bot.cmdReport(h.ctx, request{cmd: slack.SlashCommand{UserID: alice, Text: "report"}, user: alice})
+	r, err := h.bot.cmdReport(h.ctx, request{cmd: slack.SlashCommand{UserID: admin, Text: "report"}, user: admin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,5 +191,25 @@ func TestStopWaitsForReportAndReportsItAgain(t *testing.T) {
 	}
 	if msgs := h.slack.Messages(reportChannel); len(msgs) != 1 {
 		t.Errorf("%d report messages after the restart, want 1", len(msgs))
+	}
+}
+
+// TestReportCommandForNonAdmins: someone who is not an admin gets only their own numbers (and the
+// team's totals), only to themselves, at most once a minute; nothing goes to the channel.
+func TestReportCommandForNonAdmins(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.ReportChannel = reportChannel })
+	h.slash(t, alice, `add "Dana Lee" dana@acme.com cadence=demo`)
+	h.slash(t, bob, `add "Eve Ek" eve@acme.com cadence=demo`)
+	h.clock.Advance(time.Minute)
+	got := h.slash(t, alice, "report")
+	mustContain(t, got, "Follow-up report", "Enrolled 2", "<@"+alice+">", "shown only to you")
+	if strings.Contains(got, bob) {
+		t.Errorf("alice's report shows bob's numbers: %q", got)
+	}
+	mustContain(t, h.slash(t, alice, "report"), "less than a minute ago")
+	h.clock.Advance(time.Minute)
+	mustContain(t, h.slash(t, alice, "report"), "Follow-up report")
+	if msgs := h.slack.Messages(reportChannel); len(msgs) != 0 {
+		t.Fatalf("%d messages in the report channel from someone not an admin", len(msgs))
 	}
 }

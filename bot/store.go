@@ -30,6 +30,7 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(store.EnrollmentView) (cadence.Change, error)) (store.UpdateResult, error)
 	OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (store.OptOutResult, error)
 	OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (store.OptOutResult, error)
+	UndoOptOut(ctx context.Context, email, reason, by string, now time.Time) (cadence.Contact, error)
 
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
 	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (store.TouchView, error)

@@ -28,8 +28,16 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("followup error: code=%s message=%s", e.Code, e.Message)
 }
 
-// Errorf returns a coded error with a message formatted for a person.
+// Errorf returns a coded error with a message formatted for a person. The message is shown in
+// Slack as mrkdwn, so every string argument (text somebody typed, such as a name or a reason) is
+// escaped with Escape first; markup the bot means (a `code` span, a <@U123> mention) belongs in
+// format.
 func Errorf(code string, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = Escape(s)
+		}
+	}
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 

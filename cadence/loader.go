@@ -2,6 +2,7 @@ package cadence
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -12,6 +13,14 @@ import (
 
 // MaxSteps is the most steps a cadence may have: beyond that it is no longer a cadence.
 const MaxSteps = 12
+
+// Bounds of a cadence file, so that a large or hostile file (a YAML alias bomb) is refused at
+// once rather than parsed for minutes: its size, the cadences in it, and YAML aliases, which are
+// refused (a cadence file has no use for them).
+const (
+	MaxFileSize = 1 << 20
+	MaxCadences = 200
+)
 
 // Limits on the free text of a cadence file, which ends up in prompts and Slack messages.
 const (
@@ -71,7 +80,12 @@ func (v ValidationErrors) As(target any) bool {
 // It returns a coded EINVALID error when the file cannot be read, and ValidationErrors listing
 // every problem in it.
 func LoadFile(path string) ([]Cadence, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Errorf(EINVALID, "can't read the cadence file %s: %v", path, unwrapPathErr(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1)) // no more than one byte past the cap
 	if err != nil {
 		return nil, Errorf(EINVALID, "can't read the cadence file %s: %v", path, unwrapPathErr(err))
 	}
@@ -110,10 +124,16 @@ func unwrapPathErr(err error) error {
 // An empty file holds no cadences.
 func Parse(name string, data []byte) ([]Cadence, error) {
 	p := &parser{file: name, seen: map[string]int{}}
+	if len(data) > MaxFileSize {
+		return nil, ValidationErrors{{File: name, Msg: fmt.Sprintf("the file is larger than %d KB; a cadence file is a few KB", MaxFileSize>>10)}}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErr(err)
 		return nil, ValidationErrors{{File: name, Line: line, Msg: msg}}
+	}
+	if a := firstAlias(&doc); a != nil {
+		return nil, ValidationErrors{{File: name, Line: a.Line, Msg: fmt.Sprintf("YAML alias *%s: aliases are not allowed in a cadence file; write each value out", a.Value)}}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -132,7 +152,12 @@ func Parse(name string, data []byte) ([]Cadence, error) {
 			p.fail(v, "cadences", "must be a list of cadences, each starting with - id:")
 			return
 		}
-		for i, item := range v.Content {
+		items := v.Content
+		if len(items) > MaxCadences {
+			p.fail(v, "cadences", "%d cadences; a file holds at most %d", len(items), MaxCadences)
+			items = items[:MaxCadences]
+		}
+		for i, item := range items {
 			if c, ok := p.cadence(deref(item), i); ok {
 				out = append(out, c)
 			}
@@ -165,6 +190,23 @@ type parser struct {
 
 func (p *parser) fail(n *yaml.Node, field, format string, args ...any) {
 	p.errs = append(p.errs, ValidationError{File: p.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// firstAlias returns the first alias node in n's tree, in document order, or nil. It does not
+// follow aliases, so its cost is the size of the file.
+func firstAlias(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := firstAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 // deref follows a YAML alias to the node it names.
@@ -343,6 +385,7 @@ func (p *parser) steps(k, v *yaml.Node) []Step {
 	}
 	if len(v.Content) > MaxSteps {
 		p.fail(k, "steps", "%d steps; a cadence has at most %d", len(v.Content), MaxSteps)
+		return nil // the steps past the limit are not read
 	}
 	var out []Step
 	for i, item := range v.Content {

@@ -17,6 +17,9 @@ const (
 	EventReminded   = "reminded"
 	EventSignal     = "signal"
 	EventReassigned = "reassigned"
+	// EventOptOutUndone is an admin's undo of a contact's opt-out recorded by mistake; its detail
+	// is the admin's reason. It is about the contact as a whole, like the opt-out.
+	EventOptOutUndone = "opt_out_undone"
 )
 
 // The enrollment state machine. Each function is pure: it takes the enrollment as stored (and its

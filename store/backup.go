@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/followup-bot/followup/cadence"
 )
@@ -50,6 +53,45 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
+}
+
+// OpenReadOnly opens an existing database only to read it, as followup backup does: it never
+// creates the file, never applies a migration and never writes, so a backup of the live database
+// cannot change it whichever version of followup takes it. Only Backup and the read methods work
+// on it; a write fails.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database read-only: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database read-only: %w", err)
+	}
+	dsn := (&url.URL{Scheme: "file", Path: abs}).String() +
+		fmt.Sprintf("?mode=ro&_busy_timeout=%d&_query_only=1", busyTimeout.Milliseconds())
+	open := func() (*sql.DB, error) {
+		d, err := sql.Open("sqlite3", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open database read-only: %w", err)
+		}
+		if err := d.PingContext(ctx); err != nil {
+			_ = d.Close()
+			return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+		}
+		return d, nil
+	}
+	w, err := open()
+	if err != nil {
+		return nil, err
+	}
+	r, err := open()
+	if err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	r.SetMaxOpenConns(readers)
+	return &DB{path: path, w: w, r: r, Now: time.Now}, nil
 }
 
 // vacuumInto copies the database to name on a read connection, so writers are not held up. Read

@@ -120,3 +120,35 @@ func TestClaimTakesOverGoneOwner(t *testing.T) {
 		})
 	}
 }
+
+// TestUndoOptOutKeepsBothInTheLog: the undo lifts the mark and the event log keeps the opt-out
+// and the undo with its reason.
+func TestUndoOptOutKeepsBothInTheLog(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	if _, err := db.OptOutEmail(ctx, "dana@acme.com", "asked to stop", "U1", t0); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.UndoOptOut(ctx, "Dana@Acme.com", "wrong Dana", "UADMIN", t0.Add(time.Hour))
+	if err != nil || c.DoNotContact {
+		t.Fatalf("undo: %+v, %v", c, err)
+	}
+	var kinds, details []string
+	rows, err := db.r.QueryContext(ctx, `SELECT kind, detail FROM events WHERE contact_id = ? ORDER BY id`, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			t.Fatal(err)
+		}
+		kinds, details = append(kinds, k), append(details, d)
+	}
+	if len(kinds) != 2 || kinds[0] != string(cadence.OutcomeOptedOut) || kinds[1] != cadence.EventOptOutUndone ||
+		details[1] != "wrong Dana (opted out "+t0.Format(time.DateOnly)+" by U1: asked to stop)" {
+		t.Fatalf("events %v %q", kinds, details)
+	}
+	wantCode(t, func() error { _, err := db.UndoOptOut(ctx, "dana@acme.com", "again", "UADMIN", t0); return err }(), cadence.ECONFLICT)
+}

@@ -150,7 +150,8 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(c.DB); err != nil {
 		return fmt.Errorf("FOLLOWUP_DB: no database to back up at %s: %w", c.DB, err)
 	}
-	db, err := openDB(ctx, c.DB)
+	// Read-only: a backup never migrates or otherwise changes the database it copies.
+	db, err := store.OpenReadOnly(ctx, c.DB)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
 )
 
 func TestCheckListsEveryProblemAtOnce(t *testing.T) {
@@ -242,5 +245,57 @@ func TestHolidaysFromAListOrAFile(t *testing.T) {
 		if got := strings.Join(c.Team.HolidayList(), ","); got != tc.want {
 			t.Errorf("%s: holidays %s, want %s", tc.value, got, tc.want)
 		}
+	}
+}
+
+// TestBackupIsReadOnly: followup backup neither migrates nor writes the database it copies: a
+// database one migration behind is copied as it is, also when its file is read-only.
+func TestBackupIsReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "followup.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSetting(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if the database came from the followup before the last migration.
+	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	count := func(d *sql.DB) (n int) {
+		if err := d.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count(raw)
+	raw.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o400); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = os.Chmod(path, 0o600) })
+	copyPath := filepath.Join(dir, "copy.db")
+	if _, _, err := runCmd(t, map[string]string{"FOLLOWUP_DB": path}, "backup", copyPath); err != nil {
+		t.Fatalf("backup of a read-only database: %v", err)
+	}
+	cp, err := sql.Open("sqlite3", copyPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	if n := count(cp); n != before {
+		t.Errorf("the copy has %d migrations recorded, the original %d: the backup migrated", n, before)
 	}
 }
