@@ -37,6 +37,9 @@ type Config struct {
 	ReportChannel string        // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
 	ReportCron    string        // FOLLOWUP_REPORT_CRON
 	Clock         Clock         // the scheduler's clock; nil means the real one
+	// Metrics receives ack and reply latencies, reminders, claims, 429 waits and the connection's
+	// state; nil keeps none.
+	Metrics Metrics
 	// Elector, when set, picks the one replica (of several on one database) that runs the
 	// singleton jobs, the weekly report; the dispatch pass runs on every replica. nil: this one.
 	Elector gocron.Elector
@@ -50,13 +53,14 @@ type Config struct {
 
 // Bot is a running followup Slack bot.
 type Bot struct {
-	cfg    Config
-	api    *slack.Client
-	store  Store
-	lib    *cadence.Library
-	now    func() time.Time
-	log    *slog.Logger
-	admins map[string]bool
+	cfg     Config
+	api     *slack.Client
+	store   Store
+	lib     *cadence.Library
+	now     func() time.Time
+	log     *slog.Logger
+	admins  map[string]bool
+	metrics Metrics // never nil
 
 	// identity, from auth.test (and bots.info for the app id) at start
 	teamID, botUserID, botID, appID string
@@ -105,8 +109,11 @@ func New(cfg Config) (*Bot, error) {
 	for _, a := range cfg.Admins {
 		admins[strings.TrimSpace(a)] = true
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
 	return &Bot{
-		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
+		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
 		fatal: make(chan error, 1),
 	}, nil

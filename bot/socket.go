@@ -26,12 +26,17 @@ const viewDeadline = 2 * time.Second
 func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
 	switch ev.Type {
 	case socketmode.EventTypeConnecting:
+		b.metrics.Connected(false)
 		b.log.Debug("socket mode connecting")
 		return
 	case socketmode.EventTypeConnected:
+		b.metrics.Connected(true)
 		b.log.Info("socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		if ev.Type == socketmode.EventTypeConnectionError {
+			b.metrics.Connected(false)
+		}
 		b.log.Warn("socket mode error", "type", ev.Type, "err", fmt.Sprint(ev.Data))
 		return
 	case socketmode.EventTypeErrorBadMessage:
@@ -61,10 +66,12 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 	if req == nil || req.EnvelopeID == "" {
 		return // hello, disconnect and client-side events carry no envelope
 	}
+	start, kind := time.Now(), envelopeKind(ev)
 	ack := func(payload any) {
 		if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 			b.log.Error("ack failed", "envelope", req.EnvelopeID, "err", err)
 		}
+		b.metrics.Acked(kind, time.Since(start))
 	}
 
 	switch ev.Type {
@@ -81,7 +88,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			return
 		}
 		ack(nil)
-		serve := func(ctx context.Context) error { return b.serveCommand(ctx, cmd) }
+		serve := b.timed(kind, start, func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
 		if opensModal(cmd.Text) {
 			b.goNow("command", serve)
 		} else {
@@ -127,7 +134,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			}()
 		case slack.InteractionTypeBlockActions:
 			ack(nil)
-			serve := func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) }
+			serve := b.timed(kind, start, func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) })
 			if clicksAddOpen(cb) {
 				b.goNow("action", serve)
 			} else {
@@ -150,7 +157,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			return
 		}
 		eventID := eventIDOf(req.Payload)
-		b.goWork("event", func(ctx context.Context) error {
+		b.goWork("event", b.timed(kind, start, func(ctx context.Context) error {
 			if eventID != "" {
 				first, err := b.store.FirstSeen(ctx, eventID, b.now())
 				if err != nil {
@@ -162,7 +169,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 				}
 			}
 			return b.serveEvent(ctx, outer)
-		})
+		}))
 
 	default:
 		ack(nil)

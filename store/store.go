@@ -148,6 +148,14 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
+// Ping checks that the database answers (for /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
 // write runs fn in one write transaction (BEGIN IMMEDIATE; on PostgreSQL, under the advisory
 // write lock), committing if fn returns nil and rolling back otherwise. fn's error is returned as
 // it is, so coded errors keep their code.

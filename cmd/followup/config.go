@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -40,6 +41,7 @@ var settings = []setting{
 	{"OPENAI_API_KEY", "openai-api-key", "", "API key of the OpenAI-compatible server"},
 	{"OPENAI_BASE_URL", "openai-base-url", "", "base URL of an OpenAI-compatible server (Ollama, vLLM, LiteLLM); no key needed"},
 	{"OPENAI_MODEL", "openai-model", "gpt-4o-mini", "model used for drafts"},
+	{"FOLLOWUP_HTTP_ADDR", "http-addr", "", "host:port for /healthz, /readyz and /metrics (Prometheus); empty: off"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "text", "text or json"},
 }
@@ -57,6 +59,8 @@ type Config struct {
 
 	SlackAppToken, SlackBotToken, SlackAPIURL string
 	OpenAIKey, OpenAIBaseURL, OpenAIModel     string
+
+	HTTPAddr string
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -95,7 +99,12 @@ func (raw rawConfig) load() (Config, error) {
 		ReportChannel: raw["FOLLOWUP_REPORT_CHANNEL"], ReportCron: raw["FOLLOWUP_REPORT_CRON"],
 		SlackAppToken: raw["SLACK_APP_TOKEN"], SlackBotToken: raw["SLACK_BOT_TOKEN"], SlackAPIURL: raw["SLACK_API_URL"],
 		OpenAIKey: raw["OPENAI_API_KEY"], OpenAIBaseURL: raw["OPENAI_BASE_URL"], OpenAIModel: raw["OPENAI_MODEL"],
-		LogFormat: raw["LOG_FORMAT"],
+		LogFormat: raw["LOG_FORMAT"], HTTPAddr: raw["FOLLOWUP_HTTP_ADDR"],
+	}
+	if c.HTTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+			bad("FOLLOWUP_HTTP_ADDR", "%q is not host:port (like :9090 or 127.0.0.1:9090)", c.HTTPAddr)
+		}
 	}
 	if c.DB == "" {
 		bad("FOLLOWUP_DB", "must name a file or a postgres:// URL")
