@@ -53,14 +53,15 @@ type Config struct {
 
 // Bot is a running followup Slack bot.
 type Bot struct {
-	cfg     Config
-	api     *slack.Client
-	store   Store
-	lib     *cadence.Library
-	now     func() time.Time
-	log     *slog.Logger
-	admins  map[string]bool
-	metrics Metrics // never nil
+	cfg    Config
+	api    *slack.Client
+	store  Store
+	lib    *cadence.Library
+	now    func() time.Time
+	log    *slog.Logger
+	admins map[string]bool
+
+	metrics Metrics // Config.Metrics, never nil
 
 	// identity, from auth.test (and bots.info for the app id) at start
 	teamID, botUserID, botID, appID string
