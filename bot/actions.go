@@ -54,6 +54,14 @@ func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a
 	}
 
 	if a.ActionID == actRedraft {
+		// Each new draft may be a model call: bounded per touch and per person.
+		if ok, wait := b.limits.allow("redraft:"+user, b.now(), maxRedraftsPerHour, time.Hour); !ok {
+			return b.tellClicker(ctx, cb, Reply{Text: fmt.Sprintf("You asked for %d new drafts in the past hour, the most there can be; "+
+				"the next one is possible in %d min. Nothing was changed.", maxRedraftsPerHour, int(wait/time.Minute)+1)})
+		}
+		if err := b.store.TakeRedraft(ctx, touchID, maxRedraftsPerTouch); err != nil {
+			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
+		}
 		if err := b.redraft(ctx, touchID, angleOf(a.BlockID)+1); err != nil {
 			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
 		}
@@ -69,6 +77,12 @@ func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a
 	}
 	return nil
 }
+
+// Limits of "New draft": per touch, and per person an hour.
+const (
+	maxRedraftsPerTouch = 5
+	maxRedraftsPerHour  = 30
+)
 
 // redraft makes a new draft of an open touchpoint from the given angle, stores it and shows it in
 // the touchpoint's DM.

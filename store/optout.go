@@ -48,3 +48,25 @@ func (db *DB) UndoOptOut(ctx context.Context, email, reason, by string, now time
 	}
 	return c, nil
 }
+
+// TakeRedraft counts one more new draft asked for a touchpoint, unless it already had max: then
+// it returns ECONFLICT saying so and counts nothing. It returns ENOTFOUND when there is no such
+// touchpoint.
+func (db *DB) TakeRedraft(ctx context.Context, touchID int64, max int) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET redrafts = redrafts + 1 WHERE id = ? AND redrafts < ?`, touchID, max)
+		if err != nil {
+			return fmt.Errorf("count new draft of touchpoint %d: %w", touchID, err)
+		}
+		if n, _ := r.RowsAffected(); n == 1 {
+			return nil
+		}
+		var got int
+		if err := tx.QueryRowContext(ctx, `SELECT redrafts FROM touchpoints WHERE id = ?`, touchID).Scan(&got); err == sql.ErrNoRows {
+			return cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
+		} else if err != nil {
+			return fmt.Errorf("count new draft of touchpoint %d: %w", touchID, err)
+		}
+		return cadence.Errorf(cadence.ECONFLICT, "This touch already had %d new drafts, the most it can have. Edit the last one yourself, or log what you sent.", got)
+	})
+}
