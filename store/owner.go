@@ -17,7 +17,7 @@ import (
 const (
 	// BeatInterval is how often a dispatcher should call Beat while it holds claims.
 	BeatInterval = 5 * time.Second
-	staleAfter   = 6 * BeatInterval
+	staleAfter   = 3 * BeatInterval // 15 s: a replica that died on another host is taken over this soon
 )
 
 // owner is one open database handle's identity as a dispatcher: a random id, its host and pid.
