@@ -177,7 +177,7 @@ func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Ti
 // a person asked for). It returns ENOTFOUND when there is no such touchpoint, and ECONFLICT when
 // the touchpoint is already closed or (wrapping ErrLeaseLost) was claimed again since.
 func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 // paused or its contact opted out meanwhile, or (wrapping ErrLeaseLost) when it was claimed again
 // since; and ENOTFOUND when there is no such touchpoint.
 func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err
 		}

@@ -35,6 +35,10 @@ const minServerVersion = 130000
 // writeLockKey is the advisory lock every PostgreSQL write transaction holds until it ends.
 const writeLockKey = 0x666f6c6c6f77 // "follow"
 
+// touchLockClass is the first key of the per-touchpoint advisory locks of writeTouch (the second
+// is the touchpoint's id, wrapped to 32 bits: two ids that share a key only wait for each other).
+const touchLockClass int32 = 0x666f6c6c // "foll"
+
 // poolSize is the most connections one process opens to PostgreSQL.
 const poolSize = 16
 

@@ -160,12 +160,31 @@ func (db *DB) Ping(ctx context.Context) error {
 // write lock), committing if fn returns nil and rolling back otherwise. fn's error is returned as
 // it is, so coded errors keep their code.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey))
+}
+
+// writeTouch is write for the records of one dispatched reminder (its draft, its DM), which
+// change only that touchpoint's row and append to the event log. On SQLite it is write. On
+// PostgreSQL the transaction holds the write lock shared, so these records of different
+// touchpoints, from every replica, are written side by side while every other write still waits
+// for them (and they for it), plus an exclusive lock on the touchpoint. It also commits without
+// waiting for the WAL flush (synchronous_commit off for this transaction): a crash of the server
+// may lose the last fraction of a second of such records, never corrupts, and loses nothing that
+// matters, because the claim that led to them was committed durably, so the next claim of the
+// touchpoint finds the DM in Slack (findPosted) and drafts again if need be.
+func (db *DB) writeTouch(ctx context.Context, touchID int64, fn func(tx *sql.Tx) error) error {
+	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?),
+		set_config('synchronous_commit', 'off', true)`, int64(writeLockKey), touchLockClass, int32(touchID))
+}
+
+// writeWith is write with lockSQL (PostgreSQL only) run first in the transaction.
+func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
 	if db.pg {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey)); err != nil {
+		if _, err := tx.ExecContext(ctx, lockSQL, args...); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("begin write: %w", err)
 		}
