@@ -24,6 +24,8 @@ import (
 //   - Every write transaction first takes a transaction-level advisory lock (writeLockKey), so
 //     writes are serialized across all replicas exactly as BEGIN IMMEDIATE serializes them on one
 //     SQLite file: a method that reads before it writes decides on fresh data. Reads never wait.
+//     The records of a dispatched reminder (SaveDraft, MarkReminded) take that lock shared and
+//     their touchpoint's exclusively, so replicas write them side by side (writeTouch).
 //   - Claim does not take that lock: one UPDATE over a sub-select with FOR UPDATE SKIP LOCKED
 //     (claim_pg.go) lets replicas claim side by side without ever taking the same touchpoint.
 //   - The schema is the same, with BIGINT for times and identity columns for ids
