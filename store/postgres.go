@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	neturl "net/url"
 	"strings"
@@ -148,6 +150,34 @@ func connectError(where string, err error) error {
 		return fmt.Errorf("cannot reach PostgreSQL at %s: %v", where, oneLine(err))
 	}
 	return fmt.Errorf("connect to PostgreSQL %s: %v", where, oneLine(err))
+}
+
+// unavailable marks err, from a PostgreSQL connection that could not be made or was lost, as
+// EUNAVAIL with a message fit for a person, keeping err for the log; other errors (and every
+// SQLite error) are returned as they are. The pool replaces lost connections by itself, so the
+// next request after the database is back succeeds.
+func (db *DB) unavailable(err error) error {
+	if err == nil || !db.pg || cadence.ErrorCode(err) != cadence.EINTERNAL || !lostConnection(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", cadence.Errorf(cadence.EUNAVAIL,
+		"The database is not answering just now; nothing was changed. Try again in a moment."), err)
+}
+
+// lostConnection says whether err means the connection to PostgreSQL failed rather than the query.
+func lostConnection(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) { // no connection could be made, whatever the server said
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// Class 08: connection exception; 57P01-57P03: the server is shutting down or starting.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.Timeout(err)
 }
 
 // oneLine keeps an error message on one line.

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store/pgtest"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -79,5 +81,49 @@ func TestRebind(t *testing.T) {
 		if got := rebind(in); got != want {
 			t.Errorf("rebind(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPostgresOutage: while the database refuses connections, methods fail with EUNAVAIL ("try
+// again in a moment"); once it is back the same handle works again without being reopened.
+func TestPostgresOutage(t *testing.T) {
+	if testBackend != "postgres" {
+		t.Skip("runs in the postgres pass")
+	}
+	ctx := context.Background()
+	db := mustOpen(t)
+	if err := db.PutSetting(ctx, "k", "before"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", pgtest.Server())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := testPG.Name()
+	allow := func(on bool) {
+		t.Helper()
+		if _, err := admin.Exec(fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, name, on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow(false)
+	defer allow(true)
+	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	err = db.PutSetting(ctx, "k", "during")
+	wantCode(t, err, cadence.EUNAVAIL)
+	if msg := cadence.ErrorMessage(err); !strings.Contains(msg, "Try again in a moment") {
+		t.Errorf("message %q", msg)
+	}
+	_, err = db.Setting(ctx, "k")
+	wantCode(t, err, cadence.EUNAVAIL)
+	allow(true)
+	if err := db.PutSetting(ctx, "k", "after"); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+	if v, err := db.Setting(ctx, "k"); err != nil || v != "after" {
+		t.Errorf("Setting = %q, %v", v, err)
 	}
 }

@@ -158,7 +158,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // write runs fn in one write transaction (BEGIN IMMEDIATE; on PostgreSQL, under the advisory
 // write lock), committing if fn returns nil and rolling back otherwise. fn's error is returned as
-// it is, so coded errors keep their code.
+// it is, so coded errors keep their code; on PostgreSQL a lost connection becomes EUNAVAIL.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey))
 }
@@ -181,20 +181,20 @@ func (db *DB) writeTouch(ctx context.Context, touchID int64, fn func(tx *sql.Tx)
 func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
+		return db.unavailable(fmt.Errorf("begin write: %w", err))
 	}
 	if db.pg {
 		if _, err := tx.ExecContext(ctx, lockSQL, args...); err != nil {
 			_ = tx.Rollback()
-			return fmt.Errorf("begin write: %w", err)
+			return db.unavailable(fmt.Errorf("begin write: %w", err))
 		}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.unavailable(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.unavailable(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }
@@ -203,10 +203,10 @@ func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL 
 func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return db.unavailable(fmt.Errorf("begin read: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	return fn(tx)
+	return db.unavailable(fn(tx))
 }
 
 // ms stores a time as unix milliseconds UTC, and the zero time as NULL.

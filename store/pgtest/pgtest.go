@@ -91,6 +91,9 @@ func (d *Database) Schema(ctx context.Context, schema string) (string, error) {
 	return u.String(), nil
 }
 
+// Name is the database's name.
+func (d *Database) Name() string { return d.name }
+
 // Drop removes the database, disconnecting whoever still uses it.
 func (d *Database) Drop() error {
 	defer d.admin.Close()
