@@ -78,9 +78,10 @@ type Bot struct {
 
 	limits limiter // on-demand reports and new drafts per person (limits.go)
 
-	work  sync.WaitGroup // handlers running after their ack
-	slots chan struct{}  // bounds handlers running at once
-	repMu sync.Mutex     // serialises read-modify-writes of reps' settings (rep.go)
+	work     sync.WaitGroup // handlers running after their ack
+	queue    chan job       // bounded work waiting for one of the Workers (spawn)
+	poolOnce sync.Once
+	repMu    sync.Mutex // serialises read-modify-writes of reps' settings (rep.go)
 }
 
 // New checks the configuration and returns a bot that is not yet connected.
@@ -115,7 +116,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	return &Bot{
 		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
-		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
+		admins: admins, posting: make(chan struct{}, postParallel),
 		fatal: make(chan error, 1),
 	}, nil
 }
@@ -224,23 +225,49 @@ func (b *Bot) goNow(name string, fn func(ctx context.Context) error) { b.spawn(n
 
 func (b *Bot) spawn(name string, bounded bool, fn func(ctx context.Context) error) {
 	b.work.Add(1)
-	go func() {
-		defer b.work.Done()
-		if bounded {
-			b.slots <- struct{}{}
-			defer func() { <-b.slots }()
+	if !bounded {
+		go b.runJob(job{name, fn})
+		return
+	}
+	// A fixed pool of Workers goroutines takes the bounded work from a queue, so a burst of
+	// envelopes costs queue entries, not a goroutine each. When the queue is full the loop waits
+	// for room (the envelope in hand is already acked).
+	b.poolOnce.Do(func() {
+		b.queue = make(chan job, jobQueue)
+		for range b.cfg.Workers {
+			go func() {
+				for j := range b.queue {
+					b.runJob(j)
+				}
+			}()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		defer func() {
-			if r := recover(); r != nil {
-				b.log.Error("handler panicked", "handler", name, "panic", r)
-			}
-		}()
-		if err := fn(ctx); err != nil {
-			b.log.Error("handler failed", "handler", name, "err", err)
+	})
+	b.queue <- job{name, fn}
+}
+
+// jobQueue is how many acked envelopes may wait for a worker.
+const jobQueue = 1024
+
+// job is work to run after an ack.
+type job struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+// runJob runs one job with a context that outlives the connection by a grace period, recovers a
+// panic, logs an error, and marks the work done.
+func (b *Bot) runJob(j job) {
+	defer b.work.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("handler panicked", "handler", j.name, "panic", r)
 		}
 	}()
+	if err := j.fn(ctx); err != nil {
+		b.log.Error("handler failed", "handler", j.name, "err", err)
+	}
 }
 
 // isAdmin reports whether user may change anyone's enrollments.

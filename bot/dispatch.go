@@ -39,6 +39,7 @@ const (
 	firstBackoff   = 2 * time.Second  // doubled after each 5xx or timeout
 	retryLater     = 5 * time.Minute  // when a released touchpoint is tried again after Slack failed
 	retryMuchLater = 60 * time.Minute // after a failure that a retry is unlikely to fix soon
+	freshClaim     = time.Second      // a claim younger than this is not read again before drafting
 )
 
 // busy takes one of the postParallel slots for a Web API call or a draft; release it with the
@@ -96,8 +97,12 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 	}()
 	now := b.now()
 	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
-	// came meanwhile wins, so that a stopped follow-up never produces another DM.
-	tv, err := b.recheck(ctx, c)
+	// came meanwhile wins, so that a stopped follow-up never produces another DM. A claim taken
+	// just now is as fresh as a re-read (and the touch is read again before the post anyway).
+	tv, err := c.TouchView, error(nil)
+	if claimedAt := c.Touch.LeaseUntil.Add(-dispatchLease); c.Touch.LeaseUntil.IsZero() || now.Sub(claimedAt) > freshClaim {
+		tv, err = b.recheck(ctx, c)
+	}
 	if errors.Is(err, errStopDispatch) {
 		b.release(ctx, c, now) // ends the lease; nothing when it is closed or taken over
 		return nil
@@ -134,26 +139,35 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		b.release(ctx, c, now.Add(retryLater))
 		return err
 	}
+	var unsaved *store.Draft // a draft made for nothing, stored with the DM rather than before it
 	if v.Touch.Draft == "" {
-		// Drafted once: the draft is stored before the DM is posted, so a retry or a restart
-		// reuses it and never pays for it twice. A touch closed or taken over while it was being
-		// drafted ends here.
-		err := b.draftInto(ctx, &v, rep, 0, c.Attempts)
+		// Drafted once: a draft a model wrote is stored before the DM is posted, so a retry or a
+		// restart reuses it and never pays for it twice. A touch closed or taken over while it
+		// was being drafted ends here.
+		d, err := b.draft(ctx, v, rep, 0)
 		switch {
-		case cadence.ErrorCode(err) == cadence.ECONFLICT || cadence.ErrorCode(err) == cadence.ENOTFOUND:
-			b.log.Info("touchpoint closed or taken over while drafting; not reminded", "touchpoint", t.ID)
-			b.release(ctx, c, b.now())
-			return nil
 		case err != nil && ctx.Err() != nil:
 			b.release(ctx, c, b.now())
 			return nil
 		case err != nil:
 			b.log.Warn("no draft for touchpoint; reminding without one", "touchpoint", t.ID, "err", err)
+		case d.Source == prompts.SourceOffline && d.Fallback == "" && d.PromptTokens+d.CompletionTokens == 0:
+			unsaved = &store.Draft{Text: d.Text(), Source: d.Source}
+			v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = unsaved.Text, d.Source, ""
+		default:
+			err := b.saveDraft(ctx, &v, d, c.Attempts)
+			if code := cadence.ErrorCode(err); code == cadence.ECONFLICT || code == cadence.ENOTFOUND {
+				b.log.Info("touchpoint closed or taken over while drafting; not reminded", "touchpoint", t.ID)
+				b.release(ctx, c, b.now())
+				return nil
+			} else if err != nil {
+				b.log.Warn("draft not saved; reminding with it", "touchpoint", t.ID, "err", err)
+			}
 		}
 	}
 
 	if c.Attempts > 1 {
-		if done, err := b.foundEarlier(ctx, c, t); done || err != nil {
+		if done, err := b.foundEarlier(ctx, c, t, unsaved); done || err != nil {
 			return err
 		}
 	}
@@ -164,7 +178,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 	switch {
 	case err == nil:
 		b.metrics.Reminder("posted")
-		return b.markReminded(ctx, c, ch, ts)
+		return b.markReminded(ctx, c, ch, ts, unsaved)
 	case errors.Is(err, errStopDispatch):
 		b.release(ctx, c, b.now())
 		return nil
@@ -194,7 +208,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 // foundEarlier looks for a DM of a re-claimed touchpoint posted by an earlier attempt, and
 // records it when there is one. done is true when the claim is finished (found and recorded, or
 // given back because the look-up failed).
-func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpoint) (done bool, err error) {
+func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpoint, d *store.Draft) (done bool, err error) {
 	ch, ts, found, err := b.findPosted(ctx, c.Enrollment.Owner, t)
 	if err != nil {
 		if isAuthFailure(err) {
@@ -213,7 +227,7 @@ func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpo
 	}
 	b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
 	b.metrics.Reminder("recovered")
-	return true, b.markReminded(ctx, c, ch, ts)
+	return true, b.markReminded(ctx, c, ch, ts, d)
 }
 
 // stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
@@ -222,11 +236,16 @@ func stillDue(tv store.TouchView, now time.Time) bool {
 		tv.Enrollment.Status == cadence.StatusActive && !tv.Contact.DoNotContact
 }
 
-// markReminded records the DM of a touchpoint. When the follow-up was stopped or paused while the
-// DM went out, the DM is re-rendered at once so that it shows no buttons that would only fail.
-func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts string) error {
+// markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
+// When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once
+// so that it shows no buttons that would only fail.
+func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts string, d *store.Draft) error {
 	touchID := c.Touch.ID
-	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, c.Attempts, channel, ts, b.now())
+	var drafts []store.Draft
+	if d != nil {
+		drafts = append(drafts, *d)
+	}
+	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, c.Attempts, channel, ts, b.now(), drafts...)
 	if errors.Is(err, store.ErrLeaseLost) {
 		// Only possible when another dispatcher took the claim over while this DM went out; it
 		// finds this DM by its metadata before posting its own.
@@ -268,25 +287,35 @@ func (b *Bot) stopTimeline(ctx context.Context, cl store.Claim, c store.TouchVie
 	return nil
 }
 
-// draftInto asks the drafter for the message of v's touchpoint from the given angle, stores it
-// with the touchpoint and puts it into v. token is the dispatcher's claim token, 0 for a draft a
-// person asked for.
-func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle, token int) error {
+// draft asks the drafter for the message of v's touchpoint from the given angle.
+func (b *Bot) draft(ctx context.Context, v dmView, rep cadence.Rep, angle int) (prompts.Draft, error) {
 	done, err := b.busy(ctx)
 	if err != nil {
-		return err
+		return prompts.Draft{}, err
 	}
-	d, err := b.cfg.Drafter.Draft(ctx, b.draftRequest(*v, rep, angle))
-	done()
-	if err != nil {
-		return err
-	}
+	defer done()
+	return b.cfg.Drafter.Draft(ctx, b.draftRequest(v, rep, angle))
+}
+
+// saveDraft stores d with v's touchpoint and puts it into v. token is the dispatcher's claim
+// token, 0 for a draft a person asked for.
+func (b *Bot) saveDraft(ctx context.Context, v *dmView, d prompts.Draft, token int) error {
 	text := d.Text()
 	if err := b.store.SaveDraft(ctx, v.Touch.ID, token, text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = text, d.Source, d.Model
 	return nil
+}
+
+// draftInto drafts the message of v's touchpoint from the given angle, stores it with the
+// touchpoint and puts it into v (a person's "New draft").
+func (b *Bot) draftInto(ctx context.Context, v *dmView, rep cadence.Rep, angle, token int) error {
+	d, err := b.draft(ctx, *v, rep, angle)
+	if err != nil {
+		return err
+	}
+	return b.saveDraft(ctx, v, d, token)
 }
 
 // draftRequest builds the drafter's request for v's touchpoint.

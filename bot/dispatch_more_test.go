@@ -20,7 +20,7 @@ import (
 type faultStore struct {
 	Store
 	claim        func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
-	markReminded func(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error
+	markReminded func(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error
 	release      func(ctx context.Context, touchID int64, token int, retryAt time.Time) error
 }
 
@@ -33,11 +33,11 @@ func (s *faultStore) Claim(ctx context.Context, now time.Time, limit int, lease 
 	return s.Store.Claim(ctx, now, limit, lease)
 }
 
-func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error {
+func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
 	if s.markReminded != nil {
-		return s.markReminded(ctx, touchID, token, channel, ts, now)
+		return s.markReminded(ctx, touchID, token, channel, ts, now, d...)
 	}
-	return s.Store.MarkReminded(ctx, touchID, token, channel, ts, now)
+	return s.Store.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
 }
 
 func (s *faultStore) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
@@ -69,11 +69,11 @@ func TestCrashBeforeRecordThenAfterHours(t *testing.T) {
 	}
 	var crashed atomic.Bool
 	fs := &faultStore{}
-	fs.markReminded = func(ctx context.Context, id int64, token int, ch, ts string, now time.Time) error {
+	fs.markReminded = func(ctx context.Context, id int64, token int, ch, ts string, now time.Time, d ...store.Draft) error {
 		if crashed.CompareAndSwap(false, true) {
 			return errors.New("process died") // the DM exists, the database does not know it
 		}
-		return fs.Store.MarkReminded(ctx, id, token, ch, ts, now)
+		return fs.Store.MarkReminded(ctx, id, token, ch, ts, now, d...)
 	}
 	f := newFaultBotOn(t, h, fs)
 	f.advance(v.Open.Due.Sub(f.clock.Now()))

@@ -11,6 +11,7 @@ import (
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
 	"github.com/followup-bot/followup/prompts/openaitest"
+	"github.com/followup-bot/followup/store"
 )
 
 // TestOptOutWhileDraftingGetsNoDM: another rep records an opt-out while the model is still
@@ -179,4 +180,25 @@ func TestDeactivatedRepSeenInDailyRefresh(t *testing.T) {
 		t.Fatalf("admin told %d times, want once", len(told))
 	}
 	mustContain(t, told[0].Text, v.Enrollment.ID, "account deactivated")
+}
+
+// TestDispatcherPanicIsRecovered: a panic while dispatching one touch does not take the process
+// down; the claim is given back and tried again later, and the rest of the pass goes on.
+func TestDispatcherPanicIsRecovered(t *testing.T) {
+	h := newDispatchHarness(t)
+	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
+	h.advanceTo(t, v.Open.Due)
+	fs := &faultStore{}
+	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...store.Draft) error {
+		panic("a bug")
+	}
+	f := newFaultBotOn(t, h, fs)
+	f.dispatchWaiting(t, 500*time.Millisecond)
+	tv, err := h.store.Touchpoint(h.ctx, v.Open.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tv.Touch.State != cadence.TouchPending || tv.Touch.LeaseUntil.IsZero() || !tv.Touch.LeaseUntil.After(h.clock.Now()) {
+		t.Fatalf("touch after a panic: %s, lease until %v; want pending, given back for later", tv.Touch.State, tv.Touch.LeaseUntil)
+	}
 }

@@ -37,7 +37,7 @@ type Store interface {
 	Beat(ctx context.Context, now time.Time) error
 	TakeRedraft(ctx context.Context, touchID int64, max int) error
 	SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error
-	MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error
+	MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error
 	Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error
 	Reschedule(ctx context.Context, touchID int64, token int, due time.Time) error
 	PausedDue(ctx context.Context, now time.Time) ([]store.EnrollmentView, error)

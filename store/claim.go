@@ -197,7 +197,25 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 // pending (its follow-up was stopped, it was logged or already reminded) or its follow-up is
 // paused or its contact opted out meanwhile, or (wrapping ErrLeaseLost) when it was claimed again
 // since; and ENOTFOUND when there is no such touchpoint.
-func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error {
+//
+// With a draft d, the draft the DM showed is stored in the same transaction: for a draft that
+// cost nothing to make (no model was asked), so that it need not be stored on its own before the
+// DM is posted; after a crash it is simply made again.
+func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...Draft) error {
+	var draft *Draft
+	if len(d) > 0 {
+		draft = &d[0]
+	}
+	return db.markReminded(ctx, touchID, token, channel, ts, now, draft)
+}
+
+// Draft is a drafted message as stored with its touchpoint.
+type Draft struct {
+	Text, Source, Model            string
+	PromptTokens, CompletionTokens int
+}
+
+func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *Draft) error {
 	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err
@@ -223,6 +241,13 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
 			claim_owner = '' WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
 			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
+		}
+		if d != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
+				draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ?`,
+				d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens, touchID); err != nil {
+				return fmt.Errorf("save draft of touchpoint %d: %w", touchID, err)
+			}
 		}
 		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
 			tv.Enrollment, now))

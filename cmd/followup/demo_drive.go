@@ -83,9 +83,9 @@ func (s watchedStore) endTouch(id int64) {
 	s.w.end(func(t int64, _ claimOf) bool { return t == id })
 }
 
-func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time) error {
+func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
 	defer s.endTouch(touchID)
-	return s.DB.MarkReminded(ctx, touchID, token, channel, ts, now)
+	return s.DB.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
 }
 
 func (s watchedStore) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {

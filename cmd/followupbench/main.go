@@ -4,8 +4,8 @@
 //	CGO_ENABLED=1 go run ./cmd/followupbench -out BENCHMARKS.md
 //
 // While developing, shrink every fixture with -scale (0.01 builds 1% of the rows) and pick
-// benchmarks with -only (tokens, claim, report, startup, ack, dispatch, and on PostgreSQL claim-pg,
-// ack-pg, dispatch-replicas). Figures are medians over
+// benchmarks with -only (tokens, claim, report, startup, ack, crash, dispatch, and on PostgreSQL
+// claim-pg, ack-pg, dispatch-replicas). Figures are medians over
 // -runs runs. The bot is driven as a child process ("followup run", built from ./cmd/followup)
 // against the in-repo fake Slack served by this process; the database benchmarks call package
 // store directly; the LLM cost comes from `go test -bench BenchmarkDraftCost ./prompts`.
@@ -58,6 +58,7 @@ var benchmarks = []struct {
 	{"report", benchReport},
 	{"startup", benchStartup},
 	{"ack", benchAck},
+	{"crash", benchCrash},
 	{"dispatch", benchDispatch},
 	{"claim-pg", benchClaimPG},
 	{"ack-pg", benchAckPG},
@@ -167,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func itemOf(name string) int {
-	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7,
+	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7, "crash": crashItem,
 		"ack-pg": 1, "claim-pg": 2, "dispatch-replicas": 3}[name]
 }
 
