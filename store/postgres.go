@@ -121,6 +121,12 @@ func parseReason(err error) string {
 	if errors.As(err, &pe) && pe.Unwrap() != nil {
 		return oneLine(pe.Unwrap())
 	}
+	// pgx says "cannot parse `URL`: reason": keep the reason, which does not repeat the URL.
+	if msg := err.Error(); strings.Count(msg, "`") == 2 {
+		if _, reason, ok := strings.Cut(msg, "`: "); ok && reason != "" {
+			return strings.Join(strings.Fields(reason), " ")
+		}
+	}
 	return "it does not parse"
 }
 
@@ -144,6 +150,10 @@ func connectError(where string, err error) error {
 			return fmt.Errorf("PostgreSQL %s: the database does not exist (%s)", where, pg.Message)
 		}
 		return fmt.Errorf("PostgreSQL %s: %s (SQLSTATE %s)", where, pg.Message, pg.Code)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) { // "dial tcp 127.0.0.1:5432: connect: connection refused"
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %v", where, oneLine(oe))
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {

@@ -35,7 +35,7 @@ func TestPostgresBadInput(t *testing.T) {
 	t.Run("url does not parse", func(t *testing.T) {
 		_, err := Open(ctx, "postgres://u:s3cret@localhost:notaport/db")
 		wantCode(t, err, cadence.EINVALID)
-		oneLineWithout(t, err, "not a valid PostgreSQL URL")
+		oneLineWithout(t, err, "not a valid PostgreSQL URL: invalid port")
 		if err := CheckURL("postgres://u:s3cret@localhost:notaport/db"); cadence.ErrorCode(err) != cadence.EINVALID {
 			t.Errorf("CheckURL = %v, want EINVALID", err)
 		}
