@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestLeaderIsOneReplica: of two replicas on one PostgreSQL database one leads; when its
@@ -50,4 +51,18 @@ func TestLeaderIsOneReplica(t *testing.T) {
 		t.Fatalf("first replica after the leader closed: %v", err)
 	}
 	_ = la.Close()
+}
+
+// TestFirstSeenSharedByReplicas: an event redelivered to another replica (another handle on the
+// same database) is known there as already seen.
+func TestFirstSeenSharedByReplicas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	ctx := context.Background()
+	if first, err := a.FirstSeen(ctx, "Ev0SHARED1", t0); err != nil || !first {
+		t.Fatalf("first sight on replica A: %v, %v", first, err)
+	}
+	if first, err := b.FirstSeen(ctx, "Ev0SHARED1", t0.Add(time.Second)); err != nil || first {
+		t.Fatalf("the redelivery on replica B: first = %v, %v; want false", first, err)
+	}
 }
