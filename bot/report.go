@@ -554,16 +554,18 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if !prev.IsZero() && !due.After(prev) {
 		return nil
 	}
+	// Built before the week is marked: a process that dies while building (the slow part) leaves
+	// the week unmarked, for the next start or the next leader among replicas to report.
+	from, to := b.weekBefore(due)
+	v, err := b.buildReport(ctx, from, to)
+	if err != nil {
+		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
+	}
 	claimed, err := rs.MarkReported(ctx, due)
 	if err != nil || !claimed {
 		return err
 	}
-	from, to := b.weekBefore(due)
-	v, err := b.buildReport(ctx, from, to)
-	if err == nil {
-		err = b.postReport(ctx, b.cfg.ReportChannel, v)
-	}
-	if err != nil {
+	if err := b.postReport(ctx, b.cfg.ReportChannel, v); err != nil {
 		// Also when the bot is stopping: the week must be reported again at the next start.
 		if uerr := rs.UnmarkReported(context.WithoutCancel(ctx), due, prev); uerr != nil {
 			b.log.Error("undo report record", "err", uerr)
