@@ -23,8 +23,10 @@ const (
 	dispatchBatch  = 200
 	dispatchRounds = 100 // batches per pass at most, so a pass always ends
 	// maxOutstanding bounds the claims held in memory at once: the next batch is claimed when the
-	// reps' queues have room for it, so memory stays flat however large the backlog.
-	maxOutstanding = 1000
+	// reps' queues have room for it, so memory stays flat however large the backlog. Claims come in
+	// due order, which spreads them over the reps at random: several a rep on average keep the
+	// reps' paced queues from running dry while others still wait in the database.
+	maxOutstanding = 2000
 	// perRepQueue bounds one rep's queue: paced one a second, 30 take 30 s, well inside the lease,
 	// and a rep with a large backlog never keeps the others' reminders from being claimed. A claim
 	// beyond it is given back, to be claimed again when the queue has worked through.

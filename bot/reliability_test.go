@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
@@ -200,5 +205,55 @@ func TestDispatcherPanicIsRecovered(t *testing.T) {
 	}
 	if tv.Touch.State != cadence.TouchPending || tv.Touch.LeaseUntil.IsZero() || !tv.Touch.LeaseUntil.After(h.clock.Now()) {
 		t.Fatalf("touch after a panic: %s, lease until %v; want pending, given back for later", tv.Touch.State, tv.Touch.LeaseUntil)
+	}
+}
+
+// TestAuthFailureEndsRun: the bot's token refused in the middle of a dispatch pass makes Run
+// return an error wrapping ErrAuth (so followup run exits non-zero).
+func TestAuthFailureEndsRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	now, err := time.Parse(time.RFC3339, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := clockwork.NewFakeClockAt(now)
+	srv := slacktest.New(slacktest.WithClock(clock.Now))
+	defer srv.Close()
+	srv.AddUser(slacktest.User{ID: alice, Name: "alice", TZ: "America/New_York"})
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "followup.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Now = clock.Now
+	b, err := New(Config{
+		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
+		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: cadence.DefaultWindow(),
+		Now: clock.Now, Clock: clock, Tick: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd, _ := cadence.Builtin().Get("customer-checkin") // its first touch is due at once
+	ch, err := cadence.Start(cd, cadence.Enrollment{Owner: alice, CadenceID: cd.ID, Trigger: cd.Trigger, TriggerAt: now,
+		Intent: cadence.IntentWarm}, cadence.DefaultWindow(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Event.Actor = alice
+	if _, err := db.Enroll(ctx, dana, ch, now); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("chat.postMessage", 1, slacktest.SlackError("token_revoked"))
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "token_revoked") {
+			t.Fatalf("Run = %v, want ErrAuth naming token_revoked", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Run did not end after Slack refused the bot token")
 	}
 }

@@ -91,6 +91,10 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
 	}
+	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
+		return 0, fmt.Errorf("prune dispatchers: %w", err)
+	}
 	var freed int64
 	for _, id := range dead {
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
