@@ -36,7 +36,7 @@ type ackMessage struct {
 //
 // Only a command that can start at once waits for its answer: when every worker is busy, the
 // ack goes out at once, as the queue would eat the budget and then delay the ack by it.
-func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload any) error) {
+func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload any) error, replied func()) {
 	if inAck {
 		select {
 		case b.slots <- struct{}{}: // a worker is free; released when the command is done
@@ -46,7 +46,10 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 	}
 	if !inAck {
 		b.logAckErr(ack(nil))
-		b.goWork("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
+		b.goWork("command", func(ctx context.Context) error {
+			defer replied()
+			return b.serveCommand(ctx, cmd)
+		})
 		return
 	}
 	var mu sync.Mutex
@@ -77,11 +80,13 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 			if !fits {
 				b.logAckErr(ack(nil))
 			} else if err := ack(payload); err == nil {
+				replied()
 				return nil
 			} else {
 				b.logAckErr(err)
 			}
 		}
+		defer replied()
 		return b.respond(ctx, cmd.ResponseURL, reply, false)
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -38,6 +39,12 @@ type Config struct {
 	ReportChannel string        // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
 	ReportCron    string        // FOLLOWUP_REPORT_CRON
 	Clock         Clock         // the scheduler's clock; nil means the real one
+	// Metrics receives ack and reply latencies, reminders, claims, 429 waits and the connection's
+	// state; nil keeps none.
+	Metrics Metrics
+	// Elector, when set, picks the one replica (of several on one database) that runs the
+	// singleton jobs, the weekly report; the dispatch pass runs on every replica. nil: this one.
+	Elector gocron.Elector
 
 	// PingInterval is how long the Socket Mode client waits for Slack's ping before it reconnects;
 	// zero means slack-go's default (30 s). Tests shorten it.
@@ -72,6 +79,8 @@ type Bot struct {
 	now    func() time.Time
 	log    *slog.Logger
 	admins map[string]bool
+
+	metrics Metrics // Config.Metrics, never nil
 
 	// identity, from auth.test (and bots.info for the app id) at start
 	teamID, botUserID, botID, appID string
@@ -133,8 +142,11 @@ func New(cfg Config) (*Bot, error) {
 	for _, a := range cfg.Admins {
 		admins[strings.TrimSpace(a)] = true
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
 	return &Bot{
-		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger,
+		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
 		homeBusy: map[string]bool{}, homeLive: map[string]bool{}, fatal: make(chan error, 1),
 	}, nil

@@ -179,6 +179,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		slack.MsgOptionMetadata(touchMeta(t)))
 	switch {
 	case err == nil:
+		b.metrics.Reminder("posted")
 		return b.markReminded(ctx, c, ch, ts, unsaved)
 	case errors.Is(err, errStopDispatch):
 		b.release(ctx, c, b.now())
@@ -196,9 +197,11 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		// Shutting down mid-post: the DM may or may not exist; the next claim looks for it.
 		return nil
 	case isTransient(err):
+		b.metrics.Reminder("failed")
 		b.release(ctx, c, b.now().Add(retryLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryLater, err)
 	default:
+		b.metrics.Reminder("failed")
 		b.release(ctx, c, b.now().Add(retryMuchLater))
 		return fmt.Errorf("post reminder DM (retry in %s): %w", retryMuchLater, err)
 	}
@@ -225,6 +228,7 @@ func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpo
 		return false, nil
 	}
 	b.log.Info("reminder DM found from an earlier attempt", "touchpoint", t.ID)
+	b.metrics.Reminder("recovered")
 	return true, b.markReminded(ctx, c, ch, ts, d)
 }
 

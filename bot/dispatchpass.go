@@ -33,6 +33,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 			return err
 		}
 		for _, c := range batch {
+			b.metrics.Claimed(b.now().Sub(c.Touch.Due))
 			p.enqueue(ctx, c)
 		}
 		if len(batch) < dispatchBatch {

@@ -89,6 +89,7 @@ func (b *Bot) postHooked(ctx context.Context, channel string, hooks postHooks, o
 		case errors.As(err, &rl) && limited < maxRateLimited:
 			limited++
 			b.log.Warn("slack rate limit; waiting", "channel", channel, "retry_after", rl.RetryAfter)
+			b.metrics.RateLimited(rl.RetryAfter)
 			b.pacer.hold(channel, b.now().Add(max(rl.RetryAfter, postInterval)))
 		case isTransient(err) && transient < maxTransient-1:
 			transient++

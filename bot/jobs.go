@@ -72,7 +72,16 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		cancel()
 		return nil, fmt.Errorf("schedule dispatch: %w", err)
 	}
-	if err := b.scheduleReport(s, guard); err != nil {
+	// The singletons go on a scheduler of their own when replicas elect who runs them: gocron asks
+	// the elector before every run of every job of a scheduler, and dispatch runs everywhere.
+	singles := s
+	if b.cfg.Elector != nil {
+		if singles, err = gocron.NewScheduler(append(opts, gocron.WithDistributedElector(b.cfg.Elector))...); err != nil {
+			cancel()
+			return nil, fmt.Errorf("start scheduler: %w", err)
+		}
+	}
+	if err := b.scheduleReport(singles, guard); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -81,8 +90,14 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		return nil, err
 	}
 	s.Start()
+	if singles != s {
+		singles.Start()
+	}
 	return func() error {
 		serr := s.Shutdown()
+		if singles != s {
+			serr = errors.Join(serr, singles.Shutdown())
+		}
 		cancel()
 		mu.Lock()
 		stopped = true

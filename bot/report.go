@@ -557,16 +557,18 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if !prev.IsZero() && !due.After(prev) {
 		return nil
 	}
+	// Built before the week is marked: a process that dies while building (the slow part) leaves
+	// the week unmarked, for the next start or the next leader among replicas to report.
+	from, to := b.weekBefore(due)
+	v, err := b.buildReport(ctx, from, to)
+	if err != nil {
+		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
+	}
 	claimed, err := rs.MarkReported(ctx, due)
 	if err != nil || !claimed {
 		return err
 	}
-	from, to := b.weekBefore(due)
-	v, err := b.buildReport(ctx, from, to)
-	if err == nil {
-		err = b.postReport(ctx, b.cfg.ReportChannel, v)
-	}
-	if err != nil {
+	if err := b.postReport(ctx, b.cfg.ReportChannel, v); err != nil {
 		// Also when the bot is stopping: the week must be reported again at the next start.
 		if uerr := rs.UnmarkReported(context.WithoutCancel(ctx), due, prev); uerr != nil {
 			b.log.Error("undo report record", "err", uerr)
@@ -579,7 +581,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 
 // scheduleReport adds the weekly report to the scheduler: a cron job on FOLLOWUP_REPORT_CRON in
 // FOLLOWUP_TIMEZONE, and a one-time job at start that posts a report missed while the bot was
-// down. It adds nothing when no report channel is set. guard (from startJobs) makes shutdown wait
+// down (with an Elector, a job every Tick, so that a new leader posts what the old one missed). It adds nothing when no report channel is set. guard (from startJobs) makes shutdown wait
 // for a run in flight; a run has two minutes at most, and is cancelled when the bot stops.
 func (b *Bot) scheduleReport(s gocron.Scheduler, guard func(func(context.Context)) func()) error {
 	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
@@ -600,7 +602,16 @@ func (b *Bot) scheduleReport(s gocron.Scheduler, guard func(func(context.Context
 		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return fmt.Errorf("schedule weekly report: %w", err)
 	}
-	if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), task, gocron.WithName("weekly-report-catch-up")); err != nil {
+	catchUp := gocron.OneTimeJob(gocron.OneTimeJobStartImmediately())
+	var catchUpOpts []gocron.JobOption
+	if b.cfg.Elector != nil {
+		// Among replicas the leader may change at any time, and a new leader must post what the
+		// old one missed: the catch-up then runs every tick (one read when nothing is due).
+		catchUp = gocron.DurationJob(b.cfg.Tick)
+		catchUpOpts = []gocron.JobOption{gocron.WithStartAt(gocron.WithStartImmediately()),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule)}
+	}
+	if _, err := s.NewJob(catchUp, task, append(catchUpOpts, gocron.WithName("weekly-report-catch-up"))...); err != nil {
 		return fmt.Errorf("schedule weekly report catch-up: %w", err)
 	}
 	return nil

@@ -27,12 +27,17 @@ const viewDeadline = 2 * time.Second
 func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
 	switch ev.Type {
 	case socketmode.EventTypeConnecting:
+		b.metrics.Connected(false)
 		b.log.Debug("socket mode connecting")
 		return
 	case socketmode.EventTypeConnected:
+		b.metrics.Connected(true)
 		b.log.Info("socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		if ev.Type == socketmode.EventTypeConnectionError {
+			b.metrics.Connected(false)
+		}
 		b.log.Warn("socket mode error", "type", ev.Type, "err", fmt.Sprint(ev.Data))
 		return
 	case socketmode.EventTypeErrorBadMessage:
@@ -62,10 +67,12 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 	if req == nil || req.EnvelopeID == "" {
 		return // hello, disconnect and client-side events carry no envelope
 	}
+	start, kind := time.Now(), envelopeKind(ev)
 	ack := func(payload any) {
 		if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 			b.log.Error("ack failed", "envelope", req.EnvelopeID, "err", err)
 		}
+		b.metrics.Acked(kind, time.Since(start))
 	}
 
 	switch ev.Type {
@@ -83,9 +90,13 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 		}
 		if opensModal(cmd.Text) {
 			ack(nil)
-			b.goNow("command", func(ctx context.Context) error { return b.serveCommand(ctx, cmd) })
+			b.goNow("command", b.timed(kind, start, func(ctx context.Context) error { return b.serveCommand(ctx, cmd) }))
 		} else {
-			b.answerCommand(cmd, req.AcceptsResponsePayload, func(p any) error { return sm.AckCtx(ctx, req.EnvelopeID, p) })
+			b.answerCommand(cmd, req.AcceptsResponsePayload, func(p any) error {
+				err := sm.AckCtx(ctx, req.EnvelopeID, p)
+				b.metrics.Acked(kind, time.Since(start))
+				return err
+			}, func() { b.metrics.Replied(kind, time.Since(start)) })
 		}
 
 	case socketmode.EventTypeInteractive:
@@ -131,7 +142,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			}()
 		case slack.InteractionTypeBlockActions:
 			ack(nil)
-			serve := func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) }
+			serve := b.timed(kind, start, func(ctx context.Context) error { return b.serveBlockActions(ctx, cb) })
 			if clicksAddOpen(cb) {
 				b.goNow("action", serve)
 			} else {
@@ -163,7 +174,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 			// after a completion that failed must run again to complete it: no dedupe by event id.
 			eventID = ""
 		}
-		b.goWork("event", func(ctx context.Context) error {
+		b.goWork("event", b.timed(kind, start, func(ctx context.Context) error {
 			if eventID != "" {
 				first, err := b.store.FirstSeen(ctx, eventID, b.now())
 				if err != nil {
@@ -175,7 +186,7 @@ func (b *Bot) handleEvent(ctx context.Context, sm *socketmode.Client, ev socketm
 				}
 			}
 			return b.serveEvent(ctx, outer)
-		})
+		}))
 
 	default:
 		ack(nil)

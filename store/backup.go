@@ -18,7 +18,12 @@ import (
 // INTO reads one snapshot (writers are not blocked) into a temporary file in path's directory,
 // which is then linked into place, readable by the owner only (0600). It returns EINVALID when
 // path already exists: a backup never overwrites a file.
+//
+// On PostgreSQL it returns EINVALID: back the database up with pg_dump or the server's own means.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg {
+		return cadence.Errorf(cadence.EINVALID, "followup backup copies an SQLite file; back a PostgreSQL database up with pg_dump.")
+	}
 	if _, err := os.Lstat(path); err == nil {
 		return cadence.Errorf(cadence.EINVALID, "%s already exists; choose a new file name for the backup.", path)
 	} else if !errors.Is(err, os.ErrNotExist) {

@@ -52,6 +52,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	if limit <= 0 {
 		return nil, nil
 	}
+	if db.pg {
+		return db.claimPostgres(ctx, now, limit, lease)
+	}
 	var claims []Claim
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
@@ -174,7 +177,7 @@ func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Ti
 // a person asked for). It returns ENOTFOUND when there is no such touchpoint, and ECONFLICT when
 // the touchpoint is already closed or (wrapping ErrLeaseLost) was claimed again since.
 func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err
 		}
@@ -213,7 +216,7 @@ type Draft struct {
 }
 
 func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *Draft) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err
 		}

@@ -93,6 +93,7 @@ func TestClaimSkipsPausedOptedOutAndClosed(t *testing.T) {
 }
 
 func TestClaimUsesPendingDueIndex(t *testing.T) {
+	sqliteOnly(t)
 	db := mustOpen(t)
 	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+claimable, t0.UnixMilli(), t0.UnixMilli(), 10)
 	if err != nil {
@@ -338,6 +339,7 @@ func errorsJoin(errs ...error) error {
 // TestContactLookupsUseTheirIndex: finding a contact by email, phone or LinkedIn URL during
 // Enroll is an index search, not a scan of every contact.
 func TestContactLookupsUseTheirIndex(t *testing.T) {
+	sqliteOnly(t)
 	db := mustOpen(t)
 	for _, col := range []string{"email", "phone", "linkedin"} {
 		rows, err := db.w.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT `+contactCols+` FROM contacts c WHERE `+byKey(col), "x")

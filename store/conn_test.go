@@ -22,6 +22,7 @@ func pragma(tb testing.TB, pool *sql.DB, name string) string {
 // TestConnectionSettings checks what issue 2 asks of every connection: WAL, foreign keys, a busy
 // timeout; and of the writer: one connection whose transactions begin IMMEDIATE.
 func TestConnectionSettings(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "followup.db")
 	db := mustOpenPath(t, path)
 	for name, pool := range map[string]*sql.DB{"writer": db.w, "reader": db.r} {
@@ -72,6 +73,7 @@ func TestConnectionSettings(t *testing.T) {
 // TestOpenTightensAnExistingFile opens a database file that was created readable by everyone: Open
 // makes it, and the -wal and -shm files, 0600.
 func TestOpenTightensAnExistingFile(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "followup.db")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)

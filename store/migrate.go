@@ -13,8 +13,16 @@ import (
 	"github.com/followup-bot/followup/cadence"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_pg/*.sql
 var migrationFiles embed.FS
+
+// The migrations of each engine: migrations/ for SQLite, migrations_pg/ for PostgreSQL. Both hold
+// the same versions with the same names; TestSchemasInStep checks that the schemas they build
+// have the same tables, columns and indexes.
+const (
+	sqliteMigrations   = "migrations"
+	postgresMigrations = "migrations_pg"
+)
 
 // migration is one embedded schema change, named NNNN_what.sql.
 type migration struct {
@@ -23,16 +31,27 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations returns the embedded SQLite migrations in version order.
+func migrations() ([]migration, error) { return migrationsIn(sqliteMigrations) }
+
+// migrations returns the migrations of this database's engine in version order.
+func (db *DB) migrations() ([]migration, error) {
+	if db.pg {
+		return migrationsIn(postgresMigrations)
+	}
+	return migrationsIn(sqliteMigrations)
+}
+
+// migrationsIn returns the embedded migrations of one directory in version order.
+func migrationsIn(dir string) ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, dir+"/*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
 	var ms []migration
 	seen := map[int]string{}
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
@@ -56,14 +75,19 @@ func migrations() ([]migration, error) {
 // own transaction, and records each in schema_migrations. Running it again does nothing. It
 // returns ECONFLICT when the database was migrated by a newer followup than this one.
 func (db *DB) Migrate(ctx context.Context) error {
-	all, err := migrations()
+	all, err := db.migrations()
 	if err != nil {
 		return err
 	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Inside a write transaction, so that two replicas starting at once do not both create it.
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
+		applied_at BIGINT NOT NULL
+	)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 	latest := all[len(all)-1].version

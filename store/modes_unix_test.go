@@ -10,6 +10,7 @@ import (
 )
 
 func TestFileModes(t *testing.T) {
+	sqliteOnly(t)
 	// With no umask, anything SQLite created with its default 0644 would show.
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)

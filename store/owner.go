@@ -17,7 +17,7 @@ import (
 const (
 	// BeatInterval is how often a dispatcher should call Beat while it holds claims.
 	BeatInterval = 5 * time.Second
-	staleAfter   = 6 * BeatInterval
+	staleAfter   = 3 * BeatInterval // 15 s: a replica that died on another host is taken over this soon
 )
 
 // owner is one open database handle's identity as a dispatcher: a random id, its host and pid.
@@ -54,7 +54,7 @@ func (db *DB) Beat(ctx context.Context, now time.Time) error {
 func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	db.self.init()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner) DO UPDATE SET beat_at = max(beat_at, excluded.beat_at)`,
+		ON CONFLICT (owner) DO UPDATE SET beat_at = CASE WHEN excluded.beat_at > dispatchers.beat_at THEN excluded.beat_at ELSE dispatchers.beat_at END`,
 		db.self.id, db.self.host, db.self.pid, now.UnixMilli()); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}

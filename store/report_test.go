@@ -12,7 +12,7 @@ import (
 
 func mustOpenReportDB(tb testing.TB) *DB {
 	tb.Helper()
-	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "report.db"))
+	db, err := Open(context.Background(), dsn(tb, filepath.Join(tb.TempDir(), "report.db")))
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
@@ -41,7 +41,7 @@ func (l reportLog) day(d, h int) time.Time {
 
 func (l reportLog) enroll(id string, contact int64, cad, rep, status, reason string, ended time.Time) {
 	l.tb.Helper()
-	l.exec(`INSERT OR IGNORE INTO contacts (id, name, created_at) VALUES (?, ?, 0)`, contact, fmt.Sprintf("c%d", contact))
+	l.exec(`INSERT INTO contacts (id, name, created_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING`, contact, fmt.Sprintf("c%d", contact))
 	l.exec(`INSERT INTO enrollments (id, contact_id, owner, cadence_id, trigger, trigger_at, status, stop_reason, created_at, updated_at, ended_at)
 		VALUES (?, ?, ?, ?, 'demo', 0, ?, ?, 0, 0, ?)`, id, contact, rep, cad, status, reason, ms(ended))
 }

@@ -1,4 +1,4 @@
-// Package store keeps followup's state in SQLite: team settings, reps, contacts, enrollments,
+// Package store keeps followup's state in SQLite, or in PostgreSQL (postgres.go): team settings, reps, contacts, enrollments,
 // touchpoints, intent signals, the append-only event log and the Slack event dedupe table. It is
 // the only package that speaks SQL.
 //
@@ -9,9 +9,9 @@
 // and never wait for the writer. A method that reads before it writes (Update, Claim, Enroll) does
 // its reading inside the write transaction, so what it decides on is fresh.
 //
-// The SQL is kept portable because a PostgreSQL backend is planned: plain TEXT and INTEGER
-// columns, times as INTEGER unix milliseconds UTC (NULL when unset), booleans as 0/1, partial
-// indexes, INSERT ... ON CONFLICT and RETURNING. Placeholders are "?" and would be rebound.
+// The SQL is portable and written once for both engines: plain TEXT and INTEGER columns, times as
+// INTEGER unix milliseconds UTC (NULL when unset), booleans as 0/1, partial indexes, INSERT ... ON
+// CONFLICT and RETURNING. Placeholders are "?" and are rebound on PostgreSQL (rebind.go).
 package store
 
 import (
@@ -40,8 +40,9 @@ const stmtCache = 32
 // DB is an open followup database. It is safe for concurrent use.
 type DB struct {
 	path string
-	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	r    *sql.DB // several connections for reads
+	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE (PostgreSQL: the pool)
+	r    *sql.DB // several connections for reads (PostgreSQL: the same pool)
+	pg   bool    // PostgreSQL rather than SQLite
 
 	// Now is the clock used when a change carries no time of its own. Open sets it to time.Now;
 	// tests may replace it before use.
@@ -68,8 +69,12 @@ type TouchView struct {
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
 // The database file and its -wal and -shm files are readable and writable by the owner only
-// (0600). A path containing '?' is refused with EINVALID.
+// (0600). A path containing '?' is refused with EINVALID. A postgres:// or postgresql:// URL
+// opens that PostgreSQL database instead (see openPostgres for how that can fail).
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path)
+	}
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, cadence.Errorf(cadence.EINVALID, "the database must be a file path, not %q", path)
 	}
@@ -130,6 +135,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // with a looser mode (by hand, a copy, an older process): a file Open did not create keeps its
 // mode otherwise. It runs after the first write, when the -wal and -shm files exist.
 func (db *DB) fixModes() error {
+	if db.pg {
+		return nil
+	}
 	for _, p := range []string{db.path, db.path + "-wal", db.path + "-shm"} {
 		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("set database file mode: %w", err)
@@ -141,26 +149,60 @@ func (db *DB) fixModes() error {
 // Close closes the database. In-flight methods should have returned first.
 func (db *DB) Close() error {
 	var errs []error
-	if db.r != nil {
+	if db.r != nil && db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE), committing if fn returns nil and
-// rolling back otherwise. fn's error is returned as it is, so coded errors keep their code.
+// Ping checks that the database answers (for /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE; on PostgreSQL, under the advisory
+// write lock), committing if fn returns nil and rolling back otherwise. fn's error is returned as
+// it is, so coded errors keep their code; on PostgreSQL a lost connection becomes EUNAVAIL.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey))
+}
+
+// writeTouch is write for the records of one dispatched reminder (its draft, its DM), which
+// change only that touchpoint's row and append to the event log. On SQLite it is write. On
+// PostgreSQL the transaction holds the write lock shared, so these records of different
+// touchpoints, from every replica, are written side by side while every other write still waits
+// for them (and they for it), plus an exclusive lock on the touchpoint. It also commits without
+// waiting for the WAL flush (synchronous_commit off for this transaction): a crash of the server
+// may lose the last fraction of a second of such records, never corrupts, and loses nothing that
+// matters, because the claim that led to them was committed durably, so the next claim of the
+// touchpoint finds the DM in Slack (findPosted) and drafts again if need be.
+func (db *DB) writeTouch(ctx context.Context, touchID int64, fn func(tx *sql.Tx) error) error {
+	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?),
+		set_config('synchronous_commit', 'off', true)`, int64(writeLockKey), touchLockClass, int32(touchID))
+}
+
+// writeWith is write with lockSQL (PostgreSQL only) run first in the transaction.
+func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
+		return db.unavailable(fmt.Errorf("begin write: %w", err))
+	}
+	if db.pg {
+		if _, err := tx.ExecContext(ctx, lockSQL, args...); err != nil {
+			_ = tx.Rollback()
+			return db.unavailable(fmt.Errorf("begin write: %w", err))
+		}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.unavailable(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.unavailable(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }
@@ -169,10 +211,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return db.unavailable(fmt.Errorf("begin read: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	return fn(tx)
+	return db.unavailable(fn(tx))
 }
 
 // ms stores a time as unix milliseconds UTC, and the zero time as NULL.

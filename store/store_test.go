@@ -22,7 +22,7 @@ func mustOpen(tb testing.TB) *DB {
 
 func mustOpenPath(tb testing.TB, path string) *DB {
 	tb.Helper()
-	db, err := Open(context.Background(), path)
+	db, err := Open(context.Background(), dsn(tb, path))
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", path, err)
 	}
@@ -118,6 +118,7 @@ func TestMigrateIdempotentAndRecorded(t *testing.T) {
 }
 
 func TestOpenRefusesNonFiles(t *testing.T) {
+	sqliteOnly(t)
 	for _, p := range []string{"", ":memory:", "file:x.db", filepath.Join(t.TempDir(), "a?b.db")} {
 		_, err := Open(context.Background(), p)
 		wantCode(t, err, cadence.EINVALID)
@@ -202,6 +203,7 @@ func TestFirstSeen(t *testing.T) {
 }
 
 func TestBackupWhileWriting(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := mustOpen(t)

@@ -120,7 +120,7 @@ func (s *Server) send(ctx context.Context, env Envelope, noWait bool) (Ack, erro
 		return Ack{}, err
 	}
 	s.mu.Lock()
-	c := s.currentLocked()
+	c := s.pickLocked()
 	env.ID = fakeUUID(s.nextIDLocked())
 	env.SentAt = time.Now()
 	s.envelopes = append(s.envelopes, env)

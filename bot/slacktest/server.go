@@ -49,6 +49,7 @@ type config struct {
 	pingInterval                 time.Duration
 	triggerTTL                   time.Duration
 	channelRate                  int
+	spread                       bool
 }
 
 // Option configures a Server created by New.
@@ -94,6 +95,10 @@ func WithTriggerTTL(d time.Duration) Option { return func(c *config) { c.trigger
 // Zero (the default) turns the limit off.
 func WithChannelRateLimit(perSecond int) Option { return func(c *config) { c.channelRate = perSecond } }
 
+// WithSpread sends each envelope to one of the open Socket Mode connections in turn, as Slack
+// does for an app with several connections (several replicas of a bot), instead of to the newest.
+func WithSpread() Option { return func(c *config) { c.spread = true } }
+
 // Server is a fake Slack. Create it with New and stop it with Close; all methods
 // are safe for concurrent use.
 type Server struct {
@@ -107,6 +112,7 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	seq     int           // source of unique IDs
+	turn    int           // the next connection's turn when envelopes are spread
 	state
 }
 

@@ -27,6 +27,7 @@ type wsConn struct {
 	done    chan struct{}
 	once    sync.Once
 	hello   bool // guarded by Server.mu
+	id      int  // 1 for the first connection the server accepted, 2 for the next, …
 }
 
 // write sends one JSON text frame; gorilla allows one writer at a time.
@@ -58,6 +59,9 @@ type Ack struct {
 	// both by the wall clock; AckedAt is zero for an envelope not acked.
 	SentAt  time.Time
 	AckedAt time.Time
+	// Conn is the connection the envelope went out on and the ack came back on (1 for the
+	// first connection the server accepted, 2 for the next, …).
+	Conn int
 }
 
 // Latency is how long the client took to ack.
@@ -116,6 +120,25 @@ func (s *Server) currentLocked() *wsConn {
 	return nil
 }
 
+// pickLocked returns the connection the next envelope goes out on: the newest, or with
+// WithSpread each open one in turn.
+func (s *Server) pickLocked() *wsConn {
+	if !s.cfg.spread {
+		return s.currentLocked()
+	}
+	var open []*wsConn
+	for _, c := range s.conns {
+		if c.hello {
+			open = append(open, c)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	s.turn++
+	return open[s.turn%len(open)]
+}
+
 // Disconnect drops the current websocket abruptly, without a close frame, as a
 // network failure would. slack-go notices and reconnects through
 // apps.connections.open. It returns ErrNotConnected when no websocket is open.
@@ -163,6 +186,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.conns = append(s.conns, c)
 	s.connects++
+	c.id = s.connects
 	n := len(s.conns)
 	s.wsWG.Add(1)
 	s.mu.Unlock()
@@ -189,7 +213,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		s.recordAck(data)
+		s.recordAck(c, data)
 	}
 }
 
@@ -221,7 +245,7 @@ func (s *Server) removeConn(c *wsConn) {
 }
 
 // recordAck stores a client frame {"envelope_id":…, "payload":…}.
-func (s *Server) recordAck(data []byte) {
+func (s *Server) recordAck(c *wsConn, data []byte) {
 	var frame struct {
 		EnvelopeID string          `json:"envelope_id"`
 		Payload    json.RawMessage `json:"payload"`
@@ -232,7 +256,7 @@ func (s *Server) recordAck(data []byte) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, AckedAt: now}
+	a := Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, AckedAt: now, Conn: c.id}
 	var env *Envelope
 	for i := range s.envelopes {
 		if s.envelopes[i].ID == frame.EnvelopeID {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -264,6 +265,42 @@ func TestUnackedEnvelopeAndCloseUnblockWaiters(t *testing.T) {
 	for range 2 {
 		if err := <-errc; !errors.Is(err, slacktest.ErrClosed) && err == nil {
 			t.Errorf("waiter returned %v after Close", err)
+		}
+	}
+}
+
+// TestSpreadOverConnections: with WithSpread, envelopes go to each open connection in turn, and
+// each ack names the connection it came back on; without it, all go to the newest.
+func TestSpreadOverConnections(t *testing.T) {
+	for _, spread := range []bool{true, false} {
+		var opts []slacktest.Option
+		if spread {
+			opts = append(opts, slacktest.WithSpread())
+		}
+		srv := mustServer(t, opts...)
+		ctx := testCtx(t)
+		startBot(t, srv, nil)
+		if err := srv.WaitConnections(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		startBot(t, srv, nil)
+		if err := srv.WaitConnections(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		got := map[int]int{}
+		for range 4 {
+			ack, err := srv.SendSlashCommand(ctx, slacktest.SlashCommand{UserID: "U0ALICE001", Text: "list"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[ack.Conn]++
+		}
+		want := map[int]int{2: 4}
+		if spread {
+			want = map[int]int{1: 2, 2: 2}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("spread %t: acks by connection %v, want %v", spread, got, want)
 		}
 	}
 }

@@ -124,14 +124,14 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// Open applies the pending migrations; calling Migrate again would only check them twice.
-	db, err := store.Open(ctx, c.DB)
+	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	if err := db.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "followup migrate: %s is up to date\n", c.DB)
+	fmt.Fprintf(e.stdout, "followup migrate: %s is up to date\n", store.Describe(c.DB))
 	return nil
 }
 
@@ -142,6 +142,9 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	}
 	if len(rest) != 1 {
 		return usageError{"usage: followup backup PATH"}
+	}
+	if store.IsPostgresURL(c.DB) {
+		return errors.New("followup backup copies an SQLite file; back a PostgreSQL database up with pg_dump")
 	}
 	// Open would create a missing database: a mistyped FOLLOWUP_DB would then "back up" an empty one.
 	if _, err := os.Stat(c.DB); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/store"
 )
 
 // setting is one configuration value: an environment variable, the flag that overrides it, and
@@ -23,7 +25,7 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600)"},
+	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600), or a postgres:// URL"},
 	{"FOLLOWUP_CADENCES", "cadences", "", "YAML file of custom cadences (adds or overrides built-ins by id)"},
 	{"FOLLOWUP_TIMEZONE", "timezone", "UTC", "team default IANA time zone; also the report's zone"},
 	{"FOLLOWUP_WORK_HOURS", "work-hours", "09:00-17:00", "team default working hours; 00:00-24:00 means all day"},
@@ -48,6 +50,7 @@ var settings = []setting{
 	{"FOLLOWUP_GRAPH_API_URL", "graph-api-url", "https://graph.microsoft.com/v1.0/", "base URL of Microsoft Graph (tests, proxies)"},
 	{"FOLLOWUP_GRAPH_LOGIN_URL", "graph-login-url", "https://login.microsoftonline.com/", "base URL of the Microsoft identity platform (tests, proxies)"},
 	{"FOLLOWUP_MAIL_POLL", "mail-poll", "2m", "how often reps' mailboxes are read (1s to 1h)"},
+	{"FOLLOWUP_HTTP_ADDR", "http-addr", "", "host:port for /healthz, /readyz and /metrics (Prometheus); empty: off"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "text", "text or json"},
 	{"FOLLOWUP_CPUPROFILE", "cpuprofile", "", "write a CPU profile (pprof) of followup run to this file, until it stops"},
@@ -67,6 +70,8 @@ type Config struct {
 
 	SlackAppToken, SlackBotToken, SlackAPIURL string
 	OpenAIKey, OpenAIBaseURL, OpenAIModel     string
+
+	HTTPAddr string
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -108,10 +113,17 @@ func (raw rawConfig) load() (Config, error) {
 		ReportChannel: raw["FOLLOWUP_REPORT_CHANNEL"], ReportCron: raw["FOLLOWUP_REPORT_CRON"],
 		SlackAppToken: raw["SLACK_APP_TOKEN"], SlackBotToken: raw["SLACK_BOT_TOKEN"], SlackAPIURL: raw["SLACK_API_URL"],
 		OpenAIKey: raw["OPENAI_API_KEY"], OpenAIBaseURL: raw["OPENAI_BASE_URL"], OpenAIModel: raw["OPENAI_MODEL"],
-		LogFormat: raw["LOG_FORMAT"], CPUProfile: raw["FOLLOWUP_CPUPROFILE"],
+		LogFormat: raw["LOG_FORMAT"], CPUProfile: raw["FOLLOWUP_CPUPROFILE"], HTTPAddr: raw["FOLLOWUP_HTTP_ADDR"],
+	}
+	if c.HTTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+			bad("FOLLOWUP_HTTP_ADDR", "%q is not host:port (like :9090 or 127.0.0.1:9090)", c.HTTPAddr)
+		}
 	}
 	if c.DB == "" {
-		bad("FOLLOWUP_DB", "must name a file")
+		bad("FOLLOWUP_DB", "must name a file or a postgres:// URL")
+	} else if err := store.CheckURL(c.DB); err != nil {
+		errs = append(errs, errors.New(cadence.ErrorMessage(err)))
 	}
 	c.Team = cadence.DefaultWindow()
 	// "Local" is whatever zone the server happens to be in, not an IANA name: refused like Rep.Window does.

@@ -71,6 +71,7 @@ func commands() []command {
 		{"cadences", "[id]", "print the cadence library, or one cadence's steps", cmdCadences},
 		{"check", "", "validate the configuration and the cadence file; exit 1 listing every problem", cmdCheck},
 		{"migrate", "", "apply the database migrations", cmdMigrate},
+		{"migrate-db", "--from FILE.db --to postgres://…", "copy an SQLite database into an empty PostgreSQL one, in one transaction", cmdMigrateDB},
 		{"backup", "PATH", "write a consistent copy of the database to PATH, also while the bot runs", cmdBackup},
 		{"report", "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv]", "print the team report for a range of days (default: the past 7), or its per-step numbers as CSV", cmdReport},
 		{"version", "", "print the version", cmdVersion},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/followup-bot/followup/bot"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // cmdReport prints the team report for a range of days in FOLLOWUP_TIMEZONE: --from and --to are
@@ -55,7 +54,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, c.DB)
+	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
 	}

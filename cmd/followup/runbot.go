@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"runtime/pprof"
@@ -44,11 +45,29 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, c.DB)
+	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	var m *metrics
+	if c.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", c.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("FOLLOWUP_HTTP_ADDR: %w", err)
+		}
+		m = newMetrics()
+		hctx, stopHTTP := context.WithCancel(ctx)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := serveHTTP(hctx, ln, db, m, log); err != nil {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+		defer func() { stopHTTP(); <-served }()
+		log.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	}
 
 	httpc := slackHTTPClient()
 	mail, err := newMailReader(c.Mail)
@@ -60,8 +79,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		slack.OptionAPIURL(c.SlackAPIURL),
 		slack.OptionHTTPClient(httpc),
 	)
-	b, err := bot.New(bot.Config{
-		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log),
+	cfg := bot.Config{
+		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log, m),
 		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
 		Clock: clockwork.NewRealClock(), DomainStop: c.DomainStop,
@@ -69,11 +88,20 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return slack.New(token, slack.OptionAPIURL(c.SlackAPIURL), slack.OptionHTTPClient(httpc))
 		},
 		Mail: mail, MailPoll: c.Mail.Poll, Classifier: newClassifier(c),
-	})
+	}
+	if m != nil {
+		cfg.Metrics = m
+	}
+	// On PostgreSQL several replicas may share the database: one of them runs the weekly report.
+	if l := db.Leader(); l != nil {
+		cfg.Elector = l
+		defer l.Close()
+	}
+	b, err := bot.New(cfg)
 	if err != nil {
 		return err
 	}
-	log.Info("followup starting", "version", version, "db", c.DB, "cadences", len(lib.All()), "llm", c.OpenAIBaseURL != "" || c.OpenAIKey != "")
+	log.Info("followup starting", "version", version, "db", store.Describe(c.DB), "cadences", len(lib.All()), "llm", c.OpenAIBaseURL != "" || c.OpenAIKey != "")
 	if err := b.Run(ctx); err != nil {
 		if errors.Is(err, bot.ErrAuth) {
 			return err
@@ -114,7 +142,8 @@ func slackHTTPClient() *http.Client {
 // newDrafter returns the LLM drafter with the offline drafter as its fallback when an
 // OpenAI-compatible server is configured, and the offline drafter alone otherwise; either way
 // behind the same checks, so every draft, from any source, is checked.
-func newDrafter(c Config, log *slog.Logger) prompts.Drafter {
+// With metrics, the model's drafts are counted (requests, failures, tokens).
+func newDrafter(c Config, log *slog.Logger, m *metrics) prompts.Drafter {
 	if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
 		return prompts.WithFallback(nil, prompts.Offline{}, log)
 	}
@@ -122,5 +151,8 @@ func newDrafter(c Config, log *slog.Logger) prompts.Drafter {
 		APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: c.OpenAIModel,
 		Timeout: 30 * time.Second, Logger: log,
 	})
+	if m != nil {
+		return prompts.WithFallback(meteredDrafter{llm, m}, prompts.Offline{}, log)
+	}
 	return prompts.WithFallback(llm, prompts.Offline{}, log)
 }

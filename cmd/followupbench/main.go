@@ -4,9 +4,10 @@
 //	CGO_ENABLED=1 go run ./cmd/followupbench -out BENCHMARKS.md
 //
 // While developing, shrink every fixture with -scale (0.01 builds 1% of the rows) and pick
-// benchmarks with -only (tokens, claim, report, startup, ack, classify, crash, dispatch). Figures
-// are medians over -runs runs; classify, the mail classifier's accuracy on its case set, is counted
-// once. The bot is driven as a child process ("followup run", built from ./cmd/followup)
+// benchmarks with -only (tokens, claim, report, startup, ack, classify, crash, dispatch, and on
+// PostgreSQL claim-pg, ack-pg, dispatch-replicas). Figures are medians over -runs runs; classify,
+// the mail classifier's accuracy on its case set, is counted once. The bot is driven as a child
+// process ("followup run", built from ./cmd/followup)
 // against the in-repo fake Slack served by this process; the database benchmarks call package
 // store directly; the LLM cost comes from `go test -bench BenchmarkDraftCost ./prompts`.
 package main
@@ -61,6 +62,9 @@ var benchmarks = []struct {
 	{"classify", benchClassify},
 	{"crash", benchCrash},
 	{"dispatch", benchDispatch},
+	{"claim-pg", benchClaimPG},
+	{"ack-pg", benchAckPG},
+	{"dispatch-replicas", benchDispatchReplicas},
 }
 
 // bench is what every benchmark gets: options, a scratch directory, the followup binary, a log
@@ -100,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.out, "out", "", "write the results as Markdown to this file (BENCHMARKS.md); empty prints them")
 	fs.Float64Var(&o.scale, "scale", 1, "fixture size factor: 1 is the issue's sizes, 0.01 a quick try")
 	fs.IntVar(&o.runs, "runs", 5, "runs per benchmark; figures are medians over them")
-	fs.StringVar(&only, "only", "", "comma-separated benchmarks to run (tokens, claim, report, startup, ack, classify, dispatch); empty runs all")
+	fs.StringVar(&only, "only", "", "comma-separated benchmarks to run (tokens, claim, report, startup, ack, classify, crash, dispatch, claim-pg, ack-pg, dispatch-replicas); empty runs all")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory with the fixtures")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -166,7 +170,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func itemOf(name string) int {
-	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7, "classify": 14, "crash": crashItem}[name]
+	return map[string]int{"ack": 1, "claim": 2, "dispatch": 3, "report": 4, "tokens": 6, "startup": 7, "classify": 14, "crash": crashItem,
+		"ack-pg": 1, "claim-pg": 2, "dispatch-replicas": 3}[name]
 }
 
 func firstLine(s string) string {

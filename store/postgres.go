@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	neturl "net/url"
+	"strings"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// PostgreSQL. The same methods and the same SQL run on PostgreSQL 13 or newer when FOLLOWUP_DB is
+// a postgres:// or postgresql:// URL. The differences from SQLite are few and kept here:
+//
+//   - Connections come from one database/sql pool over pgx; queries are rebound from "?" to "$n"
+//     (rebind.go), so reads and writes share the pool.
+//   - Every write transaction first takes a transaction-level advisory lock (writeLockKey), so
+//     writes are serialized across all replicas exactly as BEGIN IMMEDIATE serializes them on one
+//     SQLite file: a method that reads before it writes decides on fresh data. Reads never wait.
+//     The records of a dispatched reminder (SaveDraft, MarkReminded) take that lock shared and
+//     their touchpoint's exclusively, so replicas write them side by side (writeTouch).
+//   - Claim does not take that lock: one UPDATE over a sub-select with FOR UPDATE SKIP LOCKED
+//     (claim_pg.go) lets replicas claim side by side without ever taking the same touchpoint.
+//   - The schema is the same, with BIGINT for times and identity columns for ids
+//     (migrations_pg/, kept in step with migrations/ by TestSchemasInStep).
+
+// minServerVersion is the oldest PostgreSQL the store accepts (server_version_num).
+const minServerVersion = 130000
+
+// writeLockKey is the advisory lock every PostgreSQL write transaction holds until it ends.
+const writeLockKey = 0x666f6c6c6f77 // "follow"
+
+// touchLockClass is the first key of the per-touchpoint advisory locks of writeTouch (the second
+// is the touchpoint's id, wrapped to 32 bits: two ids that share a key only wait for each other).
+const touchLockClass int32 = 0x666f6c6c // "foll"
+
+// poolSize is the most connections one process opens to PostgreSQL.
+const poolSize = 16
+
+// IsPostgresURL says whether a FOLLOWUP_DB value names a PostgreSQL database rather than a file.
+func IsPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// CheckURL returns EINVALID, in one line, when s is a postgres:// URL that does not parse; a file
+// path and a valid URL return nil. No connection is made.
+func CheckURL(s string) error {
+	if !IsPostgresURL(s) {
+		return nil
+	}
+	if _, err := pgx.ParseConfig(s); err != nil {
+		return cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
+	}
+	return nil
+}
+
+// Describe names a FOLLOWUP_DB value for logs and messages: a file path as it is, a PostgreSQL URL
+// with its password hidden.
+func Describe(s string) string {
+	if !IsPostgresURL(s) {
+		return s
+	}
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "a PostgreSQL URL"
+	}
+	return u.Redacted()
+}
+
+// openPostgres connects to the PostgreSQL database at url, checks the server and applies the
+// pending migrations. Each way it can fail is one line that names the problem and never the
+// password: a URL that does not parse (EINVALID), a server that cannot be reached or refuses the
+// login, a server older than PostgreSQL 13 (EINVALID), a schema newer than this followup (ECONFLICT).
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	pool := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	pool.SetMaxOpenConns(poolSize)
+	pool.SetMaxIdleConns(poolSize)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	where := fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+
+	var num int
+	if err := pool.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&num); err != nil {
+		_ = pool.Close()
+		return nil, connectError(where, err)
+	}
+	if err := checkServerVersion(num); err != nil {
+		_ = pool.Close()
+		return nil, err
+	}
+	db := &DB{path: url, w: pool, r: pool, pg: true, Now: time.Now}
+	if err := db.Migrate(ctx); err != nil {
+		_ = pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// parseReason says why a URL did not parse without repeating the URL, which may hold a password.
+func parseReason(err error) string {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return oneLine(ue.Err)
+	}
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) && pe.Unwrap() != nil {
+		return oneLine(pe.Unwrap())
+	}
+	// pgx says "cannot parse `URL`: reason": keep the reason, which does not repeat the URL.
+	if msg := err.Error(); strings.Count(msg, "`") == 2 {
+		if _, reason, ok := strings.Cut(msg, "`: "); ok && reason != "" {
+			return strings.Join(strings.Fields(reason), " ")
+		}
+	}
+	return "it does not parse"
+}
+
+// checkServerVersion refuses a PostgreSQL older than 13 (server_version_num below 130000).
+func checkServerVersion(num int) error {
+	if num < minServerVersion {
+		return cadence.Errorf(cadence.EINVALID, "PostgreSQL %d.%d is too old; followup needs PostgreSQL 13 or newer.",
+			num/10000, num%10000/100)
+	}
+	return nil
+}
+
+// connectError names why the first query on a new PostgreSQL pool failed, in one line.
+func connectError(where string, err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "28P01" || pg.Code == "28000":
+			return fmt.Errorf("PostgreSQL %s refused the login (%s): check the user and password in FOLLOWUP_DB", where, pg.Message)
+		case pg.Code == "3D000":
+			return fmt.Errorf("PostgreSQL %s: the database does not exist (%s)", where, pg.Message)
+		}
+		return fmt.Errorf("PostgreSQL %s: %s (SQLSTATE %s)", where, pg.Message, pg.Code)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) { // "dial tcp 127.0.0.1:5432: connect: connection refused"
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %v", where, oneLine(oe))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %v", where, oneLine(err))
+	}
+	return fmt.Errorf("connect to PostgreSQL %s: %v", where, oneLine(err))
+}
+
+// unavailable marks err, from a PostgreSQL connection that could not be made or was lost, as
+// EUNAVAIL with a message fit for a person, keeping err for the log; other errors (and every
+// SQLite error) are returned as they are. The pool replaces lost connections by itself, so the
+// next request after the database is back succeeds.
+func (db *DB) unavailable(err error) error {
+	if err == nil || !db.pg || cadence.ErrorCode(err) != cadence.EINTERNAL || !lostConnection(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", cadence.Errorf(cadence.EUNAVAIL,
+		"The database is not answering just now; nothing was changed. Try again in a moment."), err)
+}
+
+// lostConnection says whether err means the connection to PostgreSQL failed rather than the query.
+func lostConnection(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) { // no connection could be made, whatever the server said
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// Class 08: connection exception; 57P01-57P03: the server is shutting down or starting.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.Timeout(err)
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
