@@ -83,7 +83,7 @@ func TestOfflineDeterministicAndVariesWithAngle(t *testing.T) {
 			}
 			r.Angle = 1
 			c, _ := Offline{}.Draft(context.Background(), r)
-			if c.Text() == a.Text() {
+			if c.Text() == a.Text() && p != cadence.PurposeCloseLoop {
 				t.Errorf("%s/%s: angle 1 gives the same draft as angle 0:\n%s", p, ch, a.Text())
 			}
 		}
@@ -105,7 +105,7 @@ func TestOfflineRefusesOptedOut(t *testing.T) {
 func TestOfflineUsesContext(t *testing.T) {
 	r := sampleRequest(cadence.ChannelEmail, cadence.PurposeRecapNextStep)
 	d, _ := Offline{}.Draft(context.Background(), r)
-	for _, want := range []string{"Dana", "Sam Rivera", "the demo on Tue 3 Mar", "response time is your big pain", "book a call with her ops lead"} {
+	for _, want := range []string{"Dana", "Sam Rivera", "the demo on Tuesday", "worried about migration effort"} {
 		if !strings.Contains(d.Text(), want) {
 			t.Errorf("draft lacks %q:\n%s", want, d.Text())
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/profile"
 )
 
 // setting is one configuration value: an environment variable, the flag that overrides it, and
@@ -25,6 +26,7 @@ type setting struct {
 var settings = []setting{
 	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600)"},
 	{"FOLLOWUP_CADENCES", "cadences", "", "YAML file of custom cadences (adds or overrides built-ins by id)"},
+	{"FOLLOWUP_PROFILE", "profile", "", "YAML file of the seller's profile: company, proof points, assets, concerns, booking link"},
 	{"FOLLOWUP_TIMEZONE", "timezone", "UTC", "team default IANA time zone; also the report's zone"},
 	{"FOLLOWUP_WORK_HOURS", "work-hours", "09:00-17:00", "team default working hours; 00:00-24:00 means all day"},
 	{"FOLLOWUP_WORK_DAYS", "work-days", "Mon-Fri", "team default working days; Mon-Sun means every day"},
@@ -47,6 +49,8 @@ var settings = []setting{
 type Config struct {
 	DB            string
 	CadencesFile  string
+	ProfileFile   string
+	Profile       *profile.Profile // nil when FOLLOWUP_PROFILE is not set
 	Team          cadence.Window
 	TimeZone      string
 	Tick          time.Duration
@@ -98,6 +102,15 @@ func (raw rawConfig) load() (Config, error) {
 	}
 	if c.DB == "" {
 		bad("FOLLOWUP_DB", "must name a file")
+	}
+	if c.ProfileFile = raw["FOLLOWUP_PROFILE"]; c.ProfileFile != "" {
+		p, err := profile.Load(c.ProfileFile)
+		if err != nil {
+			for _, line := range strings.Split(cadence.ErrorMessage(err), "\n") {
+				bad("FOLLOWUP_PROFILE", "%s", line)
+			}
+		}
+		c.Profile = p
 	}
 	c.Team = cadence.DefaultWindow()
 	// "Local" is whatever zone the server happens to be in, not an IANA name: refused like Rep.Window does.

@@ -80,11 +80,11 @@ func slackHTTPClient() *http.Client {
 // behind the same checks, so every draft, from any source, is checked.
 func newDrafter(c Config, log *slog.Logger) prompts.Drafter {
 	if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
-		return prompts.WithFallback(nil, prompts.Offline{}, log)
+		return prompts.WithProfile(prompts.WithFallback(nil, prompts.Offline{}, log), c.Profile)
 	}
 	llm := prompts.NewOpenAI(prompts.OpenAIConfig{
 		APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: c.OpenAIModel,
 		Timeout: 30 * time.Second, Logger: log,
 	})
-	return prompts.WithFallback(llm, prompts.Offline{}, log)
+	return prompts.WithProfile(prompts.WithFallback(llm, prompts.Offline{}, log), c.Profile)
 }

@@ -1,0 +1,566 @@
+package prompts
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// opener recalls the trigger as it happened: thanks for a demo, no blame for a missed meeting.
+func (c *composer) opener(v int) string {
+	w := ""
+	if c.when != "" {
+		w = " " + c.when
+	}
+	switch c.trigger {
+	case cadence.TriggerDemo:
+		return pick(v, "Thanks for your time at the demo"+w+".", "Good to walk you through the product"+w+".")
+	case cadence.TriggerColdEmail:
+		return pick(v, "A short addition to my email"+w+".", "One more thought after my email"+w+".")
+	case cadence.TriggerProposal:
+		return pick(v, "I hope the proposal reached you safely.", "Now that you have the proposal, here is the short version.")
+	case cadence.TriggerMissedMeeting:
+		return pick(v, "Sorry we missed each other"+w+"; I hope all is well.", "We did not manage to meet"+w+", no problem at all.")
+	case cadence.TriggerFormFill:
+		return pick(v, "Thanks for getting in touch"+w+".", "Thanks for your request"+w+".")
+	case cadence.TriggerEventChat:
+		return pick(v, "Good to meet you at the event"+w+".", "I enjoyed our chat at the event"+w+".")
+	case cadence.TriggerCustomerCheckin:
+		return pick(v, "Thanks for the time at our check-in"+w+".", "Good to catch up"+w+".")
+	}
+	return pick(v, "Thanks for the conversation"+w+".", "Good to talk"+w+".")
+}
+
+// point is the message's one job in two to four sentences.
+func (c *composer) point(v, tier int) []string {
+	rich := tier == tierRich
+	q := c.quote(0)
+	var s []string
+	sig := ""
+	if len(c.sigs) > 0 {
+		sig = c.sigs[0]
+	}
+	switch c.purpose {
+	case cadence.PurposeRecapNextStep:
+		s = append(s, c.opener(v))
+		switch {
+		case q != "" && c.cold:
+			s = append(s, "A reason it may matter to you now: "+q+".")
+		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
+			s = append(s, "We were going to look at \""+q+"\", and that still stands.")
+		case q != "" && c.trigger == cadence.TriggerFormFill:
+			s = append(s, "You asked about \""+q+"\".")
+		case q != "" && c.trigger == cadence.TriggerProposal:
+			s = append(s, "It is built around what you told me: \""+q+"\".")
+		case q != "" && addressed(q):
+			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What I noted from you: "+q+"."))
+		case q != "":
+			s = append(s, pick(v, "You mentioned \""+q+"\", so that is where I would start.", "What I noted from you: \""+q+"\"."))
+		case sig != "":
+			s = append(s, "Since "+sig+" came up, I will make sure we cover it.")
+		}
+		if c.trigger == cadence.TriggerProposal && c.decision != "" {
+			s = append(s, "With your decision due by "+c.decision+", there is time to settle any open point.")
+		}
+		if c.trigger == cadence.TriggerFormFill && c.answer != "" && rich {
+			s = append(s, c.answer)
+		} else if rich && c.proof != nil && c.trigger != cadence.TriggerMissedMeeting {
+			s = append(s, c.proof.Text)
+		}
+	case cadence.PurposeAnswerConcern:
+		q = c.concernQuote
+		switch {
+		case q != "" && !c.cold && addressed(q):
+			s = append(s, pick(v, "You told me "+q+", so here is a straight answer.", "On your point that "+q+", a straight answer."))
+		case q != "" && !c.cold:
+			s = append(s, pick(v, "You raised \""+q+"\", so here is a straight answer.", "On your point, \""+q+"\", a straight answer."))
+		case q != "" && c.cold && c.concern != "":
+			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is a straight answer.")
+		case sig != "" && c.cold:
+			s = append(s, "In case "+sig+" is on your list, a straight answer on it.")
+		case sig != "":
+			s = append(s, "Since "+sig+" came up, a straight answer on it.")
+		case c.customer:
+			s = append(s, "If anything is slowing your team down, I would like to hear it and help fix it.")
+		case c.concern != "" && c.cold:
+			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is whether "+c.concern+" is worth it.")
+		case c.concern != "":
+			s = append(s, "A fair question at this point is "+c.concern+".")
+		default:
+			s = append(s, "Before a next step, I would rather hear your doubts than guess at them.")
+		}
+		switch {
+		case c.answer != "":
+			s = append(s, c.answer)
+			if rich && c.proof != nil {
+				s = append(s, c.proof.Text)
+			}
+		case c.proof != nil:
+			if a := genericAnswers[c.concern]; a != "" && !rich {
+				s = append(s, a)
+			} else {
+				s = append(s, c.proof.Text)
+			}
+		case c.asset != nil && rich:
+			s = append(s, c.asset.Title+" covers it: "+c.asset.URL)
+		case genericAnswers[c.concern] != "":
+			s = append(s, genericAnswers[c.concern])
+		case !c.customer:
+			s = append(s, "Tell me what worries you most and I will answer it plainly, with your numbers rather than general claims.")
+		}
+	case cadence.PurposeShareContext:
+		lead := ""
+		switch {
+		case c.cold && q != "":
+			s = append(s, c.opener(v), "A reason it may matter to you now: "+q+".")
+		case c.cold && sig != "":
+			s = append(s, c.opener(v))
+			lead = "In case " + sig + " is on your list"
+		case c.cold:
+			s = append(s, c.opener(v))
+		case sig != "":
+			lead = "Since " + sig + " came up"
+		case q != "":
+			lead = "With \"" + q + "\" in mind"
+		}
+		switch {
+		case c.asset != nil:
+			if lead != "" {
+				s = append(s, lead+", here is "+c.asset.Title+": "+c.asset.URL)
+			} else {
+				s = append(s, "Here is "+c.asset.Title+", in case it is useful: "+c.asset.URL)
+			}
+			if rich && c.proof != nil {
+				s = append(s, c.proof.Text)
+			}
+		case c.proof != nil:
+			if lead != "" {
+				s = append(s, lead+", one example may help.")
+			}
+			s = append(s, c.proof.Text)
+		case c.trigger == cadence.TriggerProposal:
+			if lead != "" {
+				s = append(s, lead+", a short summary may be useful.")
+			}
+			s = append(s, "If it helps to take it to whoever signs, I can write a one-paragraph summary of the proposal for you to forward.")
+		case c.customer && lead != "":
+			s = append(s, lead+", I would like to hear how it is going on your side.")
+		case c.customer:
+			s = append(s, "I would like to hear how things are going and whether anything could work better.")
+		case sig != "" && lead != "":
+			s = append(s, lead+", I can show you in ten minutes how it would work for a team like yours.")
+		case lead != "":
+			s = append(s, lead+", I can show you in ten minutes how that would look in your own setup.")
+		case !c.cold && c.r.Profile != nil && c.r.Profile.Value != "":
+			s = append(s, "In one line: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
+		case !c.cold:
+			s = append(s, pick(v, "One thought since "+c.eventRef()+": the teams that move fastest start with one problem, not the whole process.",
+				"A thought since "+c.eventRef()+": it is usually easiest to start with one problem rather than the whole process."))
+		}
+	case cadence.PurposeCloseLoop:
+		switch {
+		case c.customer:
+			s = append(s, "No request in this one: I am here whenever you need me.")
+		case c.trigger == cadence.TriggerProposal && c.decision != "":
+			s = append(s, "Your decision is due "+c.decision+", so a direct question.")
+		case c.trigger == cadence.TriggerProposal:
+			s = append(s, "A direct question about the proposal, so it does not sit on your desk.")
+		case c.cold:
+			s = append(s, "This is my last note on the topic.")
+		case c.trigger == cadence.TriggerMissedMeeting:
+			s = append(s, "Happy to leave it here if the timing is off.")
+		default:
+			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note."))
+		}
+		if t := c.topic(); t != "" && !c.customer {
+			s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
+		}
+	case cadence.PurposeCustom:
+		switch {
+		case c.askKind == "connect":
+			about := "how teams handle this"
+			if t := c.topic(); t != "" {
+				about = t
+			}
+			if c.company != "" {
+				about += " at " + c.company
+			}
+			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" about "+about+".")
+			if c.role != "" {
+				s = append(s, "I work with people in "+c.role+" roles and would be glad to be connected here.")
+			} else {
+				s = append(s, "I would be glad to be connected here.")
+			}
+			return s
+		case c.customIsDeed:
+			s = append(s, pick(v, "I am writing because I would like to "+c.custom+".", "One reason for this note: I would like to "+c.custom+"."))
+		case c.custom != "" && !gendered.MatchString(c.custom):
+			s = append(s, pick(v, "I am writing about one thing: "+c.custom+".", "One reason for this note: "+c.custom+"."))
+		default:
+			s = append(s, c.opener(v))
+		}
+		if q != "" && !c.cold {
+			s = append(s, "It ties to what you mentioned: \""+q+"\".")
+		} else if sig != "" {
+			s = append(s, "It ties to "+sig+".")
+		}
+	}
+	if len(s) == 0 {
+		s = append(s, c.opener(v))
+	}
+	return s
+}
+
+// genericAnswers answer a concern without a profile: what it depends on and what the rep can do,
+// with no invented fact.
+var genericAnswers = map[string]string{
+	"price":                "The price depends mostly on your team size and the channels you need, so I can give you an exact figure once I know those two.",
+	"price and setup time": "Price and setup time both depend on your team size and the channels you need, so I can give you exact answers once I know those two.",
+	"security":             "I can answer your security questionnaire in writing, or take your security team's questions on a short call.",
+	"switching effort":     "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
+	"the effort to switch": "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
+	"the rollout effort":   "The rollout can be planned in stages, so your team is never asked to change everything at once.",
+	"integration":          "What matters is which systems need to talk to each other, and I can check each one against your setup.",
+	"timing":               "If the timing is tight, we can plan the start around your calendar rather than ours.",
+	"adoption":             "Adoption mostly comes down to the first week, and I can help you plan that week with your team.",
+}
+
+// addressed reports whether a quote already speaks to the contact ("you want SSO"), and so reads
+// best without quotation marks.
+func addressed(q string) bool {
+	f := strings.ToLower(firstName(q))
+	return f == "you" || f == "your" || f == "you're"
+}
+
+// roleOf names the contact's role for a sentence: "a Head of Support".
+func roleOf(role string) string {
+	if role == "" {
+		return ""
+	}
+	if strings.ContainsAny(strings.ToLower(role[:1]), "aeiou") {
+		return "an " + role
+	}
+	return "a " + role
+}
+
+// next is what a short call would be for, by trigger.
+func (c *composer) next() string {
+	switch c.trigger {
+	case cadence.TriggerDemo:
+		return "agree what a trial should cover"
+	case cadence.TriggerColdEmail:
+		return "see whether this fits"
+	case cadence.TriggerProposal:
+		return "go through any open point together"
+	case cadence.TriggerMissedMeeting:
+		return "go through what we had planned"
+	case cadence.TriggerFormFill:
+		return "answer your questions"
+	case cadence.TriggerEventChat:
+		return "carry on our conversation"
+	case cadence.TriggerCustomerCheckin:
+		return "plan what would help next"
+	}
+	return "agree on a next step"
+}
+
+// ask is the one request of the message.
+func (c *composer) ask(v, tier int) string {
+	co := orDefault(c.company, "your side")
+	link := c.booking
+	if tier == tierLean && c.r.Step.Channel != cadence.ChannelSMS {
+		link = ""
+	}
+	hotAdd := ""
+	if c.hot && c.askKind != "times" && c.askKind != "close" && c.askKind != "connect" {
+		if link != "" {
+			hotAdd = " If a call is quicker, grab a slot here: " + link
+		} else {
+			hotAdd = " If a call is quicker, I am free " + c.day1 + " or " + c.day2 + "."
+		}
+	}
+	switch c.askKind {
+	case "times":
+		switch {
+		case c.coldIntent && link != "":
+			return "If a short call would help to " + c.next() + ", pick any time here: " + link
+		case c.coldIntent:
+			return "Would a short call to " + c.next() + " be useful, or is email easier for now?"
+		case c.hot && link != "":
+			return "Could you pick a 20-minute slot to " + c.next() + "? Here is my calendar: " + link
+		case link != "":
+			return "Would " + c.day1 + " or " + c.day2 + " work for 20 minutes to " + c.next() + "? If neither suits, pick a time here: " + link
+		case c.hot:
+			return "Could we take 20 minutes on " + c.day1 + " morning or " + c.day2 + " afternoon to " + c.next() + "?"
+		}
+		return pick(v, "Would "+c.day1+" or "+c.day2+" work for 20 minutes to "+c.next()+"?",
+			"Could we find 20 minutes on "+c.day1+" or "+c.day2+" to "+c.next()+"?")
+	case "question":
+		switch c.purpose {
+		case cadence.PurposeAnswerConcern:
+			if c.concern != "" && !c.customer {
+				return "Is " + c.concern + " the main thing to settle, or is something else in the way?" + hotAdd
+			}
+			return "What would you need to see to feel sure about the next step?" + hotAdd
+		case cadence.PurposeShareContext:
+			if c.cold {
+				return pick(v, "Is this on your list at "+co+" this year?", "Is this a priority for "+co+" right now?") + hotAdd
+			}
+			return pick(v, "Does this match what you see at "+co+"?", "Is this close to what you are seeing at "+co+"?") + hotAdd
+		}
+		return "Did I get the priorities right, or would you change one?" + hotAdd
+	case "who":
+		by := ""
+		if c.decision != "" && c.purpose == cadence.PurposeRecapNextStep && c.trigger == cadence.TriggerProposal {
+			by = " before then"
+		} else if c.decision != "" {
+			by = " before " + c.decision
+		}
+		if c.who != "" {
+			return "Would it help if I sent your " + c.who + " a one-paragraph summary" + by + "?" + hotAdd
+		}
+		return pick(v, "Who else at "+co+" should see this"+by+", and is there anything they will ask that I can answer now?",
+			"Is there someone else at "+co+" who should weigh in"+by+"?") + hotAdd
+	case "plans":
+		return "What are your plans for this over the next few months?" + hotAdd
+	case "light":
+		if link != "" {
+			return "If it is worth 15 minutes, pick a time here: " + link
+		}
+		return "Would 15 minutes on a call be worth it, or would a two-minute read suit you better?"
+	case "connect":
+		return "Glad to connect either way."
+	case "how":
+		return "How is it going for your team so far?" + hotAdd
+	case "useful":
+		return "What would make it more useful to your team this quarter?" + hotAdd
+	case "close":
+		switch {
+		case c.customer:
+			if link != "" {
+				return "If you ever want to talk something through, pick a time here: " + link
+			}
+			return "Reply here or call me whenever it suits you."
+		case c.trigger == cadence.TriggerProposal:
+			return "Is it a yes, a no or a not now? Whichever it is, tell me what you need from me to settle it."
+		case c.cold:
+			return "If someone else at " + co + " owns this, a name is all I need; if not now, say so and I will leave it there."
+		case c.trigger == cadence.TriggerMissedMeeting:
+			return "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty."
+		case link != "" && c.r.Step.Channel != cadence.ChannelSMS:
+			return "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: " + link
+		}
+		return pick(v, "Should I close this out for now? A one-word reply is plenty: yes, no or not now.",
+			"Is it a yes, a no or a not now? One word is plenty.")
+	}
+	return "Would a short call help?"
+}
+
+// voicemail is the point and ask in a sentence or two.
+func (c *composer) voicemail(v int) string {
+	t := c.topic()
+	switch c.askKind {
+	case "close":
+		return "I will close this out for now unless you tell me otherwise."
+	case "question":
+		if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" {
+			return "I have a short answer on " + c.concern + " for you."
+		}
+	case "times":
+		return "I would like 20 minutes to " + c.next() + "."
+	case "who":
+		if c.trigger == cadence.TriggerProposal {
+			return "I wanted to ask who else should see the proposal."
+		}
+		return "I wanted to ask who else on your team should see this."
+	}
+	if t != "" && !c.cold {
+		return pick(c.stepIndex, "I have a short answer on "+t+" for you.", "I have one thought on "+t+" for you.")
+	}
+	return pick(c.stepIndex, "I have one idea that may help, and a short question.", "I have a short question for you.", "One quick idea for you.")
+}
+
+// subject is a short, specific line for the email.
+func (c *composer) subject(v int) string {
+	co := c.company
+	t := c.topic()
+	var s string
+	switch c.purpose {
+	case cadence.PurposeRecapNextStep:
+		switch {
+		case c.trigger == cadence.TriggerMissedMeeting:
+			s = "A new time to meet?"
+		case c.trigger == cadence.TriggerProposal:
+			s = "The proposal: who else should review it?"
+		case c.customer:
+			s = "What would help next" + forCo(co)
+		case t != "":
+			s = capFirst(t) + ": next step after " + triggerPhrase(c.trigger)
+		default:
+			s = "Next step after " + triggerPhrase(c.trigger)
+		}
+	case cadence.PurposeAnswerConcern:
+		switch {
+		case c.customer:
+			s = "Anything slowing your team down?"
+		case c.concern != "":
+			s = "A straight answer on " + c.concern
+		default:
+			s = "A question worth settling"
+		}
+	case cadence.PurposeShareContext:
+		switch {
+		case c.asset != nil:
+			s = c.asset.Title
+		case c.customer:
+			s = "How is it going" + forCo(co) + "?"
+		case t != "":
+			s = "One idea on " + t
+		default:
+			s = "One idea" + forCo(co)
+		}
+	case cadence.PurposeCloseLoop:
+		switch {
+		case c.customer:
+			s = "Here when you need me"
+		case c.trigger == cadence.TriggerProposal:
+			s = "Yes, no or not now?"
+		default:
+			s = pick(v, "Close this out for now?", "Should I step back?")
+		}
+	default:
+		s = "A short note" + forCo(co)
+		if c.custom != "" {
+			s = capFirst(c.custom)
+		}
+	}
+	return clipWords(capFirst(s), ChannelLimits.Subject)
+}
+
+func forCo(co string) string {
+	if co == "" {
+		return ""
+	}
+	return " for " + co
+}
+
+// sms writes the text message: the sender and company named, one point, one ask and the opt-out,
+// in one segment, with letters outside GSM-7 spelled plainly so that it stays one.
+func (c *composer) sms(v, tier int) string {
+	who := c.hi()
+	if c.first == "" {
+		who = "Hi,"
+	}
+	if me := c.me(); me != "" {
+		who += " " + me + " here"
+	}
+	var point string
+	switch c.purpose {
+	case cadence.PurposeRecapNextStep:
+		point = "about " + c.eventRef() + "."
+	case cadence.PurposeCloseLoop:
+		point = "about " + c.eventRef() + "."
+	default:
+		if t := c.topic(); t != "" && tier != tierLean {
+			point = "about " + t + "."
+		} else {
+			point = "about " + c.eventRef() + "."
+		}
+	}
+	var ask string
+	switch {
+	case c.askKind == "close":
+		ask = "Should I close this out for now?"
+	case c.booking != "" && tier != tierLean:
+		ask = "Pick a time for a short call: " + c.booking
+	case c.booking != "":
+		ask = c.booking
+	default:
+		ask = pick(v+c.stepIndex, "Worth a 15-minute call this week?", "Open to a short call this week?", "Could we talk for 10 minutes?", "Is a short call worth it?")
+	}
+	out := strings.Join(strings.Fields(who+" "+point+" "+ask+" Reply STOP to opt out"), " ")
+	return gsmText(out)
+}
+
+// minimal is the last resort: the shortest draft that names nothing but the sender.
+func (c *composer) minimal() Draft {
+	d := Draft{Source: SourceOffline}
+	ask := "Is this still worth a conversation? If not, I will close it out."
+	switch c.r.Step.Channel {
+	case cadence.ChannelEmail:
+		d.Subject = "Worth a conversation?"
+		d.Body = c.hi() + "\n\n" + ask + "\n\n" + c.sign()
+	case cadence.ChannelSMS:
+		d.Body = gsmText(strings.TrimSpace(clipWords(c.me(), 60) + " here: still worth a chat? Reply STOP to opt out"))
+	case cadence.ChannelPhone:
+		d.Body = "Opener: Hi, do you have two minutes?\nPoint: " + ask + "\nAsk: Shall we talk?\nVoicemail: Hi, please call me back when convenient."
+	case cadence.ChannelInPerson:
+		d.Body = "Talking points:\n- " + ask
+	default:
+		d.Body = c.hi() + "\n" + ask
+	}
+	return d
+}
+
+// triggerPhrase names the trigger as something that happened between the rep and the contact.
+func triggerPhrase(t cadence.Trigger) string {
+	switch t {
+	case cadence.TriggerDemo:
+		return "the demo"
+	case cadence.TriggerColdEmail:
+		return "my email"
+	case cadence.TriggerProposal:
+		return "the proposal"
+	case cadence.TriggerMissedMeeting:
+		return "the meeting we missed"
+	case cadence.TriggerFormFill:
+		return "your request"
+	case cadence.TriggerEventChat:
+		return "our chat at the event"
+	case cadence.TriggerCustomerCheckin:
+		return "our check-in"
+	}
+	return "our last conversation"
+}
+
+var unsafeRes = []*regexp.Regexp{mentionRe, placeholderRes[1], placeholderRes[2], placeholderRes[3]}
+
+// safe makes rep-supplied text fit to appear in a draft: delimiters, brackets, braces, angle
+// fields, Slack mentions and placeholder markers go; filler phrases are cut out.
+func safe(s string) string {
+	s = data(s)
+	for _, re := range unsafeRes {
+		s = re.ReplaceAllString(s, "")
+	}
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune("[]{}<>", r) {
+			return -1
+		}
+		return r
+	}, s)
+	for i := 0; i < 5; i++ {
+		loc := fillerRe.FindStringIndex(s)
+		if loc == nil {
+			break
+		}
+		s = s[:loc[0]] + " " + s[loc[1]:]
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// clipWords cuts s to at most n bytes at a word boundary, without an ellipsis.
+func clipWords(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if i := strings.LastIndexByte(s[:cut], ' '); i > 0 {
+		cut = i
+	}
+	return strings.TrimRight(s[:cut], " ,;:-")
+}
