@@ -181,6 +181,23 @@ var (
 		"q1": true, "q2": true, "q3": true, "q4": true, "linkedin": true, "sms": true, "ps": true, "cheers": true}
 )
 
+// clauseEnd splits text where a capital letter starts a sentence, a label or a quotation.
+var clauseEnd = regexp.MustCompile(`[.!?\n:;"“”(]+`)
+
+// functionWords are English words that may be capitalised anywhere a sentence starts.
+var functionWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`the a an you your we our my me if is it its with on in at for to and but or so since
+		here there what when where who how why would could should can will do does did are was were this that these
+		those please let thanks thank good great happy sorry one two no yes not now before after hope any all kind
+		regards glad nice dear okay reply call could i'm i'd i'll we'd we'll you're let's some as by from about
+		just also most more many each every whichever whatever still then once while because though although
+		happy pick grab sure could shall may might sounds looking`) {
+		m[w] = true
+	}
+	return m
+}()
+
 // checkFacts rejects a model's draft that brings a number, a percentage or a name found nowhere in
 // the request (its notes, signals, contact, rep, profile, dates and earlier drafts): a model must
 // not invent proof. Offline drafts are built from the request alone and are not held to it.
@@ -188,7 +205,8 @@ func checkFacts(r Request, d Draft) *CheckError {
 	if d.Source != SourceLLM {
 		return nil
 	}
-	known := " " + strings.Join(words(requestCorpus(r)), " ") + " "
+	corpus := requestCorpus(r)
+	known := " " + strings.Join(words(corpus+" "+gsmText(corpus)), " ") + " "
 	body := clockRe.ReplaceAllString(d.Subject+"\n"+d.Body, " ")
 	for _, l := range linksIn(body) {
 		body = strings.Replace(body, l, " ", 1)
@@ -199,12 +217,12 @@ func checkFacts(r Request, d Draft) *CheckError {
 			return reject("fact", "it states %q, which nothing in the request says; use only the facts given or the profile's", strings.TrimSpace(m))
 		}
 	}
-	for _, sent := range sentenceEnd.Split(body, -1) {
+	for _, sent := range clauseEnd.Split(body, -1) {
 		sent = strings.TrimSpace(sent)
-		for i, loc := range capWordRe.FindAllStringIndex(sent, -1) {
+		for _, loc := range capWordRe.FindAllStringIndex(sent, -1) {
 			w := sent[loc[0]:loc[1]]
 			lw := strings.ToLower(strings.Trim(w, "'-"))
-			if i == 0 && loc[0] < 2 || commonCaps[lw] || loc[0] > 0 && strings.ContainsRune(":\"'(", rune(sent[loc[0]-1])) {
+			if loc[0] == 0 || commonCaps[lw] || functionWords[lw] {
 				continue
 			}
 			if !strings.Contains(known, " "+strings.Join(words(lw), " ")+" ") {

@@ -122,7 +122,7 @@ func noteClauses(note, given string) []string {
 
 var (
 	trackingVerbs = regexp.MustCompile(`(?i)^(?:has |have |had )?(?:re-?)?(?:visited|viewed|opened|clicked(?: on)?|downloaded|read|watched|checked(?: out)?|looked at|saw|browsed|asked (?:for|about)|requested|mentioned|raised|brought up|wants?|needs?|interested in|is interested in|replied about|attended|registered for|signed up for)\s+`)
-	noiseWords    = map[string]bool{"the": true, "our": true, "your": true, "a": true, "an": true, "page": true, "pages": true,
+	noiseWords    = map[string]bool{"our": true, "your": true, "page": true, "pages": true,
 		"twice": true, "again": true, "times": true, "time": true, "site": true, "website": true, "link": true, "email": true,
 		"emails": true, "yesterday": true, "today": true, "recently": true, "more": true, "than": true, "once": true,
 		"three": true, "two": true, "several": true, "this": true, "week": true, "morning": true, "on": true}
@@ -146,11 +146,16 @@ func signalTopic(s string) string {
 		}
 		keep = append(keep, strings.Trim(w, ".,;:!?()"))
 	}
+	for len(keep) > 0 && articles[strings.ToLower(keep[len(keep)-1])] {
+		keep = keep[:len(keep)-1]
+	}
 	if len(keep) == 0 || len(keep) > 6 {
 		return ""
 	}
 	return lowerFirst(strings.Join(keep, " "))
 }
+
+var articles = map[string]bool{"a": true, "an": true, "the": true, "of": true, "for": true, "to": true, "about": true}
 
 // signalWho returns whom a signal says the contact brought in ("forwarded to CFO" is "CFO"), or "".
 func signalWho(s string) string {

@@ -69,6 +69,7 @@ type composer struct {
 	decision           string // "Friday 20 March" when a decision date is known and not past
 	quotes             []string
 	concernQuote       string   // the piece of the notes that shows the concern
+	concernWord        string   // the word of the notes or signals that shows it ("SSO"), as written
 	sigs               []string // topics of the signals, newest first
 	who                string   // someone a signal says the contact brought in
 	concern, answer    string
@@ -85,6 +86,7 @@ type composer struct {
 	hot, coldIntent    bool
 	stepIndex          int
 	repFirst, gsmFirst string
+	said               map[string]bool // sentences of earlier sent touches
 }
 
 func newComposer(r Request) *composer {
@@ -141,9 +143,17 @@ func newComposer(r Request) *composer {
 			break
 		}
 	}
-	if c.concernQuote == "" && len(c.sigs) == 0 {
-		c.concernQuote = c.quote(0)
+	var kws []string
+	for _, cw := range concernWords {
+		if cw.name == c.concern {
+			kws = cw.words
+		}
 	}
+	if pc := r.Profile.ConcernIn(texts...); pc != nil && strings.EqualFold(pc.Name, c.concern) {
+		kws = append(append([]string{}, pc.Keywords...), strings.ToLower(pc.Name))
+	}
+	c.concernWord = keywordIn(strings.Join(append([]string{r.Note}, r.Signals...), " "), kws)
+
 	if c.concern == "" {
 		c.concern = defaultConcern[r.Trigger]
 	}
@@ -167,7 +177,28 @@ func newComposer(r Request) *composer {
 	c.customIsDeed = c.custom != "" && !nounPhrase(c.custom) && !gendered.MatchString(c.custom)
 	c.day1, c.day2 = nextWorkdays(r.Now, r.Location)
 	c.askKind = askFor(r)
+	c.said = map[string]bool{}
+	for _, e := range r.sent() {
+		for k := range sentenceSet(e.Draft) {
+			c.said[k] = true
+		}
+	}
 	return c
+}
+
+// fresh leaves out the sentences an earlier sent touch already said, keeping at least one.
+func (c *composer) fresh(s []string) []string {
+	var out []string
+	for _, x := range s {
+		w := words(x)
+		if len(w) < 5 || !c.said[strings.Join(w, " ")] {
+			out = append(out, x)
+		}
+	}
+	if len(out) == 0 {
+		return s
+	}
+	return out
 }
 
 func loc(r Request) *time.Location {
@@ -180,9 +211,10 @@ func loc(r Request) *time.Location {
 // defaultConcern is the doubt buyers at this point usually have, when nothing names one. A
 // customer is never asked about switching.
 var defaultConcern = map[cadence.Trigger]string{
-	cadence.TriggerDemo:     "the effort to switch",
-	cadence.TriggerProposal: "the rollout effort",
-	cadence.TriggerFormFill: "price and setup time",
+	cadence.TriggerDemo:      "the effort to switch",
+	cadence.TriggerProposal:  "the rollout effort",
+	cadence.TriggerFormFill:  "price and setup time",
+	cadence.TriggerColdEmail: "whether it is worth your time now",
 }
 
 // ladders give the ask of each step by trigger: the contact moves forward a little each time.
@@ -240,8 +272,28 @@ func (c *composer) topic() string {
 	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
 		return q
 	}
+	if c.concernWord != "" {
+		return "the " + c.concernWord + " question"
+	}
 	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
 		return c.concern
+	}
+	return ""
+}
+
+// keywordIn returns the first of kws found as a word in text, spelled as text spells it; "".
+func keywordIn(text string, kws []string) string {
+	for _, w := range strings.FieldsFunc(safe(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
+	}) {
+		for _, k := range kws {
+			if strings.EqualFold(w, k) {
+				if strings.ToLower(w) == w || strings.ToUpper(w) == w {
+					return w
+				}
+				return strings.ToLower(w[:1]) + w[1:]
+			}
+		}
 	}
 	return ""
 }
@@ -304,9 +356,9 @@ func (c *composer) eventRef() string {
 // linkedin is a short note: one line of context, one ask, the rep's first name.
 func (c *composer) linkedin(v, tier int) string {
 	p := c.point(v, tier)
-	body := c.hi() + " " + strings.Join(p[:min(len(p), 2)], " ") + " " + c.ask(v, tier)
+	body := c.hi() + "\n" + strings.Join(p[:min(len(p), 2)], " ") + " " + c.ask(v, tier)
 	if tier == tierLean || utf8.RuneCountInString(body) > ChannelLimits.LinkedIn-20 {
-		body = c.hi() + " " + p[0] + " " + c.ask(v, tierLean)
+		body = c.hi() + "\n" + p[0] + " " + c.ask(v, tierLean)
 	}
 	if c.repFirst != "" {
 		body += "\n" + c.repFirst

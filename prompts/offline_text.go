@@ -33,8 +33,12 @@ func (c *composer) opener(v int) string {
 	return pick(v, "Thanks for the conversation"+w+".", "Good to talk"+w+".")
 }
 
-// point is the message's one job in two to four sentences.
+// point is the message's one job in two to four sentences, none said in an earlier touch.
 func (c *composer) point(v, tier int) []string {
+	return c.fresh(c.pointAll(v, tier))
+}
+
+func (c *composer) pointAll(v, tier int) []string {
 	rich := tier == tierRich
 	q := c.quote(0)
 	var s []string
@@ -64,19 +68,33 @@ func (c *composer) point(v, tier int) []string {
 		if c.trigger == cadence.TriggerProposal && c.decision != "" {
 			s = append(s, "With your decision due by "+c.decision+", there is time to settle any open point.")
 		}
-		if c.trigger == cadence.TriggerFormFill && c.answer != "" && rich {
+		if c.trigger == cadence.TriggerFormFill && c.answer != "" && rich && c.concernQuote == q {
 			s = append(s, c.answer)
 		} else if rich && c.proof != nil && c.trigger != cadence.TriggerMissedMeeting {
 			s = append(s, c.proof.Text)
 		}
 	case cadence.PurposeAnswerConcern:
-		q = c.concernQuote
+		matched := c.concernQuote != ""
+		if !matched {
+			q = c.quote(0)
+		}
+		if len(c.sigs) > 0 && !matched {
+			q = ""
+		}
 		switch {
+		case q != "" && !matched && c.customer:
+			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
+		case q != "" && !matched && c.concern != "":
+			s = append(s, "With \""+q+"\" in view, a fair question is "+c.concern+".")
+		case q != "" && !matched:
+			s = append(s, "With \""+q+"\" in view, I would rather hear your doubts than guess at them.")
+		case q != "" && !c.cold && reported.MatchString(q):
+			s = append(s, capFirst(q)+", so here is a straight answer.")
 		case q != "" && !c.cold && addressed(q):
 			s = append(s, pick(v, "You told me "+q+", so here is a straight answer.", "On your point that "+q+", a straight answer."))
 		case q != "" && !c.cold:
 			s = append(s, pick(v, "You raised \""+q+"\", so here is a straight answer.", "On your point, \""+q+"\", a straight answer."))
-		case q != "" && c.cold && c.concern != "":
+		case q != "" && c.cold && c.concern != "" && c.concern != defaultConcern[cadence.TriggerColdEmail]:
 			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is a straight answer.")
 		case sig != "" && c.cold:
 			s = append(s, "In case "+sig+" is on your list, a straight answer on it.")
@@ -88,6 +106,8 @@ func (c *composer) point(v, tier int) []string {
 			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is whether "+c.concern+" is worth it.")
 		case c.concern != "":
 			s = append(s, "A fair question at this point is "+c.concern+".")
+		case c.trigger == cadence.TriggerEventChat:
+			s = append(s, "If a question came to mind after the event, I am glad to answer it plainly.")
 		default:
 			s = append(s, "Before a next step, I would rather hear your doubts than guess at them.")
 		}
@@ -107,7 +127,7 @@ func (c *composer) point(v, tier int) []string {
 			s = append(s, c.asset.Title+" covers it: "+c.asset.URL)
 		case genericAnswers[c.concern] != "":
 			s = append(s, genericAnswers[c.concern])
-		case !c.customer:
+		case !c.customer && c.trigger != cadence.TriggerEventChat:
 			s = append(s, "Tell me what worries you most and I will answer it plainly, with your numbers rather than general claims.")
 		}
 	case cadence.PurposeShareContext:
@@ -128,9 +148,9 @@ func (c *composer) point(v, tier int) []string {
 		switch {
 		case c.asset != nil:
 			if lead != "" {
-				s = append(s, lead+", here is "+c.asset.Title+": "+c.asset.URL)
+				s = append(s, lead+", here is "+lowerFirst(c.asset.Title)+": "+c.asset.URL)
 			} else {
-				s = append(s, "Here is "+c.asset.Title+", in case it is useful: "+c.asset.URL)
+				s = append(s, "Here is "+lowerFirst(c.asset.Title)+", in case it is useful: "+c.asset.URL)
 			}
 			if rich && c.proof != nil {
 				s = append(s, c.proof.Text)
@@ -153,11 +173,12 @@ func (c *composer) point(v, tier int) []string {
 			s = append(s, lead+", I can show you in ten minutes how it would work for a team like yours.")
 		case lead != "":
 			s = append(s, lead+", I can show you in ten minutes how that would look in your own setup.")
-		case !c.cold && c.r.Profile != nil && c.r.Profile.Value != "":
+		case c.r.Profile != nil && c.r.Profile.Value != "":
 			s = append(s, "In one line: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
-		case !c.cold:
-			s = append(s, pick(v, "One thought since "+c.eventRef()+": the teams that move fastest start with one problem, not the whole process.",
-				"A thought since "+c.eventRef()+": it is usually easiest to start with one problem rather than the whole process."))
+		case c.cold:
+			s = append(s, "I wrote because "+orDefault(c.company, "your team")+" may be weighing this kind of change this year.")
+		default:
+			s = append(s, c.offer())
 		}
 	case cadence.PurposeCloseLoop:
 		switch {
@@ -176,18 +197,14 @@ func (c *composer) point(v, tier int) []string {
 		}
 		if t := c.topic(); t != "" && !c.customer {
 			s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
+		} else if q := c.quote(0); q != "" && !c.customer {
+			s = append(s, "If \""+clipWords(q, 60)+"\" is still on your list, I am glad to pick it up again.")
 		}
 	case cadence.PurposeCustom:
 		switch {
 		case c.askKind == "connect":
-			about := "how teams handle this"
-			if t := c.topic(); t != "" {
-				about = t
-			}
-			if c.company != "" {
-				about += " at " + c.company
-			}
-			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" about "+about+".")
+			about := "with an idea for " + orDefault(c.company, "your team")
+			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
 				s = append(s, "I work with people in "+c.role+" roles and would be glad to be connected here.")
 			} else {
@@ -213,19 +230,39 @@ func (c *composer) point(v, tier int) []string {
 	return s
 }
 
+// offer is something concrete the rep can do without a profile: no invented fact, one step
+// that makes the next one easier.
+func (c *composer) offer() string {
+	switch c.trigger {
+	case cadence.TriggerDemo:
+		return "If it helps to share it internally, I can send a one-page summary of what we covered in the demo."
+	case cadence.TriggerEventChat:
+		return "If useful, I can send a one-page summary of what we talked about, ready to pass on to your team."
+	case cadence.TriggerMissedMeeting:
+		return "The conversation is still worth 20 minutes: we can cover what we had planned and nothing more."
+	case cadence.TriggerFormFill:
+		return "You can get a straight answer to your request in one short call, with no sales pitch."
+	}
+	return "If it helps, I can put what we discussed on one page for your team."
+}
+
 // genericAnswers answer a concern without a profile: what it depends on and what the rep can do,
 // with no invented fact.
 var genericAnswers = map[string]string{
-	"price":                "The price depends mostly on your team size and the channels you need, so I can give you an exact figure once I know those two.",
-	"price and setup time": "Price and setup time both depend on your team size and the channels you need, so I can give you exact answers once I know those two.",
-	"security":             "I can answer your security questionnaire in writing, or take your security team's questions on a short call.",
-	"switching effort":     "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
-	"the effort to switch": "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
-	"the rollout effort":   "The rollout can be planned in stages, so your team is never asked to change everything at once.",
-	"integration":          "What matters is which systems need to talk to each other, and I can check each one against your setup.",
-	"timing":               "If the timing is tight, we can plan the start around your calendar rather than ours.",
-	"adoption":             "Adoption mostly comes down to the first week, and I can help you plan that week with your team.",
+	"price":                             "The price depends mostly on your team size and the channels you need, so I can give you an exact figure once I know those two.",
+	"price and setup time":              "Price and setup time both depend on your team size and the channels you need, so I can give you exact answers once I know those two.",
+	"security":                          "I can answer your security questionnaire in writing, or take your security team's questions on a short call.",
+	"switching effort":                  "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
+	"the effort to switch":              "The effort depends mostly on how much history you want to bring over, and I can map it out with you step by step.",
+	"the rollout effort":                "The rollout can be planned in stages, so your team is never asked to change everything at once.",
+	"integration":                       "What matters is which systems need to talk to each other, and I can check each one against your setup.",
+	"whether it is worth your time now": "Finding out takes 15 minutes, and if it is not a fit I will say so.",
+	"timing":                            "If the timing is tight, we can plan the start around your calendar rather than ours.",
+	"adoption":                          "Adoption mostly comes down to the first week, and I can help you plan that week with your team.",
 }
+
+// reported finds a quote that already reports what the contact said ("you asked whether …").
+var reported = regexp.MustCompile(`^you (?:asked|said|mentioned|told me|wondered|raised)\b`)
 
 // addressed reports whether a quote already speaks to the contact ("you want SSO"), and so reads
 // best without quotation marks.
@@ -268,7 +305,11 @@ func (c *composer) next() string {
 
 // ask is the one request of the message.
 func (c *composer) ask(v, tier int) string {
-	co := orDefault(c.company, "your side")
+	co := orDefault(c.company, "your team")
+	at := "at " + co
+	if c.company == "" {
+		at = "on your team"
+	}
 	link := c.booking
 	if tier == tierLean && c.r.Step.Channel != cadence.ChannelSMS {
 		link = ""
@@ -306,9 +347,9 @@ func (c *composer) ask(v, tier int) string {
 			return "What would you need to see to feel sure about the next step?" + hotAdd
 		case cadence.PurposeShareContext:
 			if c.cold {
-				return pick(v, "Is this on your list at "+co+" this year?", "Is this a priority for "+co+" right now?") + hotAdd
+				return pick(v, "Is this on your list "+at+" this year?", "Is this a priority "+at+" right now?") + hotAdd
 			}
-			return pick(v, "Does this match what you see at "+co+"?", "Is this close to what you are seeing at "+co+"?") + hotAdd
+			return pick(v, "Does this match what you see "+at+"?", "Is this close to what you are seeing "+at+"?") + hotAdd
 		}
 		return "Did I get the priorities right, or would you change one?" + hotAdd
 	case "who":
@@ -321,8 +362,8 @@ func (c *composer) ask(v, tier int) string {
 		if c.who != "" {
 			return "Would it help if I sent your " + c.who + " a one-paragraph summary" + by + "?" + hotAdd
 		}
-		return pick(v, "Who else at "+co+" should see this"+by+", and is there anything they will ask that I can answer now?",
-			"Is there someone else at "+co+" who should weigh in"+by+"?") + hotAdd
+		return pick(v, "Who else "+at+" should see this"+by+", and is there anything they will ask that I can answer now?",
+			"Is there someone else "+at+" who should weigh in"+by+"?") + hotAdd
 	case "plans":
 		return "What are your plans for this over the next few months?" + hotAdd
 	case "light":
@@ -346,7 +387,7 @@ func (c *composer) ask(v, tier int) string {
 		case c.trigger == cadence.TriggerProposal:
 			return "Is it a yes, a no or a not now? Whichever it is, tell me what you need from me to settle it."
 		case c.cold:
-			return "If someone else at " + co + " owns this, a name is all I need; if not now, say so and I will leave it there."
+			return "If someone else " + at + " owns this, a name is all I need; if not now, say so and I will leave it there."
 		case c.trigger == cadence.TriggerMissedMeeting:
 			return "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty."
 		case link != "" && c.r.Step.Channel != cadence.ChannelSMS:
@@ -376,8 +417,11 @@ func (c *composer) voicemail(v int) string {
 		}
 		return "I wanted to ask who else on your team should see this."
 	}
+	if t != "" && !c.cold && c.purpose == cadence.PurposeAnswerConcern {
+		return "I have a short answer on " + t + " for you."
+	}
 	if t != "" && !c.cold {
-		return pick(c.stepIndex, "I have a short answer on "+t+" for you.", "I have one thought on "+t+" for you.")
+		return "I have one thought on " + t + " for you."
 	}
 	return pick(c.stepIndex, "I have one idea that may help, and a short question.", "I have a short question for you.", "One quick idea for you.")
 }
@@ -405,6 +449,8 @@ func (c *composer) subject(v int) string {
 		switch {
 		case c.customer:
 			s = "Anything slowing your team down?"
+		case c.concern == defaultConcern[cadence.TriggerColdEmail]:
+			s = "Is this worth your time now?"
 		case c.concern != "":
 			s = "A straight answer on " + c.concern
 		default:

@@ -78,12 +78,13 @@ func fit(purposes []cadence.Purpose, concerns []string, purpose cadence.Purpose,
 		}
 		s++
 	}
-	if concern != "" {
+	if concern != "" && len(concerns) > 0 {
 		for _, c := range concerns {
 			if strings.EqualFold(c, concern) {
-				s += 4
+				return s + 4
 			}
 		}
+		return 0 // it answers another concern than the contact's
 	}
 	return s
 }
