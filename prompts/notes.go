@@ -108,8 +108,12 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 // addressed to the contact, without a trailing full stop, cut to maxQuoteChars at a word. None is
 // discarded for its grammar or length; only pieces without a letter or with filler are left out.
 func noteClauses(note, given string) []string {
-	var out []string
+	var pieces []string
 	for _, p := range clauseSplit.Split(safe(note), -1) {
+		pieces = append(pieces, splitAnd(p)...)
+	}
+	var out []string
+	for _, p := range pieces {
 		p = strings.TrimSpace(leadIn.ReplaceAllString(strings.TrimSpace(p), ""))
 		p = strings.Trim(secondPerson(p, given), " ,:-\"'")
 		if !strings.ContainsFunc(p, unicode.IsLetter) {
@@ -118,6 +122,26 @@ func noteClauses(note, given string) []string {
 		out = append(out, lowerFirst(clipWords(p, maxQuoteChars)))
 	}
 	return out
+}
+
+// splitAnd splits "…, and she …" where a new subject follows, but not a list ("email, chat, and phone").
+func splitAnd(p string) []string {
+	var out []string
+	for {
+		i := strings.Index(p, ", and ")
+		if i < 0 {
+			break
+		}
+		next := strings.ToLower(firstName(p[i+6:]))
+		switch next {
+		case "she", "he", "they", "her", "his", "their", "i", "we", "the", "it", "our":
+			out = append(out, p[:i])
+			p = p[i+6:]
+			continue
+		}
+		break
+	}
+	return append(out, p)
 }
 
 var (

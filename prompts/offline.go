@@ -266,19 +266,44 @@ func (c *composer) quote(shift int) string {
 // topic is the shortest name of what the contact cares about: a signal, the concern the notes
 // show, or the first words of the notes.
 func (c *composer) topic() string {
+	if c.concernWord != "" {
+		return "the " + c.concernWord + " question"
+	}
 	if len(c.sigs) > 0 {
 		return c.sigs[0]
 	}
 	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
 		return q
 	}
-	if c.concernWord != "" {
-		return "the " + c.concernWord + " question"
-	}
 	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
 		return c.concern
 	}
 	return ""
+}
+
+// painWords mark a piece of the notes that says what hurts or what the contact wants, the best
+// piece for a recap to open with.
+var painWords = map[string]bool{"worried": true, "worries": true, "worry": true, "pain": true, "problem": true,
+	"problems": true, "slow": true, "takes": true, "hours": true, "days": true, "lose": true, "loses": true,
+	"lost": true, "manual": true, "struggle": true, "struggles": true, "want": true, "need": true, "needs": true,
+	"wants": true, "frustrated": true, "late": true, "miss": true, "missed": true, "nobody": true, "cannot": true,
+	"can't": true, "hard": true, "costly": true, "expensive": true, "waste": true, "wait": true, "waits": true, "goal": true}
+
+// painQuote returns the piece of the notes with the most painWords (the first on a tie), or "".
+func (c *composer) painQuote() string {
+	best, score := "", -1
+	for _, q := range c.quotes {
+		n := 0
+		for _, w := range words(q) {
+			if painWords[w] {
+				n++
+			}
+		}
+		if n > score {
+			best, score = q, n
+		}
+	}
+	return best
 }
 
 // keywordIn returns the first of kws found as a word in text, spelled as text spells it; "".
@@ -378,7 +403,7 @@ func (c *composer) phone(v, tier int) string {
 	if t := c.topic(); t != "" && !c.cold {
 		about = t
 	}
-	if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" && !c.customer {
+	if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" && (!c.customer || c.concernQuote != "") {
 		about = c.concern
 	}
 	return "Opener: " + c.hi() + intro + " I am calling about " + about + ". Do you have two minutes?\n" +

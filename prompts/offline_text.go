@@ -48,14 +48,17 @@ func (c *composer) pointAll(v, tier int) []string {
 	}
 	switch c.purpose {
 	case cadence.PurposeRecapNextStep:
+		q = c.painQuote()
 		s = append(s, c.opener(v))
 		switch {
 		case q != "" && c.cold:
 			s = append(s, "A reason it may matter to you now: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
 			s = append(s, "We were going to look at \""+q+"\", and that still stands.")
+		case q != "" && c.trigger == cadence.TriggerFormFill && addressed(q):
+			s = append(s, "In your request you mentioned that "+q+".")
 		case q != "" && c.trigger == cadence.TriggerFormFill:
-			s = append(s, "You asked about \""+q+"\".")
+			s = append(s, "In your request you mentioned \""+q+"\".")
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
 		case q != "" && addressed(q):
@@ -75,8 +78,8 @@ func (c *composer) pointAll(v, tier int) []string {
 		}
 	case cadence.PurposeAnswerConcern:
 		matched := c.concernQuote != ""
-		if !matched {
-			q = c.quote(0)
+		if matched {
+			q = c.concernQuote
 		}
 		if len(c.sigs) > 0 && !matched {
 			q = ""
@@ -89,17 +92,17 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && !matched:
 			s = append(s, "With \""+q+"\" in view, I would rather hear your doubts than guess at them.")
 		case q != "" && !c.cold && reported.MatchString(q):
-			s = append(s, capFirst(q)+", so here is a straight answer.")
+			s = append(s, capFirst(q)+", so here is "+c.straight()+".")
 		case q != "" && !c.cold && addressed(q):
-			s = append(s, pick(v, "You told me "+q+", so here is a straight answer.", "On your point that "+q+", a straight answer."))
+			s = append(s, pick(v, "You told me "+q+", so here is "+c.straight()+".", "On your point that "+q+", "+c.straight()+"."))
 		case q != "" && !c.cold:
-			s = append(s, pick(v, "You raised \""+q+"\", so here is a straight answer.", "On your point, \""+q+"\", a straight answer."))
+			s = append(s, pick(v, "You raised \""+q+"\", so here is "+c.straight()+".", "On your point, \""+q+"\", "+c.straight()+"."))
 		case q != "" && c.cold && c.concern != "" && c.concern != defaultConcern[cadence.TriggerColdEmail]:
-			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is a straight answer.")
+			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is "+c.straight()+".")
 		case sig != "" && c.cold:
-			s = append(s, "In case "+sig+" is on your list, a straight answer on it.")
+			s = append(s, "In case "+sig+" is on your list, here is "+c.straight()+".")
 		case sig != "":
-			s = append(s, "Since "+sig+" came up, a straight answer on it.")
+			s = append(s, "Since "+sig+" came up, here is "+c.straight()+".")
 		case c.customer:
 			s = append(s, "If anything is slowing your team down, I would like to hear it and help fix it.")
 		case c.concern != "" && c.cold:
@@ -140,6 +143,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			lead = "In case " + sig + " is on your list"
 		case c.cold:
 			s = append(s, c.opener(v))
+		case c.concernQuote != "" && c.servesConcern():
+			lead = "With \"" + c.concernQuote + "\" in mind"
 		case sig != "":
 			lead = "Since " + sig + " came up"
 		case q != "":
@@ -196,7 +201,11 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note."))
 		}
 		if t := c.topic(); t != "" && !c.customer {
-			s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
+			if strings.HasSuffix(t, " question") {
+				s = append(s, "If "+t+" is still open, I am glad to pick it up again.")
+			} else {
+				s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
+			}
 		} else if q := c.quote(0); q != "" && !c.customer {
 			s = append(s, "If \""+clipWords(q, 60)+"\" is still on your list, I am glad to pick it up again.")
 		}
@@ -244,6 +253,32 @@ func (c *composer) offer() string {
 		return "You can get a straight answer to your request in one short call, with no sales pitch."
 	}
 	return "If it helps, I can put what we discussed on one page for your team."
+}
+
+// straight names what the message gives on the concern: an answer when the profile has one,
+// else what the rep can do about it.
+func (c *composer) straight() string {
+	if c.answer != "" || c.proof != nil {
+		return "a straight answer"
+	}
+	return "what I can do"
+}
+
+// servesConcern reports whether the profile's asset or proof chosen for this step is tagged with
+// the contact's concern, so the message may lead with it.
+func (c *composer) servesConcern() bool {
+	var tags []string
+	if c.asset != nil {
+		tags = c.asset.Concerns
+	} else if c.proof != nil {
+		tags = c.proof.Concerns
+	}
+	for _, t := range tags {
+		if strings.EqualFold(t, c.concern) {
+			return true
+		}
+	}
+	return false
 }
 
 // genericAnswers answer a concern without a profile: what it depends on and what the rep can do,
@@ -440,8 +475,8 @@ func (c *composer) subject(v int) string {
 			s = "The proposal: who else should review it?"
 		case c.customer:
 			s = "What would help next" + forCo(co)
-		case t != "":
-			s = capFirst(t) + ": next step after " + triggerPhrase(c.trigger)
+		case co != "":
+			s = co + ": next step after " + triggerPhrase(c.trigger)
 		default:
 			s = "Next step after " + triggerPhrase(c.trigger)
 		}
@@ -451,8 +486,10 @@ func (c *composer) subject(v int) string {
 			s = "Anything slowing your team down?"
 		case c.concern == defaultConcern[cadence.TriggerColdEmail]:
 			s = "Is this worth your time now?"
-		case c.concern != "":
+		case c.concern != "" && c.straight() == "a straight answer":
 			s = "A straight answer on " + c.concern
+		case c.concern != "":
+			s = "On " + c.concern + ": what I can do"
 		default:
 			s = "A question worth settling"
 		}
