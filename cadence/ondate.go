@@ -54,6 +54,30 @@ func ParseOn(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	return at, nil
 }
 
+// SkipBlockedSMS skips open, the due touch of e, when it is an SMS step that ct may not be texted
+// for (SMSBlocked): the enrollment moves on as after a skip, and the event's detail gives the
+// reason. It returns false and no change when the step may be drafted.
+func SkipBlockedSMS(c Cadence, e Enrollment, ct Contact, open Touchpoint, w Window, now time.Time) (Change, bool, error) {
+	if open.Step < 0 || open.Step >= len(c.Steps) {
+		return Change{}, false, nil
+	}
+	why := SMSBlocked(c.Steps[open.Step].Channel, ct, ct.SMSConsent)
+	if why == "" {
+		return Change{}, false, nil
+	}
+	ch, err := Apply(c, e, open, OutcomeSkipped, Gap{}, w, now)
+	if err != nil {
+		return Change{}, false, err
+	}
+	ch.Event.Actor = "bot"
+	detail := "SMS step skipped: " + why
+	if ch.Event.Detail != "" {
+		detail += "; " + ch.Event.Detail
+	}
+	ch.Event.Detail = detail
+	return ch, true, nil
+}
+
 // SMSBlocked says why an SMS step must not be drafted for ct: "" when it may (the channel is not
 // SMS, or the contact gave consent and has a phone number).
 func SMSBlocked(ch Channel, ct Contact, consent bool) string {
