@@ -115,6 +115,10 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "Before a next step, I would rather hear your doubts than guess at them.")
 		}
 		switch {
+		case c.answer != "" && c.saidBefore(c.answer) && c.proof != nil && !c.saidBefore(c.proof.Text):
+			s = append(s, c.proof.Text)
+		case c.answer != "" && c.saidBefore(c.answer):
+			s = append(s, "The short answer is in my earlier note; the part worth ten minutes is how it would work in your own setup.")
 		case c.answer != "":
 			s = append(s, c.answer)
 			if rich && c.proof != nil {
@@ -253,6 +257,16 @@ func (c *composer) offer() string {
 		return "You can get a straight answer to your request in one short call, with no sales pitch."
 	}
 	return "If it helps, I can put what we discussed on one page for your team."
+}
+
+// saidBefore reports whether an earlier sent touch already carried the sentence s.
+func (c *composer) saidBefore(s string) bool {
+	for k := range sentenceSet(s) {
+		if c.said[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // straight names what the message gives on the concern: an answer when the profile has one,
