@@ -154,6 +154,7 @@ func newComposer(r Request) *composer {
 	}
 	c.concernWord = keywordIn(strings.Join(append([]string{r.Note}, r.Signals...), " "), kws)
 
+
 	if c.concern == "" {
 		c.concern = defaultConcern[r.Trigger]
 	}
@@ -306,17 +307,25 @@ func (c *composer) painQuote() string {
 	return best
 }
 
+// notNoun are concern keywords that do not read well as "the … question".
+var notNoun = map[string]bool{"busy": true, "later": true, "expensive": true, "switch": true, "switching": true,
+	"migrate": true, "integrate": true, "effort": true, "quarter": true, "q1": true, "q2": true, "q3": true,
+	"q4": true, "costs": true, "spend": true, "usage": true, "buy-in": true, "integrations": true, "next": true}
+
+// properNames are keywords that name a product, written as the notes write them.
+var properNames = map[string]bool{"salesforce": true, "hubspot": true, "zendesk": true, "slack": true}
+
 // keywordIn returns the first of kws found as a word in text, spelled as text spells it; "".
 func keywordIn(text string, kws []string) string {
 	for _, w := range strings.FieldsFunc(safe(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
 	}) {
 		for _, k := range kws {
-			if strings.EqualFold(w, k) {
-				if strings.ToLower(w) == w || strings.ToUpper(w) == w {
-					return w
+			if strings.EqualFold(w, k) && !notNoun[strings.ToLower(w)] {
+				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w {
+					return w // Zendesk, SSO
 				}
-				return strings.ToLower(w[:1]) + w[1:]
+				return strings.ToLower(w)
 			}
 		}
 	}
@@ -396,8 +405,6 @@ func (c *composer) phone(v, tier int) string {
 	intro := ""
 	if me := c.me(); me != "" {
 		intro = " this is " + me + "."
-	} else {
-		intro = " a quick call."
 	}
 	about := c.eventRef()
 	if t := c.topic(); t != "" && !c.cold {

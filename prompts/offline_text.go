@@ -51,6 +51,8 @@ func (c *composer) pointAll(v, tier int) []string {
 		q = c.painQuote()
 		s = append(s, c.opener(v))
 		switch {
+		case q != "" && c.cold && len(strings.Fields(q)) <= 2:
+			s = append(s, "I wrote with \""+q+"\" in mind.")
 		case q != "" && c.cold:
 			s = append(s, "A reason it may matter to you now: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
@@ -61,6 +63,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "In your request you mentioned \""+q+"\".")
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
+		case q != "" && len(strings.Fields(q)) == 1:
+			s = append(s, "You summed it up in one word, \""+q+"\", so that is where I would start.")
 		case q != "" && addressed(q):
 			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What I noted from you: "+q+"."))
 		case q != "":
@@ -105,8 +109,10 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "Since "+sig+" came up, here is "+c.straight()+".")
 		case c.customer:
 			s = append(s, "If anything is slowing your team down, I would like to hear it and help fix it.")
+		case c.concern == defaultConcern[cadence.TriggerColdEmail]:
+			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is "+c.concern+".")
 		case c.concern != "" && c.cold:
-			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is whether "+c.concern+" is worth it.")
+			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is whether "+c.concern+" is worth the effort.")
 		case c.concern != "":
 			s = append(s, "A fair question at this point is "+c.concern+".")
 		case c.trigger == cadence.TriggerEventChat:
@@ -140,6 +146,8 @@ func (c *composer) pointAll(v, tier int) []string {
 	case cadence.PurposeShareContext:
 		lead := ""
 		switch {
+		case c.cold && q != "" && len(strings.Fields(q)) <= 2:
+			s = append(s, c.opener(v), "I wrote with \""+q+"\" in mind.")
 		case c.cold && q != "":
 			s = append(s, c.opener(v), "A reason it may matter to you now: "+q+".")
 		case c.cold && sig != "":
@@ -359,6 +367,10 @@ func (c *composer) ask(v, tier int) string {
 	if c.company == "" {
 		at = "on your team"
 	}
+	atCo := ""
+	if c.company != "" {
+		atCo = " at " + c.company
+	}
 	link := c.booking
 	if tier == tierLean && c.r.Step.Channel != cadence.ChannelSMS {
 		link = ""
@@ -396,7 +408,7 @@ func (c *composer) ask(v, tier int) string {
 			return "What would you need to see to feel sure about the next step?" + hotAdd
 		case cadence.PurposeShareContext:
 			if c.cold {
-				return pick(v, "Is this on your list "+at+" this year?", "Is this a priority "+at+" right now?") + hotAdd
+				return pick(v, "Is this on your list"+atCo+" this year?", "Is this a priority"+atCo+" right now?") + hotAdd
 			}
 			return pick(v, "Does this match what you see "+at+"?", "Is this close to what you are seeing "+at+"?") + hotAdd
 		}
