@@ -18,8 +18,8 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
-	"github.com/followup-bot/followup/prompts/profile"
 	"github.com/followup-bot/followup/prompts/openaitest"
+	"github.com/followup-bot/followup/prompts/profile"
 )
 
 // benchNow is a fixed drafting time: prompts never read the clock.

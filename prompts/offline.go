@@ -154,7 +154,6 @@ func newComposer(r Request) *composer {
 	}
 	c.concernWord = keywordIn(strings.Join(append([]string{r.Note}, r.Signals...), " "), kws)
 
-
 	if c.concern == "" {
 		c.concern = defaultConcern[r.Trigger]
 	}

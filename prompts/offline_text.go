@@ -92,9 +92,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && !matched && c.customer:
 			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
 		case q != "" && !matched && c.concern != "":
-			s = append(s, "With \""+q+"\" in view, a fair question is "+c.concern+".")
+			s = append(s, withQuote(q, "in view")+", a fair question is "+c.concern+".")
 		case q != "" && !matched:
-			s = append(s, "With \""+q+"\" in view, I would rather hear your doubts than guess at them.")
+			s = append(s, withQuote(q, "in view")+", I would rather hear your doubts than guess at them.")
 		case q != "" && !c.cold && reported.MatchString(q):
 			s = append(s, capFirst(q)+", so here is "+c.straight()+".")
 		case q != "" && !c.cold && addressed(q):
@@ -156,11 +156,11 @@ func (c *composer) pointAll(v, tier int) []string {
 		case c.cold:
 			s = append(s, c.opener(v))
 		case c.concernQuote != "" && c.servesConcern():
-			lead = "With \"" + c.concernQuote + "\" in mind"
+			lead = withQuote(c.concernQuote, "in mind")
 		case sig != "":
 			lead = "Since " + sig + " came up"
 		case q != "":
-			lead = "With \"" + q + "\" in mind"
+			lead = withQuote(q, "in mind")
 		}
 		switch {
 		case c.asset != nil:
@@ -182,6 +182,10 @@ func (c *composer) pointAll(v, tier int) []string {
 				s = append(s, lead+", a short summary may be useful.")
 			}
 			s = append(s, "If it helps to take it to whoever signs, I can write a one-paragraph summary of the proposal for you to forward.")
+		case c.customer && sig == "" && q != "" && addressed(q):
+			s = append(s, "Last time you mentioned that "+q+"; I would like to hear how that is going.")
+		case c.customer && sig == "" && q != "":
+			s = append(s, "Last time you mentioned \""+q+"\"; I would like to hear how that is going.")
 		case c.customer && lead != "":
 			s = append(s, lead+", I would like to hear how it is going on your side.")
 		case c.customer:
@@ -219,7 +223,11 @@ func (c *composer) pointAll(v, tier int) []string {
 				s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
 			}
 		} else if q := c.quote(0); q != "" && !c.customer {
-			s = append(s, "If \""+clipWords(q, 60)+"\" is still on your list, I am glad to pick it up again.")
+			if addressed(q) {
+				s = append(s, "If it still matters that "+q+", I am glad to pick it up again.")
+			} else {
+				s = append(s, "If \""+q+"\" still matters, I am glad to pick it up again.")
+			}
 		}
 	case cadence.PurposeCustom:
 		switch {
@@ -320,6 +328,15 @@ var genericAnswers = map[string]string{
 
 // reported finds a quote that already reports what the contact said ("you asked whether …").
 var reported = regexp.MustCompile(`^you (?:asked|said|mentioned|told me|wondered|raised)\b`)
+
+// withQuote opens a sentence on a piece of the notes: "Since you want SSO" for one that speaks
+// to the contact, `With "SSO first" in mind` for any other.
+func withQuote(q, tail string) string {
+	if addressed(q) && !reported.MatchString(q) {
+		return "Since " + q
+	}
+	return "With \"" + q + "\" " + tail
+}
 
 // addressed reports whether a quote already speaks to the contact ("you want SSO"), and so reads
 // best without quotation marks.
