@@ -82,6 +82,14 @@ var angleHints = []string{
 	"make it half as long and more direct.",
 }
 
+// askWords tell a model the ask of the step, the same ladder the offline drafter climbs.
+var askWords = map[string]string{
+	"times": "two times or the booking link", "question": "one easy question", "who": "who else should see this",
+	"plans": "one question about their plans", "light": "something small: a 15-minute call or a short read",
+	"connect": "no request, just connect", "how": "how it is going", "useful": "what would make it more useful",
+	"close": "yes, no or not now",
+}
+
 // view is what the templates see: the Request, flattened, capped and with delimiters stripped.
 type view struct {
 	Channel, Purpose, PurposeLabel, PurposeText, Guidance, AngleHint string
@@ -89,7 +97,7 @@ type view struct {
 	Trigger, TriggerNoun, TriggerDate, Today                         string
 	CadenceName, Goal, Rep, RepFirst, Note                           string
 	Decision, ContactTZ, Signature, Booking, Seller, Value           string
-	Proof, Asset, Answer                                             string
+	Proof, Asset, Answer, Ask                                        string
 	K, N                                                             int
 	Signals                                                          []string
 	Earlier                                                          []earlierView
@@ -245,6 +253,7 @@ func newView(r Request) (view, error) {
 		v.Decision = formatDate(r.DecisionDate, r.Location)
 	}
 	v.ContactTZ = clip(data(r.ContactTimeZone), 40)
+	v.Ask = askWords[askFor(r)]
 	v.Signature = clip(data(r.Signature), 80)
 	v.Booking = clip(data(r.booking()), 200)
 	if p := r.Profile; p != nil {
