@@ -251,3 +251,27 @@ func gateCheck(t *testing.T, name string, reqs []Request, drafts []Draft) (used,
 	}
 	return used, given
 }
+
+// TestNewDraftGivesAnotherAngle: "New draft" (angle 1) gives a different draft from the first for
+// every step of every built-in cadence and every case, and it passes the checks too.
+func TestNewDraftGivesAnotherAngle(t *testing.T) {
+	prof, err := profile.Load("testdata/gate/profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gc := range gateCases() {
+		for _, cd := range cadence.Builtin().All() {
+			for _, r := range gateRequests(t, gc, cd, prof) {
+				a, _ := Offline{}.Draft(context.Background(), r)
+				r.Angle = 1
+				b, _ := Offline{}.Draft(context.Background(), r)
+				if a.Text() == b.Text() && r.Step.Channel != cadence.ChannelSMS {
+					t.Errorf("%s/%s step %d: angle 1 gives the same draft:\n%s", gc.name, cd.ID, r.StepIndex, a.Text())
+				}
+				if err := Check(r, b); err != nil {
+					t.Errorf("%s/%s step %d angle 1: %v", gc.name, cd.ID, r.StepIndex, err)
+				}
+			}
+		}
+	}
+}

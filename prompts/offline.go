@@ -260,7 +260,7 @@ func (c *composer) quote(shift int) string {
 	if len(c.quotes) == 0 {
 		return ""
 	}
-	return c.quotes[(c.stepIndex-1+shift)%len(c.quotes)]
+	return c.quotes[(c.stepIndex-1+shift+c.r.Angle)%len(c.quotes)]
 }
 
 // topic is the shortest name of what the contact cares about: a signal, the concern the notes

@@ -22,7 +22,7 @@ func (c *composer) opener(v int) string {
 	case cadence.TriggerProposal:
 		return pick(v, "I hope the proposal reached you safely.", "Now that you have the proposal, here is the short version.")
 	case cadence.TriggerMissedMeeting:
-		return pick(v, "Sorry we missed each other"+w+"; I hope all is well.", "We did not manage to meet"+w+", no problem at all.")
+		return pick(v, "Sorry we missed each other"+w+"; these things happen.", "We did not manage to meet"+w+", no problem at all.")
 	case cadence.TriggerFormFill:
 		return pick(v, "Thanks for getting in touch"+w+".", "Thanks for your request"+w+".")
 	case cadence.TriggerEventChat:
@@ -204,15 +204,15 @@ func (c *composer) pointAll(v, tier int) []string {
 	case cadence.PurposeCloseLoop:
 		switch {
 		case c.customer:
-			s = append(s, "No request in this one: I am here whenever you need me.")
+			s = append(s, pick(v, "No request in this one: I am here whenever you need me.", "Nothing to answer here; just know I am around whenever you need me."))
 		case c.trigger == cadence.TriggerProposal && c.decision != "":
-			s = append(s, "Your decision is due "+c.decision+", so a direct question.")
+			s = append(s, pick(v, "Your decision is due "+c.decision+", so a direct question.", "With "+c.decision+" close, one direct question about your decision."))
 		case c.trigger == cadence.TriggerProposal:
-			s = append(s, "A direct question about the proposal, so it does not sit on your desk.")
+			s = append(s, pick(v, "A direct question about the proposal, so it does not sit on your desk.", "One plain question about the proposal, so neither of us is left guessing."))
 		case c.cold:
-			s = append(s, "This is my last note on the topic.")
+			s = append(s, pick(v, "This is my last note on the topic.", "I will leave this here after one last note."))
 		case c.trigger == cadence.TriggerMissedMeeting:
-			s = append(s, "Happy to leave it here if the timing is off.")
+			s = append(s, pick(v, "Happy to leave it here if the timing is off.", "If now is not the moment, that is fine."))
 		default:
 			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note."))
 		}
@@ -404,15 +404,17 @@ func (c *composer) ask(v, tier int) string {
 	case "times":
 		switch {
 		case c.coldIntent && link != "":
-			return "If a short call would help to " + c.next() + ", pick any time here: " + link
+			return pick(v, "If a short call would help to "+c.next()+", pick any time here: "+link, "No rush: if talking would help to "+c.next()+", any time here works: "+link)
 		case c.coldIntent:
-			return "Would a short call to " + c.next() + " be useful, or is email easier for now?"
+			return pick(v, "Would a short call to "+c.next()+" be useful, or is email easier for now?", "Would it help to talk briefly to "+c.next()+", or shall I keep to email?")
 		case c.hot && link != "":
-			return "Could you pick a 20-minute slot to " + c.next() + "? Here is my calendar: " + link
+			return pick(v, "Could you pick a 20-minute slot to "+c.next()+"? Here is my calendar: "+link, "Grab any 20 minutes this week to "+c.next()+": "+link)
 		case link != "":
-			return "Would " + c.day1 + " or " + c.day2 + " work for 20 minutes to " + c.next() + "? If neither suits, pick a time here: " + link
+			return pick(v, "Would "+c.day1+" or "+c.day2+" work for 20 minutes to "+c.next()+"? If neither suits, pick a time here: "+link,
+				"Could we take 20 minutes on "+c.day1+" or "+c.day2+" to "+c.next()+"? Or pick any time here: "+link)
 		case c.hot:
-			return "Could we take 20 minutes on " + c.day1 + " morning or " + c.day2 + " afternoon to " + c.next() + "?"
+			return pick(v, "Could we take 20 minutes on "+c.day1+" morning or "+c.day2+" afternoon to "+c.next()+"?",
+				"Does "+c.day1+" afternoon or "+c.day2+" morning work for 20 minutes to "+c.next()+"?")
 		}
 		return pick(v, "Would "+c.day1+" or "+c.day2+" work for 20 minutes to "+c.next()+"?",
 			"Could we find 20 minutes on "+c.day1+" or "+c.day2+" to "+c.next()+"?")
@@ -420,16 +422,16 @@ func (c *composer) ask(v, tier int) string {
 		switch c.purpose {
 		case cadence.PurposeAnswerConcern:
 			if c.concern != "" && !c.customer {
-				return "Is " + c.concern + " the main thing to settle, or is something else in the way?" + hotAdd
+				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
 			}
-			return "What would you need to see to feel sure about the next step?" + hotAdd
+			return pick(v, "What would you need to see to feel sure about the next step?", "What is the one thing you would want answered first?") + hotAdd
 		case cadence.PurposeShareContext:
 			if c.cold {
 				return pick(v, "Is this on your list"+atCo+" this year?", "Is this a priority"+atCo+" right now?") + hotAdd
 			}
 			return pick(v, "Does this match what you see "+at+"?", "Is this close to what you are seeing "+at+"?") + hotAdd
 		}
-		return "Did I get the priorities right, or would you change one?" + hotAdd
+		return pick(v, "Did I get the priorities right, or would you change one?", "Is that still the top priority for you?") + hotAdd
 	case "who":
 		by := ""
 		if c.decision != "" && c.purpose == cadence.PurposeRecapNextStep && c.trigger == cadence.TriggerProposal {
@@ -438,36 +440,40 @@ func (c *composer) ask(v, tier int) string {
 			by = " before " + c.decision
 		}
 		if c.who != "" {
-			return "Would it help if I sent your " + c.who + " a one-paragraph summary" + by + "?" + hotAdd
+			return pick(v, "Would it help if I sent your "+c.who+" a one-paragraph summary"+by+"?",
+				"Should I write a one-paragraph summary your "+c.who+" can read"+by+"?") + hotAdd
 		}
 		return pick(v, "Who else "+at+" should see this"+by+", and is there anything they will ask that I can answer now?",
 			"Is there someone else "+at+" who should weigh in"+by+"?") + hotAdd
 	case "plans":
-		return "What are your plans for this over the next few months?" + hotAdd
+		return pick(v, "What are your plans for this over the next few months?", "Where does this sit in your plans for the coming months?") + hotAdd
 	case "light":
 		if link != "" {
-			return "If it is worth 15 minutes, pick a time here: " + link
+			return pick(v, "If it is worth 15 minutes, pick a time here: "+link, "If 15 minutes would help, here is my calendar: "+link)
 		}
-		return "Would 15 minutes on a call be worth it, or would a two-minute read suit you better?"
+		return pick(v, "Would 15 minutes on a call be worth it, or would a two-minute read suit you better?", "Is a 15-minute call worth it, or would you rather have a short note to read?")
 	case "connect":
-		return "Glad to connect either way."
+		return pick(v, "Glad to connect either way.", "Either way, good to be in touch.")
 	case "how":
-		return "How is it going for your team so far?" + hotAdd
+		return pick(v, "How is it going for your team so far?", "What is working well so far, and what is not?") + hotAdd
 	case "useful":
-		return "What would make it more useful to your team this quarter?" + hotAdd
+		return pick(v, "What would make it more useful to your team this quarter?", "What is one thing that would make it work better for your team?") + hotAdd
 	case "close":
 		switch {
 		case c.customer:
 			if link != "" {
 				return "If you ever want to talk something through, pick a time here: " + link
 			}
-			return "Reply here or call me whenever it suits you."
+			return pick(v, "Reply here or call me whenever it suits you.", "My door is open: reply here any time.")
 		case c.trigger == cadence.TriggerProposal:
-			return "Is it a yes, a no or a not now? Whichever it is, tell me what you need from me to settle it."
+			return pick(v, "Is it a yes, a no or a not now? Whichever it is, tell me what you need from me to settle it.",
+				"Where do you stand: yes, no or not now? Any of the three helps, and so does what you still need from me.")
 		case c.cold:
-			return "If someone else " + at + " owns this, a name is all I need; if not now, say so and I will leave it there."
+			return pick(v, "If someone else "+at+" owns this, a name is all I need; if not now, say so and I will leave it there.",
+				"Is someone else "+at+" the right person for this? A name is plenty, and so is not now.")
 		case c.trigger == cadence.TriggerMissedMeeting:
-			return "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty."
+			return pick(v, "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty.",
+				"Shall I close this for now and try again next quarter? Yes, no or not now is all I need.")
 		case link != "" && c.r.Step.Channel != cadence.ChannelSMS:
 			return "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: " + link
 		}
@@ -598,7 +604,7 @@ func (c *composer) sms(v, tier int) string {
 	var ask string
 	switch {
 	case c.askKind == "close":
-		ask = "Should I close this out for now?"
+		ask = pick(v, "Should I close this out for now?", "OK to close this out for now?")
 	case c.booking != "" && tier != tierLean:
 		ask = "Pick a time for a short call: " + c.booking
 	case c.booking != "":
