@@ -273,7 +273,7 @@ func (c *composer) topic() string {
 		return c.sigs[0]
 	}
 	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
-		return q
+		return "\"" + q + "\""
 	}
 	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
 		return c.concern
