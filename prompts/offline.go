@@ -389,9 +389,23 @@ func (c *composer) eventRef() string {
 // linkedin is a short note: one line of context, one ask, the rep's first name.
 func (c *composer) linkedin(v, tier int) string {
 	p := c.point(v, tier)
-	body := c.hi() + "\n" + strings.Join(p[:min(len(p), 2)], " ") + " " + c.ask(v, tier)
-	if tier == tierLean || utf8.RuneCountInString(body) > ChannelLimits.LinkedIn-20 {
-		body = c.hi() + "\n" + p[0] + " " + c.ask(v, tierLean)
+	// The longest form that fits: both sentences with the full ask, then with the short ask, then
+	// the contact's own point alone (before the pleasantry), then the first sentence.
+	both := strings.Join(p[:min(len(p), 2)], " ")
+	forms := []string{both + " " + c.ask(v, tier), both + " " + c.ask(v, tierLean)}
+	if len(p) > 1 {
+		forms = append(forms, p[1]+" "+c.ask(v, tierLean))
+	}
+	forms = append(forms, p[0]+" "+c.ask(v, tierLean))
+	if tier == tierLean {
+		forms = forms[len(forms)-1:]
+	}
+	body := ""
+	for _, f := range forms {
+		body = c.hi() + "\n" + f
+		if utf8.RuneCountInString(body) <= ChannelLimits.LinkedIn-20 {
+			break
+		}
 	}
 	if c.repFirst != "" {
 		body += "\n" + c.repFirst
@@ -401,9 +415,9 @@ func (c *composer) linkedin(v, tier int) string {
 
 // phone is a call script with an opener, one point, the ask and a voicemail under 30 seconds.
 func (c *composer) phone(v, tier int) string {
-	intro := ""
+	intro, vmIntro := "", ""
 	if me := c.me(); me != "" {
-		intro = " this is " + me + "."
+		intro, vmIntro = " this is "+me+".", " "+me+" here."
 	}
 	about := c.eventRef()
 	if t := c.topic(); t != "" && !c.cold {
@@ -415,7 +429,7 @@ func (c *composer) phone(v, tier int) string {
 	return "Opener: " + c.hi() + intro + " I am calling about " + about + ". Do you have two minutes?\n" +
 		"Point: " + sentences(c.point(v, tier)) + "\n" +
 		"Ask: " + c.ask(v, tier) + "\n" +
-		"Voicemail: " + c.hi() + intro + " " + c.voicemail(v) + " You can reach me at this number, or reply to my email."
+		"Voicemail: " + c.hi() + vmIntro + " " + c.voicemail(v) + " You can reach me at this number, or reply to my email."
 }
 
 var gendered = regexp.MustCompile(`(?i)\b(he|she|him|his|her|hers)\b`)

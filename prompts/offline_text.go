@@ -332,7 +332,7 @@ var reported = regexp.MustCompile(`^you (?:asked|said|mentioned|told me|wondered
 // withQuote opens a sentence on a piece of the notes: "Since you want SSO" for one that speaks
 // to the contact, `With "SSO first" in mind` for any other.
 func withQuote(q, tail string) string {
-	if addressed(q) && !reported.MatchString(q) {
+	if addressed(q) {
 		return "Since " + q
 	}
 	return "With \"" + q + "\" " + tail
