@@ -104,6 +104,19 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return s, false
 }
 
+// metAt finds where the rep met the contact: "Met at SupportConf" names the event.
+var metAt = regexp.MustCompile(`(?i)^(?:we )?met (?:at|during) (?:the )?([^,;]{2,40})$`)
+
+// eventName returns the event the notes say the rep met the contact at, or "".
+func eventName(note string) string {
+	for _, p := range clauseSplit.Split(safe(note), -1) {
+		if m := metAt.FindStringSubmatch(strings.TrimSpace(p)); m != nil {
+			return strings.TrimSpace(m[1])
+		}
+	}
+	return ""
+}
+
 // noteClauses splits the notes into the pieces a draft can quote: each sentence or clause,
 // addressed to the contact, without a trailing full stop, cut to maxQuoteChars at a word. None is
 // discarded for its grammar or length; only pieces without a letter or with filler are left out.
@@ -116,7 +129,7 @@ func noteClauses(note, given string) []string {
 	for _, p := range pieces {
 		p = strings.TrimSpace(leadIn.ReplaceAllString(strings.TrimSpace(p), ""))
 		p = strings.Trim(secondPerson(p, given), " ,:-\"'")
-		if !strings.ContainsFunc(p, unicode.IsLetter) {
+		if !strings.ContainsFunc(p, unicode.IsLetter) || metAt.MatchString(p) {
 			continue
 		}
 		out = append(out, lowerFirst(clipWords(p, maxQuoteChars)))

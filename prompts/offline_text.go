@@ -26,7 +26,11 @@ func (c *composer) opener(v int) string {
 	case cadence.TriggerFormFill:
 		return pick(v, "Thanks for getting in touch"+w+".", "Thanks for your request"+w+".")
 	case cadence.TriggerEventChat:
-		return pick(v, "Good to meet you at the event"+w+".", "I enjoyed our chat at the event"+w+".")
+		ev := "the event"
+		if n := eventName(c.r.Note); n != "" {
+			ev = n
+		}
+		return pick(v, "Good to meet you at "+ev+w+".", "I enjoyed our chat at "+ev+w+".")
 	case cadence.TriggerCustomerCheckin:
 		return pick(v, "Thanks for the time at our check-in"+w+".", "Good to catch up"+w+".")
 	}
@@ -113,6 +117,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is "+c.concern+".")
 		case c.concern != "" && c.cold:
 			s = append(s, "A fair question for "+orDefault(roleOf(c.role), "someone in your seat")+" is whether "+c.concern+" is worth the effort.")
+		case c.concern != "" && c.role != "":
+			s = append(s, "A fair question for "+roleOf(c.role)+" at this point is "+c.concern+".")
 		case c.concern != "":
 			s = append(s, "A fair question at this point is "+c.concern+".")
 		case c.trigger == cadence.TriggerEventChat:
@@ -216,13 +222,17 @@ func (c *composer) pointAll(v, tier int) []string {
 		default:
 			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note."))
 		}
-		if t := c.topic(); t != "" && !c.customer {
+		if t := c.topic(); t != "" && c.customer {
+			s = append(s, "If anything comes up around "+t+", I am glad to help.")
+		} else if q := c.quote(0); q != "" && c.customer {
+			s = append(s, withQuote(q, "in mind")+", I am glad to help whenever it suits you.")
+		} else if t != "" {
 			if strings.HasSuffix(t, " question") {
 				s = append(s, "If "+t+" is still open, I am glad to pick it up again.")
 			} else {
 				s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
 			}
-		} else if q := c.quote(0); q != "" && !c.customer {
+		} else if q := c.quote(0); q != "" {
 			if addressed(q) {
 				s = append(s, "If it still matters that "+q+", I am glad to pick it up again.")
 			} else {
