@@ -168,9 +168,14 @@ func newComposer(r Request) *composer {
 			}
 		}
 	}
-	c.proof = r.Profile.ProofFor(r.Step.Purpose, c.concern, used)
+	// A concern guessed from the trigger, not said by the contact, rules no proof out.
+	said := c.concern
+	if said == defaultConcern[r.Trigger] {
+		said = ""
+	}
+	c.proof = r.Profile.ProofFor(r.Step.Purpose, said, used)
 	if r.Step.Purpose == cadence.PurposeShareContext || r.Step.Purpose == cadence.PurposeAnswerConcern {
-		c.asset = r.Profile.AssetFor(r.Step.Purpose, c.concern, used)
+		c.asset = r.Profile.AssetFor(r.Step.Purpose, said, used)
 	}
 	c.booking = r.booking()
 	c.custom = lowerFirst(strings.TrimRight(clipWords(safe(r.Step.PurposeText), 90), ".!?"))

@@ -82,7 +82,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		if c.trigger == cadence.TriggerFormFill && c.answer != "" && rich && c.concernQuote == q {
 			s = append(s, c.answer)
 		} else if rich && c.proof != nil && c.trigger != cadence.TriggerMissedMeeting {
-			s = append(s, c.proof.Text)
+			s = append(s, "A result worth knowing: "+c.proof.Text)
 		}
 	case cadence.PurposeAnswerConcern:
 		matched := c.concernQuote != ""
@@ -432,6 +432,9 @@ func (c *composer) ask(v, tier int) string {
 		switch c.purpose {
 		case cadence.PurposeAnswerConcern:
 			if c.concern != "" && !c.customer {
+				if strings.Contains(c.concern, " and ") {
+					return pick(v, "Are "+c.concern+" the main things to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
+				}
 				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
 			}
 			return pick(v, "What would you need to see to feel sure about the next step?", "What is the one thing you would want answered first?") + hotAdd
@@ -597,26 +600,23 @@ func (c *composer) sms(v, tier int) string {
 	}
 	if me := c.me(); me != "" {
 		who += " " + me + " here"
+	} else {
+		who += " a quick note"
 	}
-	var point string
-	switch c.purpose {
-	case cadence.PurposeRecapNextStep:
-		point = "about " + c.eventRef() + "."
-	case cadence.PurposeCloseLoop:
-		point = "about " + c.eventRef() + "."
-	default:
-		if t := c.topic(); t != "" && tier != tierLean {
-			point = "about " + t + "."
-		} else {
-			point = "about " + c.eventRef() + "."
-		}
+	ref := c.eventRef()
+	if tier != tierRich {
+		ref = triggerPhrase(c.trigger) // without its day, to fit one segment
+	}
+	point := "about " + ref + "."
+	if t := c.topic(); t != "" && tier != tierLean && c.purpose != cadence.PurposeRecapNextStep && c.purpose != cadence.PurposeCloseLoop {
+		point = "about " + t + "."
 	}
 	var ask string
 	switch {
 	case c.askKind == "close":
 		ask = pick(v, "Should I close this out for now?", "OK to close this out for now?")
 	case c.booking != "" && tier != tierLean:
-		ask = "Pick a time for a short call: " + c.booking
+		ask = pick(v, "Pick a time for a short call: ", "Book 15 minutes here: ") + c.booking
 	case c.booking != "":
 		ask = c.booking
 	default:
