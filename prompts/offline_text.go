@@ -243,6 +243,12 @@ func (c *composer) pointAll(v, tier int) []string {
 		switch {
 		case c.askKind == "connect":
 			about := "with an idea for " + orDefault(c.company, "your team")
+			switch q := c.quote(0); {
+			case c.concernWord != "":
+				about = "about the " + c.concernWord + " question" + forCo(c.company)
+			case q != "" && len(strings.Fields(q)) <= 6 && !addressed(q):
+				about = "with an idea on \"" + q + "\""
+			}
 			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
 				s = append(s, "I work with people in "+c.role+" roles and would be glad to be connected here.")
