@@ -193,7 +193,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		case c.customer && sig == "" && q != "":
 			s = append(s, "Last time you mentioned \""+q+"\"; I would like to hear how that is going.")
 		case c.customer && lead != "":
-			s = append(s, lead+", I would like to hear how it is going on your side.")
+			s = append(s, lead+", I can walk your team through it in ten minutes whenever it suits you.")
 		case c.customer:
 			s = append(s, "I would like to hear how things are going and whether anything could work better.")
 		case sig != "" && lead != "":
@@ -509,8 +509,11 @@ func (c *composer) voicemail(v int) string {
 	case "close":
 		return "I will close this out for now unless you tell me otherwise."
 	case "question":
-		if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" {
+		if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" && c.straight() == "a straight answer" {
 			return "I have a short answer on " + c.concern + " for you."
+		}
+		if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" {
+			return "I have a suggestion on " + c.concern + " for you."
 		}
 	case "times":
 		return "I would like 20 minutes to " + c.next() + "."
@@ -521,7 +524,7 @@ func (c *composer) voicemail(v int) string {
 		return "I wanted to ask who else on your team should see this."
 	}
 	if t != "" && !c.cold && c.purpose == cadence.PurposeAnswerConcern {
-		return "I have a short answer on " + t + " for you."
+		return "I have a suggestion on " + t + " for you."
 	}
 	if t != "" && !c.cold {
 		return "I have one thought on " + t + " for you."
