@@ -65,9 +65,9 @@ func TestSMSWithoutConsentSkipped(t *testing.T) {
 }
 
 // TestSettingsBookingAndSignature: a rep's booking link and sign-off are validated, stored,
-// shown, cleared, and reach the drafts.
+// shown, cleared, and reach the drafts (with the enrollment's decision date).
 func TestSettingsBookingAndSignature(t *testing.T) {
-	h := newHarness(t)
+	h := newDispatchHarness(t)
 	mustContain(t, h.slash(t, alice, `settings booking=https://cal.example.com/alice signature="Alice Ng, Acme Support"`),
 		"https://cal.example.com/alice", "Alice Ng, Acme Support")
 	rep, err := h.store.GetRep(h.ctx, alice)
@@ -83,5 +83,16 @@ func TestSettingsBookingAndSignature(t *testing.T) {
 			t.Errorf("settings %s saved:\n%s", bad, got)
 		}
 	}
+	v := h.enroll(t, alice, dana, "proposal", h.clock.Now(), func(e *cadence.Enrollment) {
+		e.DecisionDate = h.clock.Now().AddDate(0, 0, 30)
+	})
+	h.advanceTo(t, v.Open.Due.Add(time.Minute))
+	h.pass(t)
+	dms := h.dms(alice)
+	if len(dms) == 0 {
+		t.Fatal("no reminder DM")
+	}
+	text := blockText(dms[len(dms)-1].Blocks)
+	mustContain(t, text, "Alice Ng, Acme Support", v.Enrollment.DecisionDate.Format("2 January"))
 	mustContain(t, h.slash(t, alice, "settings booking="), "the team profile's")
 }
