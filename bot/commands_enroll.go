@@ -18,13 +18,13 @@ const (
 )
 
 // addKeys are the key=value options of "add", in the order help lists them.
-var addKeys = []string{"email", "phone", "linkedin", "company", "role", "cadence", "intent", "decision", "note", "start", "on", "sms"}
+var addKeys = []string{"email", "phone", "linkedin", "company", "role", "cadence", "intent", "decision", "note", "start", "on", "sms", "tz"}
 
 // addInput is what a rep asked to enroll, as typed (inline or in the modal), before validation.
 type addInput struct {
 	Name, Email, Phone, LinkedIn, Company, Role string
 	Cadence, Intent, Decision, Note, Start      string
-	On, SMS                                     string // when the interaction happened; consent to texts (yes/no)
+	On, SMS, TZ                                 string // when the interaction happened; consent to texts (yes/no); the contact's zone
 }
 
 // fieldError is a problem with one field of addInput, keyed by the addKeys name ("name" for
@@ -54,7 +54,7 @@ func (b *Bot) cmdAdd(ctx context.Context, r request) (Reply, error) {
 	}
 	in := addInput{Email: opts["email"], Phone: opts["phone"], LinkedIn: opts["linkedin"],
 		Company: opts["company"], Role: opts["role"], Cadence: opts["cadence"], Intent: opts["intent"],
-		Decision: opts["decision"], Note: opts["note"], Start: opts["start"], On: opts["on"], SMS: opts["sms"]}
+		Decision: opts["decision"], Note: opts["note"], Start: opts["start"], On: opts["on"], SMS: opts["sms"], TZ: opts["tz"]}
 	var name []string
 	for _, p := range pos {
 		if strings.Contains(p, "@") && !strings.ContainsAny(p, " ") {
@@ -174,6 +174,14 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 		c.SMSConsent = true
 	default:
 		bad("sms", "sms=%q: use sms=yes when the contact agreed to texts.", truncate(in.SMS, 20))
+	}
+
+	if s := strings.TrimSpace(in.TZ); s != "" {
+		if loc, err := time.LoadLocation(s); err != nil || strings.EqualFold(s, "local") || len(s) > 60 {
+			bad("tz", "tz=%q is not a time zone; use an IANA name such as Europe/Berlin.", truncate(s, 40))
+		} else {
+			c.TimeZone = loc.String()
+		}
 	}
 
 	triggerAt := now

@@ -96,7 +96,7 @@ func TestAddDefaultsAndStart(t *testing.T) {
 func TestAddOnAndSMSConsent(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	id := h.mustAdd(t, alice, `"Dana Lee" +14155550100 cadence=form-fill on=yesterday sms=yes`)
+	id := h.mustAdd(t, alice, `"Dana Lee" +14155550100 cadence=form-fill on=yesterday sms=yes tz=Asia/Tokyo`)
 	v, err := h.store.Enrollment(h.ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -111,13 +111,16 @@ func TestAddOnAndSMSConsent(t *testing.T) {
 	if v.Open.Due.Before(now) {
 		t.Errorf("first due %s is before now %s", v.Open.Due, now)
 	}
-	mustContain(t, h.slash(t, alice, "show "+id), "texts OK")
+	mustContain(t, h.slash(t, alice, "show "+id), "texts OK", "Asia/Tokyo")
+	if v.Contact.TimeZone != "Asia/Tokyo" {
+		t.Errorf("tz= not recorded: %+v", v.Contact)
+	}
 
 	// Without consent the plan says the SMS step will be skipped.
 	reply := h.slash(t, alice, `add "Lee Park" lee@example.org cadence=form-fill`)
 	mustContain(t, reply, "will be skipped: no consent to texts")
 
-	for _, bad := range []string{"on=2020-01-01", "on=someday", "sms=maybe", "on=2099-01-01"} {
+	for _, bad := range []string{"on=2020-01-01", "on=someday", "sms=maybe", "on=2099-01-01", "tz=Mars/Base"} {
 		got := h.slash(t, alice, `add "Ann Other" ann@example.org cadence=demo `+bad)
 		mustContain(t, got, "Nothing was saved")
 	}

@@ -116,6 +116,9 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 			details = append(details, escapeText(d))
 		}
 	}
+	if c.TimeZone != "" {
+		details = append(details, escapeText(c.TimeZone))
+	}
 	if c.SMSConsent {
 		details = append(details, "texts OK")
 	} else {

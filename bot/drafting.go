@@ -24,6 +24,7 @@ const (
 // decision date, and the rep's booking link and sign-off.
 func draftExtras(r *prompts.Request, e cadence.Enrollment, rep cadence.Rep) {
 	r.DecisionDate = e.DecisionDate
+	r.ContactTimeZone = r.Contact.TimeZone
 	r.BookingLink, r.Signature = rep.Booking, rep.Signature
 }
 

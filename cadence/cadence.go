@@ -176,6 +176,7 @@ type Contact struct {
 	// SMSConsent records that the contact agreed to texts ("sms=yes"); without it an SMS step is
 	// skipped when it comes due, never drafted.
 	SMSConsent bool
+	TimeZone   string // the contact's IANA time zone when known ("tz=" on add); "" when not
 
 	DoNotContact bool
 	DNCAt        time.Time // when the opt-out was recorded

@@ -180,7 +180,11 @@ func newComposer(r Request) *composer {
 	c.booking = r.booking()
 	c.custom = lowerFirst(strings.TrimRight(clipWords(safe(r.Step.PurposeText), 90), ".!?"))
 	c.customIsDeed = c.custom != "" && !nounPhrase(c.custom) && !gendered.MatchString(c.custom)
-	c.day1, c.day2 = nextWorkdays(r.Now, r.Location)
+	dayLoc := r.Location
+	if l, err := time.LoadLocation(r.ContactTimeZone); err == nil && r.ContactTimeZone != "" {
+		dayLoc = l // the days proposed are the contact's
+	}
+	c.day1, c.day2 = nextWorkdays(r.Now, dayLoc)
 	c.askKind = askFor(r)
 	c.said = map[string]bool{}
 	for _, e := range r.sent() {

@@ -137,9 +137,9 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 	}
 	if len(found) == 0 {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, linkedin, company, role, created_at, sms_consent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Name, c.Email, c.Phone, c.LinkedIn, c.Company, c.Role, now.UnixMilli(), boolInt(c.SMSConsent)).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, linkedin, company, role, created_at, sms_consent, tz)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Name, c.Email, c.Phone, c.LinkedIn, c.Company, c.Role, now.UnixMilli(), boolInt(c.SMSConsent), c.TimeZone).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("insert contact: %w", err)
 		}
@@ -176,9 +176,9 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 	}
 	// Consent given now is recorded; enrolling again without sms=yes does not withdraw it.
 	_, err = tx.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, phone = ?, linkedin = ?, company = ?, role = ?,
-		sms_consent = MAX(sms_consent, ?) WHERE id = ?`,
+		sms_consent = MAX(sms_consent, ?), tz = ? WHERE id = ?`,
 		orOld(c.Name, old.Name), email, phone, linkedin, orOld(c.Company, old.Company), orOld(c.Role, old.Role),
-		boolInt(c.SMSConsent), old.ID)
+		boolInt(c.SMSConsent), orOld(c.TimeZone, old.TimeZone), old.ID)
 	if err != nil {
 		return 0, fmt.Errorf("update contact: %w", err)
 	}

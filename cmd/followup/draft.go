@@ -17,6 +17,7 @@ import (
 type draftFlags struct {
 	cadenceID, name, company, role, email, phone, linkedin, note string
 	decision, on, intent, rep, signature, booking, tz, now       string
+	contactTZ                                                    string
 	signals                                                      []string
 	step, angle                                                  int
 	all, smsConsent, asJSON                                      bool
@@ -57,6 +58,7 @@ func cmdDraft(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.rep, "rep", "", "the rep's name")
 	fs.StringVar(&f.signature, "signature", "", "the rep's sign-off (default: the rep's name)")
 	fs.StringVar(&f.booking, "booking", "", "the rep's booking link (default: the profile's)")
+	fs.StringVar(&f.contactTZ, "contact-tz", "", "the contact's time zone, IANA name, when known")
 	fs.StringVar(&f.tz, "tz", "", "the time zone of dates and working hours (default FOLLOWUP_TIMEZONE)")
 	fs.StringVar(&f.now, "now", "", "the moment of drafting, RFC 3339 or YYYY-MM-DDTHH:MM (default: the clock)")
 	fs.IntVar(&f.angle, "angle", 0, "0 for the normal draft; 1, 2, ... as the New draft button gives")
@@ -199,6 +201,13 @@ func (f draftFlags) requests(lib *cadence.Library, c Config, clock time.Time) ([
 			return nil, cd, nil, usageError{"--linkedin: " + cadence.ErrorMessage(err)}
 		}
 	}
+	if f.contactTZ != "" {
+		l, err := time.LoadLocation(f.contactTZ)
+		if err != nil || strings.EqualFold(f.contactTZ, "local") {
+			return nil, cd, nil, usageError{fmt.Sprintf("--contact-tz %q is not a time zone; use an IANA name such as Europe/Berlin", f.contactTZ)}
+		}
+		ct.TimeZone = l.String()
+	}
 	if f.angle < 0 {
 		return nil, cd, nil, usageError{"--angle must be 0 or more"}
 	}
@@ -220,7 +229,7 @@ func (f draftFlags) requests(lib *cadence.Library, c Config, clock time.Time) ([
 		reqs = append(reqs, prompts.Request{
 			Contact: ct, Trigger: cd.Trigger, TriggerAt: on, CadenceName: cd.Name, Goal: cd.Goal,
 			StepIndex: i + 1, StepCount: len(cd.Steps), Step: st, DecisionDate: decision, Intent: intent,
-			Note: f.note, Signals: f.signals, RepName: f.rep, Signature: f.signature, BookingLink: f.booking,
+			ContactTimeZone: ct.TimeZone, Note: f.note, Signals: f.signals, RepName: f.rep, Signature: f.signature, BookingLink: f.booking,
 			Now: at, Location: loc, Angle: f.angle,
 		})
 	}
