@@ -44,7 +44,7 @@ func subcommands() []subcommand {
 		{"optout", "<email or id> [reason]", "record that a contact asked not to be contacted; stops all their follow-ups, whoever owns them (admins: `optout undo <email> <reason>` lifts one recorded by mistake)", "dana@acme.com asked us to stop", (*Bot).cmdOptOut},
 		{"reassign", "<id> @user", "give a follow-up to another rep", "k3f9a2 @sam", (*Bot).cmdReassign},
 		{"away", "<from> <to> | off", "no reminders between two dates (YYYY-MM-DD, inclusive); touches move after them", "2026-04-06 2026-04-10", (*Bot).cmdAway},
-		{"settings", "[hours=HH:MM-HH:MM] [days=Mon-Fri] [tz=Area/City] [mailbox=you@example.com]", "show or change your working time, or the mailbox read for replies", "hours=08:30-16:30 days=Mon-Thu tz=Europe/Berlin", (*Bot).cmdSettings},
+		{"settings", "[hours=HH:MM-HH:MM] [days=Mon-Fri] [tz=Area/City] [booking=URL] [signature=\"…\"] [mailbox=you@example.com]", "show or change your working time, the booking link and sign-off of your drafts, or the mailbox read for replies", "hours=08:30-16:30 days=Mon-Thu tz=Europe/Berlin", (*Bot).cmdSettings},
 		{"cadences", "", "the cadence library with each cadence's steps", "", (*Bot).cmdCadences},
 		{"report", "", "the team's cadence report for the past 7 days (to the report channel if one is set)", "", (*Bot).cmdReport},
 		{"help", "", "this help", "", (*Bot).cmdHelp},

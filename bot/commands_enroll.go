@@ -18,12 +18,13 @@ const (
 )
 
 // addKeys are the key=value options of "add", in the order help lists them.
-var addKeys = []string{"email", "phone", "linkedin", "company", "role", "cadence", "intent", "decision", "note", "start"}
+var addKeys = []string{"email", "phone", "linkedin", "company", "role", "cadence", "intent", "decision", "note", "start", "on", "sms", "tz"}
 
 // addInput is what a rep asked to enroll, as typed (inline or in the modal), before validation.
 type addInput struct {
 	Name, Email, Phone, LinkedIn, Company, Role string
 	Cadence, Intent, Decision, Note, Start      string
+	On, SMS, TZ                                 string // when the interaction happened; consent to texts (yes/no); the contact's zone
 }
 
 // fieldError is a problem with one field of addInput, keyed by the addKeys name ("name" for
@@ -35,6 +36,7 @@ type enrollPlan struct {
 	Contact    cadence.Contact
 	Enrollment cadence.Enrollment
 	Cadence    cadence.Cadence
+	NotBefore  time.Time // start=: the first touch is not due before it; zero for none
 }
 
 // cmdAdd enrolls a contact from the inline form `add <name> [email] [key=value …]`, or opens
@@ -52,7 +54,7 @@ func (b *Bot) cmdAdd(ctx context.Context, r request) (Reply, error) {
 	}
 	in := addInput{Email: opts["email"], Phone: opts["phone"], LinkedIn: opts["linkedin"],
 		Company: opts["company"], Role: opts["role"], Cadence: opts["cadence"], Intent: opts["intent"],
-		Decision: opts["decision"], Note: opts["note"], Start: opts["start"]}
+		Decision: opts["decision"], Note: opts["note"], Start: opts["start"], On: opts["on"], SMS: opts["sms"], TZ: opts["tz"]}
 	var name []string
 	for _, p := range pos {
 		if strings.Contains(p, "@") && !strings.ContainsAny(p, " ") {
@@ -169,7 +171,32 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 		bad("note", "The note is %d characters long; keep it under %d.", n, maxNoteLen)
 	}
 
+	switch strings.ToLower(strings.TrimSpace(in.SMS)) {
+	case "", "no", "n", "false", "off":
+	case "yes", "y", "true", "on", "ok":
+		c.SMSConsent = true
+	default:
+		bad("sms", "sms=%q: use sms=yes when the contact agreed to texts.", truncate(in.SMS, 20))
+	}
+
+	if s := strings.TrimSpace(in.TZ); s != "" {
+		if loc, err := time.LoadLocation(s); err != nil || strings.EqualFold(s, "local") || len(s) > 60 {
+			bad("tz", "tz=%q is not a time zone; use an IANA name such as Europe/Berlin.", truncate(s, 40))
+		} else {
+			c.TimeZone = loc.String()
+		}
+	}
+
 	triggerAt := now
+	if s := strings.TrimSpace(in.On); s != "" {
+		t, err := cadence.ParseOn(s, now, w.Location)
+		if err != nil {
+			bad("on", "on=: %s", cadence.ErrorMessage(err))
+		} else {
+			triggerAt = t
+		}
+	}
+	var notBefore time.Time
 	if s := strings.ToLower(strings.TrimSpace(in.Start)); s != "" && s != "now" {
 		d, err := cadence.ParseDate(s)
 		switch {
@@ -187,7 +214,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 			if err != nil {
 				bad("start", "%s", cadence.ErrorMessage(err))
 			}
-			triggerAt = t
+			notBefore = t
 		}
 	}
 	if len(errs) > 0 {
@@ -195,7 +222,7 @@ func (b *Bot) validateAdd(in addInput, owner string, w cadence.Window, now time.
 	}
 	e := cadence.Enrollment{Owner: owner, CadenceID: cd.ID, Trigger: cd.Trigger, TriggerAt: triggerAt,
 		Intent: intent, DecisionDate: decision, Note: note}
-	return enrollPlan{Contact: c, Enrollment: e, Cadence: cd}, nil
+	return enrollPlan{Contact: c, Enrollment: e, Cadence: cd, NotBefore: notBefore}, nil
 }
 
 // dayOf returns the calendar date of t in loc as midnight UTC, the way cadence.ParseDate returns
@@ -215,6 +242,10 @@ func (b *Bot) enroll(ctx context.Context, p enrollPlan, w cadence.Window, now ti
 	ch, err := cadence.Start(p.Cadence, p.Enrollment, w, now)
 	if err != nil {
 		return store.EnrollmentView{}, err
+	}
+	// start= pushes the first touch later without moving the interaction (on=) it counts from.
+	if ch.Next != nil && ch.Next.Due.Before(p.NotBefore) {
+		ch.Next.Due = w.Next(p.NotBefore)
 	}
 	ch.Event.Actor = p.Enrollment.Owner
 	return b.store.Enroll(ctx, p.Contact, ch, now)
@@ -247,6 +278,9 @@ func scheduleText(v store.EnrollmentView, cd cadence.Cadence, w cadence.Window, 
 			suffix := ""
 			if j == 0 && !t.After(now) {
 				suffix = "_(due now)_"
+			}
+			if why := cadence.SMSBlocked(cd.Steps[i].Channel, v.Contact, v.Contact.SMSConsent); why != "" {
+				suffix = "_(will be skipped: " + why + ")_"
 			}
 			lines = append(lines, stepLine(i, fmtWhen(t, w.Location, now), cd.Steps[i], suffix))
 		}

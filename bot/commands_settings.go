@@ -73,7 +73,7 @@ func (b *Bot) cmdAway(ctx context.Context, r request) (Reply, error) {
 // tz=Area/City (tz=auto goes back to the time zone of the rep's Slack profile). Every value is
 // checked before anything is saved.
 func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
-	pos, opts, err := splitArgs(r.args, "hours", "days", "tz", "mailbox")
+	pos, opts, err := splitArgs(r.args, "hours", "days", "tz", "booking", "signature", "mailbox")
 	if err != nil {
 		return Reply{}, err
 	}
@@ -120,6 +120,20 @@ func (b *Bot) cmdSettings(ctx context.Context, r request) (Reply, error) {
 			changes = append(changes, func(rep *cadence.Rep) { rep.TimeZone, rep.TZManual = loc.String(), true })
 		}
 	}
+	if s, ok := opts["booking"]; ok {
+		link, err := bookingLink(s)
+		if err != nil {
+			return Reply{}, err
+		}
+		changes = append(changes, func(rep *cadence.Rep) { rep.Booking = link })
+	}
+	if s, ok := opts["signature"]; ok {
+		sig, err := signatureText(s)
+		if err != nil {
+			return Reply{}, err
+		}
+		changes = append(changes, func(rep *cadence.Rep) { rep.Signature = sig })
+	}
 	rep, err = b.updateRep(ctx, r.user, func(rep *cadence.Rep) (bool, error) {
 		for _, c := range changes {
 			c(rep)
@@ -162,7 +176,9 @@ func (b *Bot) settingsReply(rep cadence.Rep, title, mbox string) (Reply, error) 
 	if rep.AwayFrom != "" {
 		away = rep.AwayFrom + " to " + rep.AwayUntil + " (`/followup away off` to clear)"
 	}
-	text := fmt.Sprintf("*%s*\n• Hours: %s%s\n• Days: %s%s\n• Time zone: %s%s\n• Away: %s\n• Mailbox: %s\nChange with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin mailbox=you@example.com`.",
-		title, w.HoursString(), src(rep.Hours), cadence.FormatDays(w.Days), src(rep.Days), fmtZone(w.Location), tzSrc, away, mbox)
+	booking, signature := orDefault(rep.Booking, "the team profile's, if any"), orDefault(rep.Signature, "your name")
+	text := fmt.Sprintf("*%s*\n• Hours: %s%s\n• Days: %s%s\n• Time zone: %s%s\n• Away: %s\n• Booking link in drafts: %s\n• Drafts signed: %s\n• Mailbox: %s\nChange with `/followup settings hours=09:00-17:00 days=Mon-Fri tz=Europe/Berlin booking=https://cal.example.com/you signature=\"Sam Lee, Acme\" mailbox=you@example.com` (`booking=` or `signature=` with nothing clears it).",
+		title, w.HoursString(), src(rep.Hours), cadence.FormatDays(w.Days), src(rep.Days), fmtZone(w.Location), tzSrc, away,
+		escapeText(booking), escapeText(signature), mbox)
 	return textReply("%s", text), nil
 }

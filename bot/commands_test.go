@@ -80,9 +80,49 @@ func TestAddDefaultsAndStart(t *testing.T) {
 	if v.Contact.Name != "Sam Smith" || v.Enrollment.Intent != cadence.IntentWarm || v.Enrollment.DecisionDate.Format("2006-01-02") != "2026-06-30" {
 		t.Errorf("stored %+v", v)
 	}
-	// Bob is in Berlin; start=2026-03-10 anchors at 09:00 there, and cold-email's first gap is 3bd.
-	if got := v.Open.Due.In(mustLoc(t, "Europe/Berlin")).Format("2006-01-02 15:04"); got != "2026-03-13 09:00" {
-		t.Errorf("first due %s, want 2026-03-13 09:00 Berlin", got)
+	// Bob is in Berlin; start=2026-03-10 pushes the first touch to 09:00 there that day (cold-email's
+	// first gap of 3bd from now ends before it), and leaves the interaction date alone.
+	if got := v.Open.Due.In(mustLoc(t, "Europe/Berlin")).Format("2006-01-02 15:04"); got != "2026-03-10 09:00" {
+		t.Errorf("first due %s, want 2026-03-10 09:00 Berlin", got)
+	}
+	if !v.Enrollment.TriggerAt.Before(v.Open.Due.Add(-24 * time.Hour)) {
+		t.Errorf("start= moved the trigger date to %s", v.Enrollment.TriggerAt)
+	}
+}
+
+// TestAddOnAndSMSConsent: on= dates the interaction (the first gap counts from it, a due time
+// already past becomes the next working moment), sms=yes records consent, and bad values are
+// refused with nothing saved.
+func TestAddOnAndSMSConsent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.mustAdd(t, alice, `"Dana Lee" +14155550100 cadence=form-fill on=yesterday sms=yes tz=Asia/Tokyo`)
+	v, err := h.store.Enrollment(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := h.clock.Now()
+	if d := now.Sub(v.Enrollment.TriggerAt); d < 23*time.Hour || d > 25*time.Hour {
+		t.Errorf("on=yesterday stored trigger %s, now %s", v.Enrollment.TriggerAt, now)
+	}
+	if !v.Contact.SMSConsent {
+		t.Errorf("sms=yes not recorded: %+v", v.Contact)
+	}
+	if v.Open.Due.Before(now) {
+		t.Errorf("first due %s is before now %s", v.Open.Due, now)
+	}
+	mustContain(t, h.slash(t, alice, "show "+id), "texts OK", "Asia/Tokyo")
+	if v.Contact.TimeZone != "Asia/Tokyo" {
+		t.Errorf("tz= not recorded: %+v", v.Contact)
+	}
+
+	// Without consent the plan says the SMS step will be skipped.
+	reply := h.slash(t, alice, `add "Lee Park" lee@example.org cadence=form-fill`)
+	mustContain(t, reply, "will be skipped: no consent to texts")
+
+	for _, bad := range []string{"on=2020-01-01", "on=someday", "sms=maybe", "on=2099-01-01", "tz=Mars/Base"} {
+		got := h.slash(t, alice, `add "Ann Other" ann@example.org cadence=demo `+bad)
+		mustContain(t, got, "Nothing was saved")
 	}
 }
 

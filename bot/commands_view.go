@@ -117,6 +117,14 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 			details = append(details, escapeText(d))
 		}
 	}
+	if c.TimeZone != "" {
+		details = append(details, escapeText(c.TimeZone))
+	}
+	if c.SMSConsent {
+		details = append(details, "texts OK")
+	} else {
+		details = append(details, "no consent to texts")
+	}
 	if len(details) > 0 {
 		head += " · " + strings.Join(details, " · ")
 	}
@@ -131,6 +139,10 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 		head += (dmView{Link: link}).originLines() // started on a Slack message: link back to it
 	}
 
+	skipWhy, err := b.skipReasons(ctx, e.ID)
+	if err != nil {
+		return Reply{}, err
+	}
 	var past []string
 	for _, t := range touches {
 		if t.State.Open() {
@@ -147,6 +159,9 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 		when := fmtWhen(t.DoneAt, w.Location, now)
 		if t.DoneAt.IsZero() {
 			when = fmtWhen(t.Due, w.Location, now)
+		}
+		if why := skipWhy[t.Step]; why != "" && t.Outcome == cadence.OutcomeSkipped {
+			outcome += " (" + why + ")"
 		}
 		line := fmt.Sprintf("%d. %s · %s — _%s_", t.Step+1, when, label, outcome)
 		if t.DoneBy != "" && t.DoneBy != "bot" {

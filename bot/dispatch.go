@@ -126,6 +126,9 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 	if cadence.TimelinePassed(e, w, now) {
 		return b.stopTimeline(ctx, c, tv, now)
 	}
+	if skipped, err := b.skipBlockedSMS(ctx, c, tv, w, now); skipped {
+		return err
+	}
 	if !w.IsOpen(now) {
 		next := w.Next(now)
 		b.log.Debug("touchpoint moved into working time", "touchpoint", t.ID, "due", next)
@@ -329,6 +332,7 @@ func (b *Bot) draftRequest(v dmView, rep cadence.Rep, angle int) prompts.Request
 		StepIndex: v.Touch.Step + 1, StepCount: len(v.Cadence.Steps), Step: v.step(),
 		Intent: e.Intent, Note: e.Note, RepName: rep.Name, Now: b.now(), Location: v.Loc, Angle: angle,
 	}
+	draftExtras(&r, e, rep)
 	for _, s := range v.Signals {
 		r.Signals = append(r.Signals, s.Text)
 	}

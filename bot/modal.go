@@ -72,6 +72,11 @@ func (b *Bot) addModal(channelID string) slack.ModalViewRequest {
 	note.Element.(*slack.PlainTextInputBlockElement).Multiline = true
 	start := slack.NewInputBlock("start", pt("First touch date"), pt("Leave empty to start now"), slack.NewDatePickerBlockElement(modalValue))
 	start.Optional = true
+	on := slack.NewInputBlock("on", pt("When the demo, call or meeting happened"), pt("Leave empty for today; up to 90 days back"), slack.NewDatePickerBlockElement(modalValue))
+	on.Optional = true
+	sms := slack.NewInputBlock("sms", pt("Texts"), nil, slack.NewCheckboxGroupsBlockElement(modalValue,
+		slack.NewOptionBlockObject("yes", pt("They agreed to texts (SMS steps are skipped without it)"), nil)))
+	sms.Optional = true
 
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -87,7 +92,7 @@ func (b *Bot) addModal(channelID string) slack.ModalViewRequest {
 			text("linkedin", "LinkedIn URL", "https://www.linkedin.com/in/dana-lee", true, maxFieldLen),
 			text("company", "Company", "Acme", true, maxFieldLen),
 			text("role", "Role", "Head of Support", true, maxFieldLen),
-			cadBlock, intentBlock, decision, note, start,
+			cadBlock, intentBlock, decision, note, start, on, sms,
 		}},
 	}
 }
@@ -113,12 +118,17 @@ func (b *Bot) serveViewSubmission(ctx context.Context, cb slack.InteractionCallb
 			return a.SelectedOption.Value
 		case a.SelectedDate != "":
 			return a.SelectedDate
+		case len(a.SelectedOptions) > 0:
+			return a.SelectedOptions[0].Value
 		}
 		return a.Value
 	}
 	in := addInput{Name: get("name"), Email: get("email"), Phone: get("phone"), LinkedIn: get("linkedin"),
 		Company: get("company"), Role: get("role"), Cadence: get("cadence"), Intent: get("intent"),
-		Decision: get("decision"), Note: get("note"), Start: get("start")}
+		Decision: get("decision"), Note: get("note"), Start: get("start"), On: get("on"), SMS: get("sms")}
+	if in.SMS == "" {
+		in.SMS = "no"
+	}
 	user := cb.User.ID
 
 	fail := func(err error) *slack.ViewSubmissionResponse {

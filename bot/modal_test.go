@@ -37,8 +37,10 @@ func modalValues(fields map[string]string) map[string]map[string]any {
 		switch block {
 		case "cadence", "intent":
 			out[block] = map[string]any{modalValue: slacktest.StaticSelect(v)}
-		case "decision", "start":
+		case "decision", "start", "on":
 			out[block] = map[string]any{modalValue: slacktest.DatePicker(v)}
+		case "sms":
+			out[block] = map[string]any{modalValue: slacktest.Checkboxes(v)}
 		default:
 			out[block] = map[string]any{modalValue: slacktest.TextInput(v)}
 		}
@@ -98,7 +100,7 @@ func TestModalOpensWithEveryField(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(ids, ","); got != "name,email,phone,linkedin,company,role,cadence,intent,decision,note,start" {
+	if got := strings.Join(ids, ","); got != "name,email,phone,linkedin,company,role,cadence,intent,decision,note,start,on,sms" {
 		t.Errorf("blocks %s", got)
 	}
 }

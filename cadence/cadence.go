@@ -173,6 +173,10 @@ type Contact struct {
 	LinkedIn string // normalized URL, may be empty
 	Company  string
 	Role     string
+	// SMSConsent records that the contact agreed to texts ("sms=yes"); without it an SMS step is
+	// skipped when it comes due, never drafted.
+	SMSConsent bool
+	TimeZone   string // the contact's IANA time zone when known ("tz=" on add); "" when not
 
 	DoNotContact bool
 	DNCAt        time.Time // when the opt-out was recorded
@@ -269,6 +273,8 @@ type Rep struct {
 	AwayFrom    string    // "2006-01-02", inclusive; "" when not away
 	AwayUntil   string    // "2006-01-02", inclusive; "" when not away
 	Gone        bool      // Slack no longer knows this user (user_not_found, account_inactive)
+	Booking     string    // the rep's own link to pick a time ("settings booking="); "" means the profile's
+	Signature   string    // the rep's sign-off ("settings signature="); "" means the rep's name
 }
 
 // Change is what the enrollment state machine decided about one enrollment; the store persists it

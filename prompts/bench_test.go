@@ -19,6 +19,7 @@ import (
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
 	"github.com/followup-bot/followup/prompts/openaitest"
+	"github.com/followup-bot/followup/prompts/profile"
 )
 
 // benchNow is a fixed drafting time: prompts never read the clock.
@@ -63,6 +64,14 @@ func benchRequest(ch cadence.Channel, p cadence.Purpose, full bool) prompts.Requ
 				Draft: "Hi Dana, a short case study from a warehouse your size that halved its dispatch errors."},
 		},
 		RepName: "Sam Rivera", Now: benchNow, Location: time.UTC,
+		DecisionDate: benchNow.Add(20 * 24 * time.Hour), Signature: "Sam Rivera, Acme Support",
+		Profile: &profile.Profile{Company: "Acme Support", Value: "One inbox for dispatch email, chat and phone, set up in a day.",
+			Booking: "https://cal.example.com/acme/20min",
+			Proof: []profile.Proof{{Text: "Northgate cut dispatch errors by a third in its first peak season.",
+				Concerns: []string{"dispatch errors"}}},
+			Assets: []profile.Asset{{Title: "The Northgate case study", URL: "https://acme.example.com/northgate"}},
+			Concerns: []profile.Concern{{Name: "price", Keywords: []string{"cfo", "20k"},
+				Answer: "Pricing is per seat with no setup fee, so a one-warehouse pilot stays under the CFO's limit."}}},
 	}
 	if p == cadence.PurposeCustom {
 		r.Step.PurposeText = "invite them to the customer roundtable next month"
@@ -79,6 +88,11 @@ func benchRequest(ch cadence.Channel, p cadence.Purpose, full bool) prompts.Requ
 	}
 	r.Note = long("notes", 1000)
 	r.RepName = long("Rep", 40)
+	r.Signature, r.BookingLink, r.ContactTimeZone = long("Signature", 40), "https://cal.example.com/"+long("x", 300), long("Zone", 20)
+	r.Profile = &profile.Profile{Company: long("Seller", 40), Value: long("value", 60), Booking: "https://cal.example.com/" + long("b", 200)}
+	r.Profile.Proof = []profile.Proof{{Text: long("proof", 50)}}
+	r.Profile.Assets = []profile.Asset{{Title: long("asset", 30), URL: "https://acme.example.com/" + long("a", 200)}}
+	r.Profile.Concerns = []profile.Concern{{Name: "notes", Answer: long("answer", 60)}}
 	r.Signals = nil
 	r.Earlier = nil
 	for i := range 6 {

@@ -12,32 +12,84 @@ import (
 
 // FillerPhrases is the one list of filler that no draft may contain. The domain rule is that a
 // follow-up gives a new reason to reply; these phrases announce that it has none. They are matched
-// case-insensitively, with curly apostrophes and runs of spaces folded, anywhere in the subject or
-// body, not only in the first sentence: filler in the middle of a message is still filler, and a
-// false positive costs only a retry or the offline draft. The first PromptFillers entries are named
-// to the model in the system prompt, which renders them from this list; keep the commonest first.
+// as whole words, case-insensitively, with curly apostrophes and runs of spaces folded, anywhere in
+// the subject or body. A few that also occur in harmless sentences match only in their filler use
+// (fillerContext): "bump this" at the end of a clause, not in "bump this year's seat count". The
+// first PromptFillers entries are named to the model in the system prompt; keep the commonest first.
 var FillerPhrases = []string{
 	"just checking in",
 	"just following up",
 	"circling back",
 	"touching base",
-	"bumping this",
+	"did you get a chance",
+	"checking in",
 	"just wanted to check in",
 	"just wanted to follow up",
+	"wanted to follow up",
 	"just a follow-up",
+	"quick follow-up",
 	"following up on my last",
 	"following up on my previous",
+	"following up again",
 	"circle back",
 	"touch base",
+	"bumping this",
 	"bump this",
 	"floating this",
 	"just a reminder",
 	"friendly reminder",
+	"gentle reminder",
+	"quick reminder",
 	"per my last email",
+	"as per my previous email",
+	"as per my last email",
 	"hope this email finds you well",
 	"hope this finds you well",
+	"hope you are well",
+	"hope you're doing well",
+	"hope all is well",
 	"just wanted to reach out",
+	"reaching out again",
+	"did you have a chance",
+	"any update",
+	"any updates",
+	"not sure if you saw",
+	"in case you missed",
+	"just pinging",
+	"pinging you",
+	"putting this back on your radar",
+	"back on your radar",
+	"top of your inbox",
+	"resurfacing this",
+	"have not heard back",
+	"haven't heard back",
+	"i know you're busy",
+	"i know you are busy",
+	"sorry to bother you",
+	"sorry to bug you",
+	"just making sure you saw",
+	"just wanted to see",
 }
+
+// fillerContext narrows phrases that harmless sentences share: the pattern that must follow them.
+var fillerContext = map[string]string{
+	"bump this":    `(?:\s+(?:up|email|thread|message|note|one))?\s*(?:[.!?,;]|$)`,
+	"bumping this": `(?:\s+(?:up|email|thread|message|note|one))?\s*(?:[.!?,;]|$)`,
+	"checking in":  `(?:\s+(?:on|with|to|about|again|here)\b|\s*[.!?,;]|$)`,
+	"any update":   `(?:\s+(?:on|here|from|regarding|about)\b|\s*[?.!]|$)`,
+	"any updates":  `(?:\s+(?:on|here|from|regarding|about)\b|\s*[?.!]|$)`,
+	"circle back":  `(?:\s+(?:on|with|to|about|next|later|soon)\b|\s*[.!?,;]|$)`,
+	"touch base":   `(?:\s+(?:on|with|about|next|later|soon|again)\b|\s*[.!?,;]|$)`,
+}
+
+// fillerRe matches any filler phrase; built once from FillerPhrases and fillerContext.
+var fillerRe = func() *regexp.Regexp {
+	alts := make([]string, len(FillerPhrases))
+	for i, p := range FillerPhrases {
+		alts[i] = `\b` + strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`) + `\b` + fillerContext[p]
+	}
+	return regexp.MustCompile(`(?i)(?:` + strings.Join(alts, "|") + `)`)
+}()
 
 // PromptFillers is how many of FillerPhrases the system prompt names as examples: all of them
 // would cost about a hundred prompt tokens, and Check catches the rest.
@@ -73,6 +125,7 @@ var (
 		regexp.MustCompile(`<[A-Za-z][A-Za-z _.-]{0,30}>`),
 		regexp.MustCompile(`\b(TODO|TBD|FIXME|XXX|INSERT)\b`),
 		regexp.MustCompile(`(?i)\blorem ipsum\b|%!|\b(first|last|full|company|contact|rep|sender)_?name\b`),
+		regexp.MustCompile(`(?i)\bthe decision date\b|\byour company name\b|\bthe contact's name\b`),
 	}
 	// mentionRe finds Slack mention syntax (<!channel>, <!here>, <@U123>, <#C123|x>, <!subteam^S1>)
 	// and the bare broadcast words.
@@ -83,48 +136,102 @@ var (
 		`|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ai|app|dev|me|ly|us|uk|de|fr|eu|biz|info|so|to|gl|gg|link)\b(?:/[^\s<>"'()]*)?`)
 )
 
-// Check returns a *CheckError when d is not fit to show the rep for r, and nil when it is. The
-// rules, in order: the body is not empty; no FillerPhrases; the channel's length (ChannelLimits:
-// email subject present and at most 80 characters with a body of at most 120 words; LinkedIn at
-// most 300 characters; SMS at most 160 characters; phone at most 200 words with a "Voicemail:"
-// section; in person at most 150 words), counting characters as Unicode code points; an SMS names
-// the sender (the first word of RepName, when known) and carries OptOutPhrases wording; no leftover
-// placeholders or template braces; no Slack mentions; no links (http://, https://, www.) that the
-// contact's context (notes, signals, LinkedIn URL, step guidance and purpose text) does not
-// contain; and not a near-copy (NearCopyThreshold) of an earlier touch of the enrollment.
+// Check returns a *CheckError when d is not fit to show the rep for r, and nil when it is: the
+// first failing rule of Rules, in order. Checks gives every rule's verdict.
 func Check(r Request, d Draft) error {
-	body := strings.TrimSpace(d.Body)
-	if body == "" {
-		return reject("empty", "the body is empty")
-	}
-	all := d.Subject + "\n" + body
-	if p := findFiller(all); p != "" {
-		return reject("filler", "it uses the filler phrase %q; open with the new reason to reply instead", p)
-	}
-	if err := checkLength(r, d.Subject, body); err != nil {
-		return err
-	}
-	for _, re := range placeholderRes {
-		if m := re.FindString(all); m != "" {
-			return reject("placeholder", "it contains %q, a placeholder or template leftover; write the real words or leave the detail out", m)
-		}
-	}
-	if m := mentionRe.FindString(all); m != "" {
-		return reject("mention", "it contains the Slack mention %q; remove it", strings.TrimSpace(m))
-	}
-	if l := foreignLink(r, all); l != "" {
-		return reject("link", "it contains the link %q, which the contact's context does not; remove it and invent no links", l)
-	}
-	text := d.Text()
-	for _, e := range r.Earlier {
-		if e.Draft != "" && similarity(text, e.Draft) >= NearCopyThreshold {
-			return reject("near-copy", "it nearly repeats earlier touch #%d; give a new reason to reply from a different angle", e.Step)
+	for _, rule := range Rules {
+		if err := rule.Fn(r, d); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func checkLength(r Request, subject, body string) error {
+// Verdict is one rule's judgement of a draft: Reason is "" when it passes.
+type Verdict struct {
+	Rule   string `json:"rule"`
+	Pass   bool   `json:"pass"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Checks returns every rule's verdict on d, in the order of Rules.
+func Checks(r Request, d Draft) []Verdict {
+	out := make([]Verdict, 0, len(Rules))
+	for _, rule := range Rules {
+		v := Verdict{Rule: rule.Name, Pass: true}
+		if err := rule.Fn(r, d); err != nil {
+			v.Pass, v.Reason = false, err.Reason
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Rule is one check of a draft.
+type Rule struct {
+	Name string
+	Fn   func(r Request, d Draft) *CheckError
+}
+
+// Rules are the checks of a draft, in order: the body is not empty; no FillerPhrases; the
+// channel's length (ChannelLimits: email subject present and at most 80 characters with a body of
+// at most 120 words; LinkedIn at most 300 characters; an SMS of one segment, 160 GSM-7 characters
+// or 70 when it needs UCS-2; phone at most 200 words with a "Voicemail:" section; in person at most
+// 150 words); an SMS names the sender and the seller's company and says how to opt out; no
+// leftover placeholders ("[Company]", "{{", "the decision date"); no Slack mentions; no links but
+// the contact's context's and the profile's; no tracking disclosure ("you visited"); the cadence
+// goal not pasted verbatim; a sane greeting; not a near-copy of an earlier touch that was sent, and
+// no sentence of five or more words repeated from one; and, for a model's draft, no number,
+// percentage or name found nowhere in the request.
+var Rules = []Rule{
+	{"empty", func(_ Request, d Draft) *CheckError {
+		if strings.TrimSpace(d.Body) == "" {
+			return reject("empty", "the body is empty")
+		}
+		return nil
+	}},
+	{"filler", func(_ Request, d Draft) *CheckError {
+		if p := findFiller(d.Subject + "\n" + d.Body); p != "" {
+			return reject("filler", "it uses the filler phrase %q; open with the new reason to reply instead", p)
+		}
+		return nil
+	}},
+	{"length", func(r Request, d Draft) *CheckError { return checkLength(r, d.Subject, strings.TrimSpace(d.Body)) }},
+	{"sms", checkSMS},
+	{"placeholder", func(r Request, d Draft) *CheckError {
+		all := d.Subject + "\n" + d.Body
+		for _, re := range placeholderRes {
+			if m := re.FindString(all); m != "" {
+				return reject("placeholder", "it contains %q, a placeholder or template leftover; write the real words or leave the detail out", m)
+			}
+		}
+		return nil
+	}},
+	{"mention", func(_ Request, d Draft) *CheckError {
+		if m := mentionRe.FindString(d.Subject + "\n" + d.Body); m != "" {
+			return reject("mention", "it contains the Slack mention %q; remove it", strings.TrimSpace(m))
+		}
+		return nil
+	}},
+	{"link", func(r Request, d Draft) *CheckError {
+		if l := foreignLink(r, d.Subject+"\n"+d.Body); l != "" {
+			return reject("link", "it contains the link %q, which neither the contact's context nor the profile has; remove it and invent no links", l)
+		}
+		return nil
+	}},
+	{"tracking", func(_ Request, d Draft) *CheckError {
+		if m := trackingRe.FindString(fold(d.Subject + "\n" + d.Body)); m != "" {
+			return reject("tracking", "it says %q, which tells the contact they were tracked; give the reason, not the tracking", m)
+		}
+		return nil
+	}},
+	{"goal", checkGoal},
+	{"greeting", checkGreeting},
+	{"near-copy", checkRepeat},
+	{"fact", checkFacts},
+}
+
+func checkLength(r Request, subject, body string) *CheckError {
 	l := ChannelLimits
 	switch r.Step.Channel {
 	case cadence.ChannelEmail:
@@ -142,15 +249,8 @@ func checkLength(r Request, subject, body string) error {
 			return reject("length", "the LinkedIn message has %d characters; at most %d", n, l.LinkedIn)
 		}
 	case cadence.ChannelSMS:
-		if n := utf8.RuneCountInString(body); n > l.SMS {
-			return reject("length", "the SMS has %d characters; at most %d", n, l.SMS)
-		}
-		lower := strings.ToLower(body)
-		if !containsAny(lower, OptOutPhrases) {
-			return reject("sms", `the SMS must carry opt-out wording such as "Reply STOP to opt out"`)
-		}
-		if name := firstName(data(r.RepName)); name != "" && !strings.Contains(lower, strings.ToLower(name)) {
-			return reject("sms", "the SMS must name the sender, %s", name)
+		if n, max := smsLength(body); n > max {
+			return reject("length", "the SMS has %d characters; at most %d for one segment (70 when a character is outside GSM-7)", n, max)
 		}
 	case cadence.ChannelPhone:
 		if n := len(strings.Fields(body)); n > l.PhoneWords {
@@ -176,13 +276,8 @@ func fold(s string) string {
 
 // findFiller returns the first filler phrase in s, or "".
 func findFiller(s string) string {
-	f := fold(s)
-	for _, p := range FillerPhrases {
-		if strings.Contains(f, p) {
-			return p
-		}
-	}
-	return ""
+	m := fillerRe.FindString(fold(s))
+	return strings.TrimRight(m, " .!?,;")
 }
 
 func containsAny(s string, subs []string) bool {
@@ -204,8 +299,9 @@ func foreignLink(r Request, s string) string {
 	if len(found) == 0 {
 		return ""
 	}
-	ctx := []string{r.Note, r.Contact.LinkedIn, r.Contact.Company, r.Step.Guidance, r.Step.PurposeText}
+	ctx := []string{r.Note, r.Contact.LinkedIn, r.Contact.Company, r.Step.Guidance, r.Step.PurposeText, r.BookingLink}
 	ctx = append(ctx, r.Signals...)
+	ctx = append(ctx, r.Profile.Links()...)
 	known := map[string]bool{}
 	for _, l := range linksIn(strings.Join(ctx, " ")) {
 		known[normLink(l)] = true

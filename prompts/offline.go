@@ -4,19 +4,24 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/profile"
 )
 
 // Offline drafts from fixed phrasings, with no model: it is used when no model is configured and
-// whenever the model fails. It is deterministic (the same Request gives the same Draft), shapes the
-// message by purpose and channel, fills in the contact's first name, company, the trigger and its
-// date, the cadence's goal, a short excerpt of the rep's notes and an intent signal, and varies
-// its phrasing with Request.Angle and the step index. It checks its own drafts: when a phrasing
-// fails Check (too long for an SMS with a long name, too close to an earlier touch) it tries the
-// next phrasing, then a minimal one. The zero value is ready to use.
+// whenever the model fails. It is deterministic (the same Request gives the same Draft). Every
+// draft is built around one reason to reply: the phrasing is chosen per trigger and purpose (a
+// customer is never asked about switching; a cold contact is never told they raised something),
+// the ask moves the contact forward a little at each step (two times or the booking link, then one
+// easy question, then who else should see it, then yes, no or not now), the rep's notes are quoted,
+// signals become reasons ("since pricing came up"), and the profile gives a proof point or an asset
+// that fits the purpose and the concern. Request.Angle picks another phrasing. It checks its own
+// drafts and tries the next phrasing, then shorter forms, when one fails Check. The zero value is
+// ready to use.
 type Offline struct{}
 
 var _ Drafter = Offline{}
@@ -29,9 +34,9 @@ func (Offline) Draft(_ context.Context, r Request) (Draft, error) {
 	}
 	c := newComposer(r)
 	var first Draft
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 4; i++ {
 		for t := tierRich; t <= tierLean; t++ {
-			d := c.compose(r.Angle+r.StepIndex+i, t)
+			d := c.compose(r.Angle+i, t)
 			if i == 0 && t == tierRich {
 				first = d
 			}
@@ -48,54 +53,203 @@ func (Offline) Draft(_ context.Context, r Request) (Draft, error) {
 
 // The tiers of an offline draft, tried in order until one passes Check.
 const (
-	tierRich  = iota // with the note excerpt and a signal
-	tierPlain        // without them
-	tierLean         // and with a generic ask in place of the goal (for SMS with long names)
+	tierRich  = iota // everything
+	tierPlain        // without the profile's proof and the second quote
+	tierLean         // the shortest form (SMS with long names and links)
 )
 
 // composer holds the sanitized pieces of one request.
 type composer struct {
-	r                    Request
-	first, rep, repFirst string
-	company, topic       string // topic: a short excerpt of the notes, addressed to the contact
-	signal               string // a signal that reads after "you" ("asked for pricing"), or ""
-	trig, on             string // "the demo on Tue 3 Mar"; on is " on Tue 3 Mar", or "" with no date
-	goal, custom         string
-	goalIsNoun           bool // the goal reads as a thing ("a decision on the proposal"), not a deed
-	customIsDeed         bool // the custom purpose is something the rep can say "I would like to" do
+	r                  Request
+	first, rep         string // the contact's given name; the rep's name
+	signoff            string
+	seller             string // the seller's company, from the profile
+	company, role      string // the contact's
+	when               string // "today", "on Tuesday", "on 3 March" or ""
+	decision           string // "Friday 20 March" when a decision date is known and not past
+	quotes             []string
+	concernQuote       string   // the piece of the notes that shows the concern
+	concernWord        string   // the word of the notes or signals that shows it ("SSO"), as written
+	sigs               []string // topics of the signals, newest first
+	who                string   // someone a signal says the contact brought in
+	concern, answer    string
+	proof              *profile.Proof
+	asset              *profile.Asset
+	booking            string
+	custom             string
+	customIsDeed       bool
+	cold, customer     bool
+	day1, day2         string
+	askKind            string
+	purpose            cadence.Purpose
+	trigger            cadence.Trigger
+	hot, coldIntent    bool
+	stepIndex          int
+	repFirst, gsmFirst string
+	said               map[string]bool // sentences of earlier sent touches
 }
 
 func newComposer(r Request) *composer {
-	c := &composer{r: r}
-	c.first = clipWords(firstName(safe(r.Contact.Name)), 24)
+	c := &composer{r: r, purpose: r.Step.Purpose, trigger: r.Trigger, stepIndex: max(r.StepIndex, 1)}
+	c.first = GivenName(r.Contact.Name)
 	c.rep = clipWords(safe(r.RepName), 40)
 	c.repFirst = firstName(c.rep)
-	if co := safe(r.Contact.Company); len(co) <= 30 {
+	c.signoff = clipWords(safe(r.Signature), 80)
+	if c.signoff == "" {
+		c.signoff = c.rep
+	}
+	if r.Profile != nil {
+		c.seller = clipWords(safe(r.Profile.Company), 40)
+	}
+	if co := safe(r.Contact.Company); utf8.RuneCountInString(co) <= 40 {
 		c.company = co
 	}
-	c.topic = noteTopic(r.Note)
+	if ro := safe(r.Contact.Role); utf8.RuneCountInString(ro) <= 40 {
+		c.role = ro
+	}
+	c.when = whenPhrase(r.TriggerAt, r.Now, r.Location)
+	if !r.DecisionDate.IsZero() && (r.Now.IsZero() || dayNumber(r.DecisionDate.In(loc(r))) >= dayNumber(r.Now.In(loc(r)))) {
+		c.decision = dayDate(r.DecisionDate, r.Now, r.Location)
+	}
+	c.quotes = noteClauses(r.Note, c.first)
 	for i := len(r.Signals) - 1; i >= 0; i-- {
-		s := clipWords(safe(r.Signals[i]), 50)
-		if w := firstName(s); len(w) > 2 && strings.HasSuffix(strings.ToLower(w), "ed") {
-			c.signal = lowerFirst(s)
+		if t := signalTopic(r.Signals[i]); t != "" {
+			c.sigs = append(c.sigs, t)
+		}
+		if w := signalWho(r.Signals[i]); w != "" && c.who == "" {
+			c.who = clipWords(w, 30)
+		}
+	}
+	c.cold = r.Trigger == cadence.TriggerColdEmail
+	c.customer = r.Trigger == cadence.TriggerCustomerCheckin
+	c.hot, c.coldIntent = r.Intent == cadence.IntentHot, r.Intent == cadence.IntentCold
+	var texts []string
+	for i := range c.quotes {
+		texts = append(texts, c.quote(i))
+	}
+	texts = append(texts, r.Signals...)
+	for _, t := range texts {
+		if pc := r.Profile.ConcernIn(t); pc != nil {
+			c.concern, c.answer = strings.ToLower(pc.Name), pc.Answer
+			break
+		}
+		if c.concern = concernOf(t); c.concern != "" {
 			break
 		}
 	}
-	if d := formatDate(r.TriggerAt, r.Location); d != "" {
-		c.on = " on " + d[:len(d)-5] // "Tue 3 Mar"
+	for i := range c.quotes {
+		if t := c.quote(i); c.concern != "" && (concernOf(t) == c.concern || r.Profile.ConcernIn(t) != nil) {
+			c.concernQuote = t
+			break
+		}
 	}
-	c.trig = triggerPhrase(r.Trigger) + c.on
-	c.goal = lowerFirst(strings.TrimRight(clipWords(safe(r.Goal), 80), ".!?"))
-	c.goalIsNoun = nounPhrase(c.goal)
+	var kws []string
+	for _, cw := range concernWords {
+		if cw.name == c.concern {
+			kws = cw.words
+		}
+	}
+	if pc := r.Profile.ConcernIn(texts...); pc != nil && strings.EqualFold(pc.Name, c.concern) {
+		kws = append(append([]string{}, pc.Keywords...), strings.ToLower(pc.Name))
+	}
+	c.concernWord = keywordIn(strings.Join(append([]string{r.Note}, r.Signals...), " "), kws)
+
+	if c.concern == "" {
+		c.concern = defaultConcern[r.Trigger]
+	}
+	used := map[string]bool{}
+	for _, e := range r.sent() {
+		if r.Profile != nil {
+			for _, p := range r.Profile.Proof {
+				used[p.Text] = used[p.Text] || strings.Contains(e.Draft, p.Text)
+			}
+			for _, a := range r.Profile.Assets {
+				used[a.URL] = used[a.URL] || strings.Contains(e.Draft, a.URL)
+			}
+		}
+	}
+	// A concern guessed from the trigger, not said by the contact, rules no proof out.
+	said := c.concern
+	if said == defaultConcern[r.Trigger] {
+		said = ""
+	}
+	c.proof = r.Profile.ProofFor(r.Step.Purpose, said, used)
+	if r.Step.Purpose == cadence.PurposeShareContext || r.Step.Purpose == cadence.PurposeAnswerConcern {
+		c.asset = r.Profile.AssetFor(r.Step.Purpose, said, used)
+	}
+	c.booking = r.booking()
 	c.custom = lowerFirst(strings.TrimRight(clipWords(safe(r.Step.PurposeText), 90), ".!?"))
-	// "I would like to <custom>" reads well for an instruction such as "share the case study", but
-	// not for a noun phrase or one that speaks of the contact as "her" or "him".
 	c.customIsDeed = c.custom != "" && !nounPhrase(c.custom) && !gendered.MatchString(c.custom)
+	dayLoc := r.Location
+	if l, err := time.LoadLocation(r.ContactTimeZone); err == nil && r.ContactTimeZone != "" {
+		dayLoc = l // the days proposed are the contact's
+	}
+	c.day1, c.day2 = nextWorkdays(r.Now, dayLoc)
+	c.askKind = askFor(r)
+	c.said = map[string]bool{}
+	for _, e := range r.sent() {
+		for k := range sentenceSet(e.Draft) {
+			c.said[k] = true
+		}
+	}
 	return c
 }
 
-// nounPhrase reports whether s opens with a determiner, and so names a thing rather than a deed:
-// "a decision on the proposal" as against "book a call".
+// fresh leaves out the sentences an earlier sent touch already said, keeping at least one.
+func (c *composer) fresh(s []string) []string {
+	var out []string
+	for _, x := range s {
+		w := words(x)
+		if len(w) < 5 || !c.said[strings.Join(w, " ")] {
+			out = append(out, x)
+		}
+	}
+	if len(out) == 0 {
+		return s
+	}
+	return out
+}
+
+func loc(r Request) *time.Location {
+	if r.Location == nil {
+		return time.UTC
+	}
+	return r.Location
+}
+
+// defaultConcern is the doubt buyers at this point usually have, when nothing names one. A
+// customer is never asked about switching.
+var defaultConcern = map[cadence.Trigger]string{
+	cadence.TriggerDemo:      "the effort to switch",
+	cadence.TriggerProposal:  "the rollout effort",
+	cadence.TriggerFormFill:  "price and setup time",
+	cadence.TriggerColdEmail: "whether it is worth your time now",
+}
+
+// ladders give the ask of each step by trigger: the contact moves forward a little each time.
+var ladders = map[cadence.Trigger][]string{
+	cadence.TriggerDemo:            {"times", "question", "who"},
+	cadence.TriggerColdEmail:       {"question", "connect", "light", "who"},
+	cadence.TriggerProposal:        {"who", "question", "times"},
+	cadence.TriggerMissedMeeting:   {"times", "question"},
+	cadence.TriggerFormFill:        {"times", "times", "question"},
+	cadence.TriggerEventChat:       {"times", "question", "plans"},
+	cadence.TriggerCustomerCheckin: {"how", "useful", "times"},
+}
+
+// askFor returns the kind of ask of r's step.
+func askFor(r Request) string {
+	if r.Step.Purpose == cadence.PurposeCloseLoop {
+		return "close"
+	}
+	l, ok := ladders[r.Trigger]
+	if !ok {
+		l = []string{"times", "question", "who", "question"}
+	}
+	return l[min(max(r.StepIndex, 1), len(l))-1]
+}
+
+// nounPhrase reports whether s opens with a determiner, and so names a thing rather than a deed.
 func nounPhrase(s string) bool {
 	switch strings.ToLower(firstName(s)) {
 	case "a", "an", "the", "some", "one", "any", "your", "our", "their", "my", "this", "that", "next":
@@ -104,31 +258,86 @@ func nounPhrase(s string) bool {
 	return false
 }
 
-// thanks opens a recap with the trigger as it happened: thanks for a demo, no blame for a missed
-// meeting.
-func (c *composer) thanks(v int) string {
-	switch c.r.Trigger {
-	case cadence.TriggerDemo:
-		return pick(v, "Thanks again for making time for the demo"+c.on+".", "Good to talk at the demo"+c.on+".")
-	case cadence.TriggerColdEmail:
-		return pick(v, "A short addition to my first email"+c.on+".", "One more thought since my first email"+c.on+".")
-	case cadence.TriggerProposal:
-		return pick(v, "A short note on the proposal I sent"+c.on+".", "A short recap of where the proposal stands.")
-	case cadence.TriggerMissedMeeting:
-		return pick(v, "Sorry we missed each other"+c.on+"; these things happen.", "No worries about the meeting"+c.on+"; diaries get full.")
-	case cadence.TriggerFormFill:
-		return pick(v, "Thanks for getting in touch"+c.on+".", "Thanks for your request"+c.on+".")
-	case cadence.TriggerEventChat:
-		return pick(v, "Good to meet you at the event"+c.on+".", "I enjoyed our chat at the event"+c.on+".")
-	case cadence.TriggerCustomerCheckin:
-		return pick(v, "Thanks for the time at our check-in"+c.on+".", "Good to catch up at our check-in"+c.on+".")
-	}
-	return pick(v, "Thanks again for our last conversation"+c.on+".", "Good to talk"+c.on+".")
-}
-
 // pick returns the phrasing for variant v.
 func pick(v int, options ...string) string {
 	return options[((v%len(options))+len(options))%len(options)]
+}
+
+// quote returns the piece of the notes for this step: each step quotes another piece when there
+// are several.
+func (c *composer) quote(shift int) string {
+	if len(c.quotes) == 0 {
+		return ""
+	}
+	return c.quotes[(c.stepIndex-1+shift+c.r.Angle)%len(c.quotes)]
+}
+
+// topic is the shortest name of what the contact cares about: a signal, the concern the notes
+// show, or the first words of the notes.
+func (c *composer) topic() string {
+	if c.concernWord != "" {
+		return "the " + c.concernWord + " question"
+	}
+	if len(c.sigs) > 0 {
+		return c.sigs[0]
+	}
+	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
+		return "\"" + q + "\""
+	}
+	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
+		return c.concern
+	}
+	return ""
+}
+
+// painWords mark a piece of the notes that says what hurts or what the contact wants, the best
+// piece for a recap to open with.
+var painWords = map[string]bool{"worried": true, "worries": true, "worry": true, "pain": true, "problem": true,
+	"problems": true, "slow": true, "takes": true, "hours": true, "days": true, "lose": true, "loses": true,
+	"lost": true, "manual": true, "struggle": true, "struggles": true, "want": true, "need": true, "needs": true,
+	"wants": true, "frustrated": true, "late": true, "miss": true, "missed": true, "nobody": true, "cannot": true,
+	"can't": true, "hard": true, "costly": true, "expensive": true, "waste": true, "wait": true, "waits": true, "goal": true}
+
+// painQuote returns the piece of the notes with the most painWords (the first on a tie), or "".
+func (c *composer) painQuote() string {
+	best, score := "", -1
+	for _, q := range c.quotes {
+		n := 0
+		for _, w := range words(q) {
+			if painWords[w] {
+				n++
+			}
+		}
+		if n > score {
+			best, score = q, n
+		}
+	}
+	return best
+}
+
+// notNoun are concern keywords that do not read well as "the … question".
+var notNoun = map[string]bool{"busy": true, "later": true, "expensive": true, "switch": true, "switching": true,
+	"migrate": true, "integrate": true, "effort": true, "quarter": true, "q1": true, "q2": true, "q3": true,
+	"q4": true, "costs": true, "spend": true, "usage": true, "buy-in": true, "integrations": true, "next": true}
+
+// properNames are keywords that name a product, written as the notes write them.
+var properNames = map[string]bool{"salesforce": true, "hubspot": true, "zendesk": true, "slack": true}
+
+// keywordIn returns the first of kws found as a word in text, spelled as text spells it; "".
+func keywordIn(text string, kws []string) string {
+	for _, w := range strings.FieldsFunc(safe(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
+	}) {
+		for _, k := range kws {
+			if strings.EqualFold(w, k) && !notNoun[strings.ToLower(w)] {
+				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w {
+					return w // Zendesk, SSO
+				}
+				return strings.ToLower(w)
+			}
+		}
+	}
+	return ""
 }
 
 func (c *composer) hi() string {
@@ -139,101 +348,21 @@ func (c *composer) hi() string {
 }
 
 func (c *composer) sign() string {
-	if c.rep == "" {
+	if c.signoff == "" {
 		return "Best"
 	}
-	return "Best,\n" + c.rep
+	return "Best,\n" + c.signoff
 }
 
-// point is the purpose's one job in two or three sentences; rich adds the note and signal.
-func (c *composer) point(v int, tier int) string {
-	topic, signal := c.topic, c.signal
-	if tier != tierRich {
-		topic, signal = "", ""
+// me introduces the rep: "Sam Lee from Acme" or "Sam Lee".
+func (c *composer) me() string {
+	switch {
+	case c.rep != "" && c.seller != "":
+		return c.rep + " from " + c.seller
+	case c.rep != "":
+		return c.rep
 	}
-	var s []string
-	switch c.r.Step.Purpose {
-	case cadence.PurposeRecapNextStep:
-		s = append(s, c.thanks(v))
-		if topic != "" {
-			s = append(s, pick(v, "The point that stayed with me: "+topic+". That is where I would focus.",
-				"What I took away: "+topic+", so that is where I would start."))
-		}
-	case cadence.PurposeAnswerConcern:
-		if signal != "" {
-			s = append(s, "You "+signal+", so you may be weighing a fair question: is the change worth the effort?")
-		} else {
-			s = append(s, pick(v, "A fair question at this stage is whether the change is worth the effort.",
-				"What often gives teams pause at this point is the effort of switching."))
-		}
-		if topic != "" {
-			s = append(s, "You also raised a point I would rather answer plainly than guess at: "+topic+".")
-		}
-		s = append(s, pick(v, "I am happy to walk through what it would take, step by step.", "I can lay out the effort and timing in plain terms."))
-	case cadence.PurposeShareContext:
-		if topic != "" {
-			s = append(s, "Something you raised has stayed with me: "+topic+".")
-		}
-		s = append(s, pick(v, "It may help to see how a team in a similar spot approached it.",
-			"A similar team faced the same question, and how they handled it may be useful to you."))
-		if signal != "" {
-			s = append(s, "Since you "+signal+", this may be timely.")
-		}
-		s = append(s, pick(v, "I can send a short example if that would help.", "Happy to share a short example."))
-	case cadence.PurposeCloseLoop:
-		s = append(s, pick(v, "I have not heard back since "+c.trig+", so I will take it the timing is not right and close this out for now.",
-			"Things have gone quiet since "+c.trig+", which usually means the timing is off, so I will close this out for now."))
-	case cadence.PurposeCustom:
-		switch {
-		case c.customIsDeed:
-			s = append(s, pick(v, "I am writing because I would like to "+c.custom+".", "One reason for this note: I would like to "+c.custom+"."))
-		case c.custom != "" && !gendered.MatchString(c.custom):
-			s = append(s, pick(v, "I am writing about one thing: "+c.custom+".", "One reason for this note: "+c.custom+"."))
-		default:
-			s = append(s, pick(v, "There is one thing I wanted to raise since "+c.trig+".", "One thought since "+c.trig+"."))
-		}
-		if topic != "" {
-			s = append(s, "It ties to something you raised: "+topic+".")
-		}
-	}
-	return strings.Join(s, " ")
-}
-
-// ask is the one request of the message, toward the cadence's goal.
-func (c *composer) ask(v int, tier int) string {
-	if c.r.Step.Purpose == cadence.PurposeCloseLoop {
-		switch {
-		case c.goal != "" && tier != tierLean && c.goalIsNoun:
-			return "If " + c.goal + " is still on your list, a one-line reply is all it takes and I will pick it up."
-		case c.goal != "" && tier != tierLean:
-			return "If you would still like to " + c.goal + ", a one-line reply is all it takes and I will pick it up."
-		}
-		return "If this is still on your list, a one-line reply is all it takes and I will pick it up."
-	}
-	if c.goal == "" || tier == tierLean {
-		return pick(v, "Would a short call to talk it through be useful?", "Is this worth a short conversation?")
-	}
-	if c.goalIsNoun {
-		return pick(v, "The next step I would suggest is "+c.goal+". Would that work for you?",
-			"What I would hope for next is "+c.goal+". Does that seem fair?")
-	}
-	return pick(v, "Would it make sense to "+c.goal+"?",
-		"If it would help, the natural next step is to "+c.goal+". Would that work for you?",
-		"Could we "+c.goal+"? If so, tell me what suits you.")
-}
-
-// shortAsk is the ask in a few words, for SMS and voicemail.
-func (c *composer) shortAsk(v int, tier int) string {
-	if c.r.Step.Purpose == cadence.PurposeCloseLoop {
-		return pick(v, "Should I close this out for now?", "OK to close this out for now?")
-	}
-	if c.goal == "" || tier == tierLean {
-		return pick(v, "Worth a short call?", "Open to a short call?")
-	}
-	if c.goalIsNoun {
-		return pick(v, "Is "+c.goal+" still the plan?", "Next step: "+c.goal+"?")
-	}
-	return pick(v, "Could we "+c.goal+"?", "Would it help to "+c.goal+"?")
+	return c.seller
 }
 
 func (c *composer) compose(v int, tier int) Draft {
@@ -241,181 +370,84 @@ func (c *composer) compose(v int, tier int) Draft {
 	switch c.r.Step.Channel {
 	case cadence.ChannelEmail:
 		d.Subject = c.subject(v)
-		d.Body = c.hi() + "\n\n" + c.point(v, tier) + "\n\n" + c.ask(v, tier) + "\n\n" + c.sign()
+		d.Body = c.hi() + "\n\n" + sentences(c.point(v, tier)) + "\n\n" + c.ask(v, tier) + "\n\n" + c.sign()
 	case cadence.ChannelLinkedIn:
-		d.Body = c.hi() + "\n" + c.point(v, tier) + " " + c.ask(v, tier)
-		if c.repFirst != "" {
-			d.Body += "\n" + c.repFirst
-		}
+		d.Body = c.linkedin(v, tier)
 	case cadence.ChannelSMS:
 		d.Body = c.sms(v, tier)
 	case cadence.ChannelPhone:
-		me := ""
-		if c.rep != "" {
-			me = " this is " + c.rep + ","
-		}
-		d.Body = "Opener: " + c.hi() + me + " following " + c.trig + ". Do you have two minutes?\n" +
-			"Point: " + c.point(v, tier) + "\n" +
-			"Ask: " + c.ask(v, tier) + "\n" +
-			"Voicemail: " + c.hi() + me + " about " + c.trig + ". " + c.shortAsk(v, tier) + " You can call me back at this number."
+		d.Body = c.phone(v, tier)
 	case cadence.ChannelInPerson:
-		d.Body = "Talking points:\n- Open: " + c.trig + "\n- " + c.point(v, tier) + "\n- Ask: " + c.ask(v, tier)
+		pts := c.point(v, tier)
+		d.Body = "Talking points:\n- Open: " + capFirst(c.eventRef()) + "."
+		for _, p := range pts {
+			d.Body += "\n- " + p
+		}
+		d.Body += "\n- Ask: " + c.ask(v, tier)
 	}
 	return d
 }
 
-func (c *composer) subject(v int) string {
-	who := orDefault(c.company, "you")
-	var s string
-	switch c.r.Step.Purpose {
-	case cadence.PurposeRecapNextStep:
-		s = pick(v, "Next step after "+c.trig, "Recap for "+who+" and a next step")
-	case cadence.PurposeAnswerConcern:
-		s = pick(v, "A fair question about the effort", "What switching would take for "+who)
-	case cadence.PurposeShareContext:
-		s = pick(v, "Context that may help "+who, "How a similar team handled it")
-	case cadence.PurposeCloseLoop:
-		s = pick(v, "Close this out for now?", "Should I close the loop?")
-	default:
-		s = pick(v, "One thing for "+who, "A quick note for "+who)
-	}
-	return clipWords(s, ChannelLimits.Subject)
+func sentences(s []string) string { return strings.Join(s, " ") }
+
+// eventRef names the trigger with its day: "the demo today".
+func (c *composer) eventRef() string {
+	return strings.TrimSpace(triggerPhrase(c.trigger) + " " + c.when)
 }
 
-// sms writes the text message: the sender named, one point, one ask and the opt-out wording.
-func (c *composer) sms(v int, tier int) string {
-	who := c.hi()
-	if c.first == "" {
-		who = "Hello."
+// linkedin is a short note: one line of context, one ask, the rep's first name.
+func (c *composer) linkedin(v, tier int) string {
+	p := c.point(v, tier)
+	// The longest form that fits: both sentences with the full ask, then with the short ask, then
+	// the contact's own point alone (before the pleasantry), then the first sentence.
+	both := strings.Join(p[:min(len(p), 2)], " ")
+	forms := []string{both + " " + c.ask(v, tier), both + " " + c.ask(v, tierLean)}
+	if len(p) > 1 {
+		forms = append(forms, p[1]+" "+c.ask(v, tierLean))
+	}
+	forms = append(forms, p[0]+" "+c.ask(v, tierLean))
+	if tier == tierLean {
+		forms = forms[len(forms)-1:]
+	}
+	body := ""
+	for _, f := range forms {
+		body = c.hi() + "\n" + f
+		if utf8.RuneCountInString(body) <= ChannelLimits.LinkedIn-20 {
+			break
+		}
 	}
 	if c.repFirst != "" {
-		who += " " + c.repFirst + " here."
+		body += "\n" + c.repFirst
 	}
-	var point string
-	switch c.r.Step.Purpose {
-	case cadence.PurposeRecapNextStep:
-		point = c.thanks(v)
-	case cadence.PurposeAnswerConcern:
-		point = "Happy to answer any question on effort or timing."
-	case cadence.PurposeShareContext:
-		point = "I have a short example from a similar team that may help."
-	case cadence.PurposeCustom:
-		if c.customIsDeed {
-			point = "I would like to " + c.custom + "."
-		} else {
-			point = "One thought since " + c.trig + "."
-		}
-	}
-	out := strings.Join(strings.Fields(who+" "+point+" "+c.shortAsk(v, tier)+" Reply STOP to opt out"), " ")
-	return out
+	return body
 }
 
-// minimal is the last resort: the shortest draft that names nothing but the sender.
-func (c *composer) minimal() Draft {
-	d := Draft{Source: SourceOffline}
-	ask := "Is this still worth a conversation? If not, I will close it out."
-	switch c.r.Step.Channel {
-	case cadence.ChannelEmail:
-		d.Subject = "Worth a conversation?"
-		d.Body = "Hi,\n\n" + ask + "\n\n" + c.sign()
-	case cadence.ChannelSMS:
-		d.Body = strings.TrimSpace(clipWords(c.repFirst, 40) + " here: still worth a chat? Reply STOP to opt out")
-	case cadence.ChannelPhone:
-		d.Body = "Opener: Hi, do you have two minutes?\nPoint: " + ask + "\nAsk: Shall we talk?\nVoicemail: Hi, please call me back when convenient."
-	case cadence.ChannelInPerson:
-		d.Body = "Talking points:\n- " + ask
-	default:
-		d.Body = "Hi,\n" + ask
+// phone is a call script with an opener, one point, the ask and a voicemail under 30 seconds.
+func (c *composer) phone(v, tier int) string {
+	intro, vmIntro := "", ""
+	if me := c.me(); me != "" {
+		intro, vmIntro = " this is "+me+".", " "+me+" here."
 	}
-	return d
+	about := c.eventRef()
+	if t := c.topic(); t != "" && !c.cold {
+		about = t
+	}
+	if c.purpose == cadence.PurposeAnswerConcern && c.concern != "" && (!c.customer || c.concernQuote != "") {
+		about = c.concern
+	}
+	return "Opener: " + c.hi() + intro + " I am calling about " + about + ". Do you have two minutes?\n" +
+		"Point: " + sentences(c.point(v, tier)) + "\n" +
+		"Ask: " + c.ask(v, tier) + "\n" +
+		"Voicemail: " + c.hi() + vmIntro + " " + c.voicemail(v) + " You can reach me at this number, or reply to my email."
 }
 
-// triggerPhrase names the trigger as something that happened between the rep and the contact.
-func triggerPhrase(t cadence.Trigger) string {
-	switch t {
-	case cadence.TriggerDemo:
-		return "the demo"
-	case cadence.TriggerColdEmail:
-		return "my first email"
-	case cadence.TriggerProposal:
-		return "the proposal"
-	case cadence.TriggerMissedMeeting:
-		return "the meeting we missed"
-	case cadence.TriggerFormFill:
-		return "your request"
-	case cadence.TriggerEventChat:
-		return "our chat at the event"
-	case cadence.TriggerCustomerCheckin:
-		return "our check-in"
-	}
-	return "our last conversation"
-}
+var gendered = regexp.MustCompile(`(?i)\b(he|she|him|his|her|hers)\b`)
 
-var (
-	unsafeRes = []*regexp.Regexp{mentionRe, placeholderRes[1], placeholderRes[2], placeholderRes[3]}
-	// thirdPerson swaps the rep's "they/their" for "you/your" so a note reads as addressed to the
-	// contact; he/she forms cannot be swapped without breaking verbs, so such notes are not quoted.
-	thirdPerson = strings.NewReplacer(" they're ", " you're ", " they are ", " you are ", " they ", " you ",
-		" their ", " your ", " theirs ", " yours ", " them ", " you ", " themselves ", " yourselves ")
-	gendered = regexp.MustCompile(`(?i)\b(he|she|him|his|her|hers)\b`)
-)
-
-// safe makes rep-supplied text fit to appear in a draft: delimiters, brackets, braces, angle
-// fields, Slack mentions and placeholder markers go; text with filler phrases is dropped.
-func safe(s string) string {
-	s = data(s)
-	for _, re := range unsafeRes {
-		s = re.ReplaceAllString(s, "")
-	}
-	s = strings.Map(func(r rune) rune {
-		if strings.ContainsRune("[]{}<>", r) {
-			return -1
-		}
-		return r
-	}, s)
-	if findFiller(s) != "" {
-		return ""
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// noteTopic is the first sentence of the notes, addressed to the contact, at most 90 characters,
-// or "" when it cannot be quoted well.
-func noteTopic(note string) string {
-	s := safe(note)
-	if i := strings.IndexAny(s, ".!?;:(\n"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(thirdPerson.Replace(" " + s + " "))
-	if gendered.MatchString(s) {
-		return ""
-	}
-	return strings.TrimRight(lowerFirst(clipWords(s, 90)), " ,:-")
-}
-
-// clipWords cuts s to at most n bytes at a word boundary, without an ellipsis.
-func clipWords(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	if i := strings.LastIndexByte(s[:cut], ' '); i > 0 {
-		cut = i
-	}
-	return strings.TrimRight(s[:cut], " ,;:-")
-}
-
-// lowerFirst lower-cases the first letter of s unless the second is upper case too (an acronym).
-func lowerFirst(s string) string {
+// capFirst upper-cases the first letter of s.
+func capFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError || !unicode.IsUpper(r) {
+	if r == utf8.RuneError {
 		return s
 	}
-	if r2, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(r2) {
-		return s
-	}
-	return string(unicode.ToLower(r)) + s[n:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/profile"
 )
 
 // The sources of a draft, as stored with the touchpoint (Touchpoint.DraftSource).
@@ -46,12 +47,24 @@ type Request struct {
 	StepCount int          // N, the number of steps in the cadence
 	Step      cadence.Step // the channel, purpose, purpose text and guidance of this touch
 
+	// DecisionDate is the buyer's decision date (proposals); zero when none was given.
+	DecisionDate time.Time
+	// ContactTimeZone is the contact's IANA time zone when known, for a model to suggest times in.
+	ContactTimeZone string
+
 	Intent  cadence.Intent // how warm the contact is
 	Note    string         // what the contact cares about, in the rep's words (data, never instructions)
 	Signals []string       // intent signals in the rep's words ("asked for pricing")
-	Earlier []Earlier      // earlier touches of this enrollment, oldest first
+	Earlier []Earlier      // earlier touches of this enrollment, oldest first; only sent ones count
 
-	RepName  string         // the rep's name, used to sign the message and to name the SMS sender
+	RepName string // the rep's name, used to sign the message and to name the SMS sender
+	// Signature is the rep's own sign-off ("Sam Lee, Acme Support"); "" signs with RepName.
+	Signature string
+	// BookingLink is the rep's own link to pick a time; "" falls back to the profile's.
+	BookingLink string
+	// Profile is the seller's profile: the only source of facts and links a draft may add to the
+	// contact's context. nil when the team has none.
+	Profile  *profile.Profile
 	Now      time.Time      // the time of drafting (passed in; this package never reads the clock)
 	Location *time.Location // where dates are formatted; nil means UTC
 
@@ -78,6 +91,55 @@ type Earlier struct {
 	Purpose cadence.Purpose // its job
 	Draft   string          // the drafted text as stored (Draft.Text); may be empty
 	Outcome cadence.Outcome // what the rep logged; "" when nothing yet
+}
+
+// Sent reports whether the touch went out: skipped and snoozed touches did not, and the drafters
+// and checks ignore them.
+func (e Earlier) Sent() bool {
+	return e.Outcome != cadence.OutcomeSkipped && e.Outcome != cadence.OutcomeSnoozed && e.Draft != ""
+}
+
+// sent returns the earlier touches that went out, oldest first.
+func (r Request) sent() []Earlier {
+	var out []Earlier
+	for _, e := range r.Earlier {
+		if e.Sent() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// booking returns the link where the contact can pick a time: the rep's, else the profile's.
+func (r Request) booking() string {
+	if r.BookingLink != "" {
+		return r.BookingLink
+	}
+	if r.Profile != nil {
+		return r.Profile.Booking
+	}
+	return ""
+}
+
+// WithProfile returns a drafter that sets p as the profile of every request that has none, so the
+// drafters and checks behind it see it. A nil p returns d itself.
+func WithProfile(d Drafter, p *profile.Profile) Drafter {
+	if p == nil {
+		return d
+	}
+	return withProfile{d, p}
+}
+
+type withProfile struct {
+	d Drafter
+	p *profile.Profile
+}
+
+func (w withProfile) Draft(ctx context.Context, r Request) (Draft, error) {
+	if r.Profile == nil {
+		r.Profile = w.p
+	}
+	return w.d.Draft(ctx, r)
 }
 
 // Draft is a drafted message. For the phone channel the Body is a call script with the sections

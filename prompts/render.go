@@ -24,7 +24,7 @@ var templates = template.Must(template.New("prompts").Option("missingkey=error")
 // user prompts together. Quoted data is capped to fit: the notes get their first 800 characters,
 // or fewer when the other data already fills the budget, and when the notes would get fewer than
 // minNoteChars the other data is cut first (see fits).
-const PromptBudget = 600
+const PromptBudget = 1000
 
 // Caps on quoted data. Text beyond a cap is cut at a word and marked with "…".
 const (
@@ -33,7 +33,7 @@ const (
 	maxSignals       = 3   // the three most recent signals (the last ones given)
 	maxSignalChars   = 80  // per signal
 	maxEarlier       = 3   // the three most recent earlier touches
-	maxExcerptChars  = 80  // per earlier draft
+	maxExcerptChars  = 600 // per earlier draft: the full text of a short message
 	maxGuidanceChars = 320 // the step's guidance (the built-in library's run to about 300)
 	maxPurposeChars  = 120 // a custom purpose's text
 	maxGoalChars     = 100 // the cadence's goal
@@ -82,12 +82,22 @@ var angleHints = []string{
 	"make it half as long and more direct.",
 }
 
+// askWords tell a model the ask of the step, the same ladder the offline drafter climbs.
+var askWords = map[string]string{
+	"times": "two times or the booking link", "question": "one easy question", "who": "who else should see this",
+	"plans": "one question about their plans", "light": "something small: a 15-minute call or a short read",
+	"connect": "no request, just connect", "how": "how it is going", "useful": "what would make it more useful",
+	"close": "yes, no or not now",
+}
+
 // view is what the templates see: the Request, flattened, capped and with delimiters stripped.
 type view struct {
 	Channel, Purpose, PurposeLabel, PurposeText, Guidance, AngleHint string
 	ContactName, FirstName, Company, Role, Intent                    string
 	Trigger, TriggerNoun, TriggerDate, Today                         string
 	CadenceName, Goal, Rep, RepFirst, Note                           string
+	Decision, ContactTZ, Signature, Booking, Seller, Value           string
+	Proof, Asset, Answer, Ask                                        string
 	K, N                                                             int
 	Signals                                                          []string
 	Earlier                                                          []earlierView
@@ -118,11 +128,11 @@ func Render(r Request) (system, user string, err error) {
 		if system, user, err = execute(v); err != nil {
 			return "", "", err
 		}
-		room := PromptBudget*4 - len(system) - len(user) - overhead
+		room := PromptBudget*4 - 8 - len(system) - len(user) - overhead
 		if note == "" && room >= 0 {
 			return system, user, nil
 		}
-		if room >= min(len(note), minNoteChars) || i == len(fits)-1 {
+		if room >= min(len(note), minNoteChars+16) || i == len(fits)-1 {
 			if note == "" {
 				return system, user, nil
 			}
@@ -142,6 +152,11 @@ var fits = []func(*view){
 	func(*view) {},
 	func(v *view) {
 		for i := range v.Earlier {
+			v.Earlier[i].Excerpt = clip(v.Earlier[i].Excerpt, 200)
+		}
+	},
+	func(v *view) {
+		for i := range v.Earlier {
 			v.Earlier[i].Excerpt = ""
 		}
 	},
@@ -159,6 +174,8 @@ var fits = []func(*view){
 	func(v *view) {
 		v.ContactName, v.Company, v.Role = clip(v.ContactName, 30), clip(v.Company, 30), clip(v.Role, 30)
 		v.CadenceName, v.Rep = clip(v.CadenceName, 30), clip(v.Rep, 30)
+		v.Value, v.Proof, v.Asset, v.Answer = clip(v.Value, 60), "", clip(v.Asset, 100), ""
+		v.Signature, v.Booking, v.Guidance = clip(v.Signature, 40), clip(v.Booking, 100), clip(v.Guidance, 100)
 	},
 }
 
@@ -227,6 +244,29 @@ func newView(r Request) (view, error) {
 		v.FirstName = "the contact"
 	}
 	v.RepFirst = orDefault(firstName(data(r.RepName)), "the rep")
+	if g := GivenName(r.Contact.Name); g != "" {
+		v.FirstName = g
+	} else {
+		v.FirstName = "no usable given name: write \"Hi,\""
+	}
+	if !r.DecisionDate.IsZero() {
+		v.Decision = formatDate(r.DecisionDate, r.Location)
+	}
+	v.ContactTZ = clip(data(r.ContactTimeZone), 40)
+	v.Ask = askWords[askFor(r)]
+	v.Signature = clip(data(r.Signature), 80)
+	v.Booking = clip(data(r.booking()), 200)
+	if p := r.Profile; p != nil {
+		c := newComposer(r)
+		v.Seller, v.Value = clip(data(p.Company), 60), clip(data(p.Value), 200)
+		if c.proof != nil {
+			v.Proof = clip(data(c.proof.Text), 240)
+		}
+		if c.asset != nil {
+			v.Asset = clip(data(c.asset.Title+" "+c.asset.URL), 240)
+		}
+		v.Answer = clip(data(c.answer), 300)
+	}
 	if r.Angle > 0 {
 		v.AngleHint = angleHints[(r.Angle-1)%len(angleHints)]
 	}
@@ -239,7 +279,7 @@ func newView(r Request) (view, error) {
 			v.Signals = append(v.Signals, s)
 		}
 	}
-	earlier := r.Earlier
+	earlier := r.sent()
 	if len(earlier) > maxEarlier {
 		earlier = earlier[len(earlier)-maxEarlier:]
 	}

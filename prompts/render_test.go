@@ -83,8 +83,8 @@ func TestPromptBudget(t *testing.T) {
 			}
 			r.Angle = 3
 			s, u := mustRender(t, r)
-			if n := EstimateTokens(s) + EstimateTokens(u); n > 600 {
-				t.Errorf("%s/%s: %d estimated tokens, want <= 600", p, ch, n)
+			if n := EstimateTokens(s) + EstimateTokens(u); n > PromptBudget {
+				t.Errorf("%s/%s: %d estimated tokens, want <= %d", p, ch, n, PromptBudget)
 			}
 		}
 	}

@@ -19,8 +19,8 @@ const (
 		FROM events WHERE enrollment_id = ? ORDER BY at, id`
 	signalsSQL = `SELECT enrollment_id, text, at, by_user FROM signals WHERE enrollment_id = ? ORDER BY at, id`
 	existsSQL  = `SELECT COUNT(*) FROM enrollments WHERE id = ?`
-	repSQL     = `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from, away_until, gone
-		FROM reps WHERE user_id = ?`
+	repSQL     = `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from, away_until, gone,
+		booking, signature FROM reps WHERE user_id = ?`
 )
 
 // listSQL selects owner's follow-ups in the given statuses (all when none); an empty owner means

@@ -140,9 +140,9 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 	}
 	if len(found) == 0 {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, linkedin, company, role, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Name, c.Email, c.Phone, c.LinkedIn, c.Company, c.Role, now.UnixMilli()).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO contacts (name, email, phone, linkedin, company, role, created_at, sms_consent, tz)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Name, c.Email, c.Phone, c.LinkedIn, c.Company, c.Role, now.UnixMilli(), boolInt(c.SMSConsent), c.TimeZone).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("insert contact: %w", err)
 		}
@@ -177,9 +177,11 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, phone = ?, linkedin = ?, company = ?, role = ?
-		WHERE id = ?`,
-		orOld(c.Name, old.Name), email, phone, linkedin, orOld(c.Company, old.Company), orOld(c.Role, old.Role), old.ID)
+	// Consent given now is recorded; enrolling again without sms=yes does not withdraw it.
+	_, err = tx.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, phone = ?, linkedin = ?, company = ?, role = ?,
+		sms_consent = MAX(sms_consent, ?), tz = ? WHERE id = ?`,
+		orOld(c.Name, old.Name), email, phone, linkedin, orOld(c.Company, old.Company), orOld(c.Role, old.Role),
+		boolInt(c.SMSConsent), orOld(c.TimeZone, old.TimeZone), old.ID)
 	if err != nil {
 		return 0, fmt.Errorf("update contact: %w", err)
 	}

@@ -17,7 +17,7 @@ func (db *DB) GetRep(ctx context.Context, userID string) (cadence.Rep, error) {
 		var manual, gone int
 		var checked sql.NullInt64
 		err := tx.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
-			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone)
+			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone, &rep.Booking, &rep.Signature)
 		if err == sql.ErrNoRows {
 			return cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)
 		}
@@ -38,12 +38,13 @@ func (db *DB) PutRep(ctx context.Context, rep cadence.Rep) error {
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO reps (user_id, name, tz, tz_manual, tz_checked_at, hours, days,
-			away_from, away_until, gone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			away_from, away_until, gone, booking, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, tz = excluded.tz, tz_manual = excluded.tz_manual,
 			tz_checked_at = excluded.tz_checked_at, hours = excluded.hours, days = excluded.days,
-			away_from = excluded.away_from, away_until = excluded.away_until, gone = excluded.gone`,
+			away_from = excluded.away_from, away_until = excluded.away_until, gone = excluded.gone,
+			booking = excluded.booking, signature = excluded.signature`,
 			rep.UserID, rep.Name, rep.TimeZone, boolInt(rep.TZManual), ms(rep.TZCheckedAt), rep.Hours, rep.Days,
-			rep.AwayFrom, rep.AwayUntil, boolInt(rep.Gone))
+			rep.AwayFrom, rep.AwayUntil, boolInt(rep.Gone), rep.Booking, rep.Signature)
 		if err != nil {
 			return fmt.Errorf("store rep %s: %w", rep.UserID, err)
 		}

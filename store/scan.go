@@ -16,7 +16,7 @@ const (
 		e.decision_date, e.note, e.status, e.stop_reason, e.step, e.paused_at, e.paused_until,
 		e.created_at, e.updated_at, e.ended_at`
 	contactCols = `c.id, c.name, c.email, c.phone, c.linkedin, c.company, c.role, c.dnc, c.dnc_at,
-		c.dnc_reason, c.dnc_by`
+		c.dnc_reason, c.dnc_by, c.sms_consent, c.tz`
 	touchCols = `t.id, t.enrollment_id, t.step, t.due, t.state, t.outcome, t.attempts, t.lease_until,
 		t.draft, t.draft_source, t.draft_model, t.dm_channel, t.dm_ts, t.done_at, t.done_by`
 
@@ -51,17 +51,19 @@ type contactRow struct {
 	c     cadence.Contact
 	dnc   int
 	dncAt sql.NullInt64
+	sms   int
 }
 
 func (r *contactRow) dest() []any {
 	c := &r.c
 	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &c.Role, &r.dnc, &r.dncAt,
-		&c.DNCReason, &c.DNCBy}
+		&c.DNCReason, &c.DNCBy, &r.sms, &c.TimeZone}
 }
 
 func (r *contactRow) value() cadence.Contact {
 	c := r.c
 	c.DoNotContact = r.dnc != 0
+	c.SMSConsent = r.sms != 0
 	c.DNCAt = fromMS(r.dncAt)
 	return c
 }

@@ -198,6 +198,15 @@ func DatePicker(date string) map[string]any {
 	return map[string]any{"type": "datepicker", "selected_date": date}
 }
 
+// Checkboxes is the state of a checkboxes element with the given option values ticked.
+func Checkboxes(values ...string) map[string]any {
+	opts := []any{}
+	for _, v := range values {
+		opts = append(opts, map[string]any{"text": map[string]any{"type": "plain_text", "text": v}, "value": v})
+	}
+	return map[string]any{"type": "checkboxes", "selected_options": opts}
+}
+
 // UsersSelect is the state of a users_select set to userID.
 func UsersSelect(userID string) map[string]any {
 	return map[string]any{"type": "users_select", "selected_user": userID}

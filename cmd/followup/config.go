@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/followup-bot/followup/cadence"
+	"github.com/followup-bot/followup/prompts/profile"
 	"github.com/followup-bot/followup/store"
 )
 
@@ -27,6 +28,7 @@ type setting struct {
 var settings = []setting{
 	{"FOLLOWUP_DB", "db", "./followup.db", "SQLite database file (created 0600), or a postgres:// URL"},
 	{"FOLLOWUP_CADENCES", "cadences", "", "YAML file of custom cadences (adds or overrides built-ins by id)"},
+	{"FOLLOWUP_PROFILE", "profile", "", "YAML file of the seller's profile: company, proof points, assets, concerns, booking link"},
 	{"FOLLOWUP_TIMEZONE", "timezone", "UTC", "team default IANA time zone; also the report's zone"},
 	{"FOLLOWUP_WORK_HOURS", "work-hours", "09:00-17:00", "team default working hours; 00:00-24:00 means all day"},
 	{"FOLLOWUP_WORK_DAYS", "work-days", "Mon-Fri", "team default working days; Mon-Sun means every day"},
@@ -60,6 +62,8 @@ var settings = []setting{
 type Config struct {
 	DB            string
 	CadencesFile  string
+	ProfileFile   string
+	Profile       *profile.Profile // nil when FOLLOWUP_PROFILE is not set
 	Team          cadence.Window
 	TimeZone      string
 	Tick          time.Duration
@@ -76,8 +80,8 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
-	Mail mailConfig // mailconfig.go
-	CPUProfile string // FOLLOWUP_CPUPROFILE: where followup run writes a pprof CPU profile; "" for none
+	Mail       mailConfig // mailconfig.go
+	CPUProfile string     // FOLLOWUP_CPUPROFILE: where followup run writes a pprof CPU profile; "" for none
 }
 
 // rawConfig holds the text of every setting, from the environment and then the flags.
@@ -124,6 +128,15 @@ func (raw rawConfig) load() (Config, error) {
 		bad("FOLLOWUP_DB", "must name a file or a postgres:// URL")
 	} else if err := store.CheckURL(c.DB); err != nil {
 		errs = append(errs, errors.New(cadence.ErrorMessage(err)))
+	}
+	if c.ProfileFile = raw["FOLLOWUP_PROFILE"]; c.ProfileFile != "" {
+		p, err := profile.Load(c.ProfileFile)
+		if err != nil {
+			for _, line := range strings.Split(cadence.ErrorMessage(err), "\n") {
+				bad("FOLLOWUP_PROFILE", "%s", line)
+			}
+		}
+		c.Profile = p
 	}
 	c.Team = cadence.DefaultWindow()
 	// "Local" is whatever zone the server happens to be in, not an IANA name: refused like Rep.Window does.

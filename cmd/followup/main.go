@@ -69,6 +69,7 @@ func commands() []command {
 		{"run", "", "connect to Slack over Socket Mode and run the bot (the default)", cmdRun},
 		{"demo", "[--interactive]", "run the real bot against an in-process fake Slack with a fast fake clock: no token, no network", cmdDemo},
 		{"cadences", "[id]", "print the cadence library, or one cadence's steps", cmdCadences},
+		{"draft", "--cadence ID [--step K | --all] [flags]", "preview the draft of a step (or every step) for a contact given by flags, with every check's verdict", cmdDraft},
 		{"check", "", "validate the configuration and the cadence file; exit 1 listing every problem", cmdCheck},
 		{"migrate", "", "apply the database migrations", cmdMigrate},
 		{"migrate-db", "--from FILE.db --to postgres://…", "copy an SQLite database into an empty PostgreSQL one, in one transaction", cmdMigrateDB},

@@ -145,14 +145,14 @@ func slackHTTPClient() *http.Client {
 // With metrics, the model's drafts are counted (requests, failures, tokens).
 func newDrafter(c Config, log *slog.Logger, m *metrics) prompts.Drafter {
 	if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
-		return prompts.WithFallback(nil, prompts.Offline{}, log)
+		return prompts.WithProfile(prompts.WithFallback(nil, prompts.Offline{}, log), c.Profile)
 	}
 	llm := prompts.NewOpenAI(prompts.OpenAIConfig{
 		APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: c.OpenAIModel,
 		Timeout: 30 * time.Second, Logger: log,
 	})
 	if m != nil {
-		return prompts.WithFallback(meteredDrafter{llm, m}, prompts.Offline{}, log)
+		return prompts.WithProfile(prompts.WithFallback(meteredDrafter{llm, m}, prompts.Offline{}, log), c.Profile)
 	}
-	return prompts.WithFallback(llm, prompts.Offline{}, log)
+	return prompts.WithProfile(prompts.WithFallback(llm, prompts.Offline{}, log), c.Profile)
 }

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/followup-bot/followup/prompts"
 )
 
 // benchTokens runs BenchmarkDraftCost and reads the prompt tokens and model calls per draft of
@@ -73,9 +75,9 @@ func benchTokens(ctx context.Context, b *bench) error {
 		minCalls, maxCalls = min(minCalls, r.calls), max(maxCalls, r.calls)
 		line = append(line, fmt.Sprintf("%s %.0f / %.0f", r.name, r.typical, r.full))
 	}
-	okTokens := maxFull <= 600
+	okTokens := maxFull <= prompts.PromptBudget
 	tr := result{Item: 6, Name: fmt.Sprintf("Prompt tokens per draft (%d channel × purpose pairs)", len(rows)),
-		Figure: fmt.Sprintf("max %.0f typical, %.0f worst case", maxTypical, maxFull), Target: "≤ 600", Status: status(okTokens)}
+		Figure: fmt.Sprintf("max %.0f typical, %.0f worst case", maxTypical, maxFull), Target: fmt.Sprintf("≤ %d", prompts.PromptBudget), Status: status(okTokens)}
 	tr.Notes = append(tr.Notes,
 		"Counted with prompts.EstimateTokens, which is characters/4 rounded up (the rule of thumb for English with BPE "+
 			"tokenizers), over the system and user prompts prompts.Render makes; the tokens the fake server received per "+
@@ -85,7 +87,7 @@ func benchTokens(ctx context.Context, b *bench) error {
 	tr.Notes = append(tr.Notes, "Per channel/purpose, typical / worst case: "+strings.Join(line, "; ")+".")
 	if !okTokens {
 		tr.Notes = append(tr.Notes, fmt.Sprintf("Missed for %s: %s; Render caps the notes to the budget but "+
-			"not the other quoted fields.", worst, by(maxFull, 600)))
+			"not the other quoted fields.", worst, by(maxFull, prompts.PromptBudget)))
 	}
 	b.add(tr)
 	okCalls := minCalls == 1 && maxCalls == 1
