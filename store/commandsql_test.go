@@ -37,6 +37,7 @@ func queryPlan(tb testing.TB, db *DB, query string, args ...any) string {
 // scanning a table, and none copies its rows into a temporary b-tree to sort them, so their cost
 // grows with the answer, not with the company's follow-ups.
 func TestCommandQueriesUseTheirIndexes(t *testing.T) {
+	sqliteOnly(t)
 	db := mustOpen(t)
 	for i := range 30 { // some rows, so the planner has tables to choose between
 		mustEnroll(t, db, cadence.Contact{Name: fmt.Sprintf("C%d", i), Email: fmt.Sprintf("c%d@example.com", i)},
@@ -158,6 +159,7 @@ func TestListOrder(t *testing.T) {
 // TestSynchronousNormal: both pools run synchronous=NORMAL in WAL mode, said explicitly so a
 // driver upgrade cannot change it unseen.
 func TestSynchronousNormal(t *testing.T) {
+	sqliteOnly(t)
 	db := mustOpen(t)
 	for name, pool := range map[string]*sql.DB{"writer": db.w, "reader": db.r} {
 		var sync int

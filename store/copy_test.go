@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,5 +79,134 @@ func TestCopyToPostgres(t *testing.T) {
 	wantCode(t, err, cadence.EINVALID)
 	if after := count(t, dst, `SELECT COUNT(*) FROM events`); after != before {
 		t.Errorf("a refused copy changed the target: %d events, was %d", after, before)
+	}
+}
+
+// TestCopyToPostgresNewTables: migrate-db copies what migrations 0005 to 0009 added (a contact's
+// consent and time zone, a rep's booking link and sign-off, mailboxes and the mail seen, where a
+// follow-up came from, company news and notices), and a mail seen on the target after the copy
+// gets an id past the copied ones.
+func TestCopyToPostgresNewTables(t *testing.T) {
+	if testBackend != "postgres" {
+		t.Skip("copies SQLite into PostgreSQL; runs in the postgres pass")
+	}
+	ctx := context.Background()
+	testBackend = "sqlite"
+	src := mustOpenPath(t, filepath.Join(t.TempDir(), "src.db"))
+	testBackend = "postgres"
+
+	ch := enrollChange("U1", t0.Add(time.Hour))
+	ch.Enrollment.Link = "https://fakeco.slack.com/archives/C1/p1"
+	ch.Enrollment.SourceKey = "function_execution:Fx1"
+	a, err := src.Enroll(ctx, cadence.Contact{Name: "Dana", Email: "dana@acme.com", SMSConsent: true, TimeZone: "Europe/Berlin"}, ch, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustEnroll(t, src, cadence.Contact{Name: "Lee", Email: "lee@acme.com"}, "U2", t0)
+	if err := src.PutRep(ctx, cadence.Rep{UserID: "U1", Name: "Ana", Booking: "https://cal.example.com/ana", Signature: "Ana, Ourco"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AddCompanyNews(ctx, []cadence.CompanyNews{{EnrollmentID: b.Enrollment.ID, SourceID: a.Enrollment.ID,
+		Who: "Dana", Company: "Acme", Outcome: cadence.OutcomeReplied, At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.NoticeOnce(ctx, a.Enrollment.ID, cadence.OutcomeReplied, "U2", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetMailbox(ctx, "U1", "ana@ourco.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SaveMailCursor(ctx, "U1", "gmail", "ana@ourco.com", "1234", t0); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := src.RecordMail(ctx, cadence.MailSeen{Rep: "U1", Provider: "gmail", MessageID: "m1",
+		EnrollmentID: a.Enrollment.ID, ContactID: a.Contact.ID, Sender: "dana@acme.com", Kind: "reply",
+		Snippet: "Sounds good", ReceivedAt: t0, SeenAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dst := mustOpenPath(t, filepath.Join(t.TempDir(), "dst"))
+	counts, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		t.Fatalf("CopyTo: %v", err)
+	}
+	want := map[string]int{"enrollment_origins": 1, "company_news": 1, "company_notices": 1, "mailboxes": 1, "mail_seen": 1}
+	for _, c := range counts {
+		if w, ok := want[c.Table]; ok {
+			if c.Rows != w {
+				t.Errorf("%s: copied %d rows, want %d", c.Table, c.Rows, w)
+			}
+			delete(want, c.Table)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not copied: %v", want)
+	}
+
+	if got, err := dst.Link(ctx, a.Enrollment.ID); err != nil || got != ch.Enrollment.Link {
+		t.Errorf("Link on the target = %q, %v", got, err)
+	}
+	if got, err := dst.EnrollmentBySource(ctx, ch.Enrollment.SourceKey); err != nil || got.Enrollment.ID != a.Enrollment.ID {
+		t.Errorf("EnrollmentBySource on the target = %+v, %v", got, err)
+	}
+	if v, err := dst.Enrollment(ctx, a.Enrollment.ID); err != nil || !v.Contact.SMSConsent || v.Contact.TimeZone != "Europe/Berlin" {
+		t.Errorf("contact on the target = %+v, %v", v.Contact, err)
+	}
+	if r, err := dst.GetRep(ctx, "U1"); err != nil || r.Booking != "https://cal.example.com/ana" || r.Signature != "Ana, Ourco" {
+		t.Errorf("rep on the target = %+v, %v", r, err)
+	}
+	if news, err := dst.CompanyNews(ctx, b.Enrollment.ID); err != nil || len(news) != 1 || news[0].Who != "Dana" {
+		t.Errorf("CompanyNews on the target = %+v, %v", news, err)
+	}
+	if first, err := dst.NoticeOnce(ctx, a.Enrollment.ID, cadence.OutcomeReplied, "U2", t0); err != nil || first {
+		t.Errorf("NoticeOnce on the target = %v, %v; want told already", first, err)
+	}
+	if mb, err := dst.Mailbox(ctx, "U1"); err != nil || mb.Cursor != "1234" || !mb.SeenUntil.Equal(t0) {
+		t.Errorf("Mailbox on the target = %+v, %v", mb, err)
+	}
+	if seen, err := dst.MailSeen(ctx, m.ID); err != nil || seen.Snippet != "Sounds good" || seen.MessageID != "m1" {
+		t.Errorf("MailSeen on the target = %+v, %v", seen, err)
+	}
+	n, _, err := dst.RecordMail(ctx, cadence.MailSeen{Rep: "U1", Provider: "gmail", MessageID: "m2",
+		EnrollmentID: a.Enrollment.ID, ContactID: a.Contact.ID, Sender: "dana@acme.com", Kind: "reply", ReceivedAt: t0, SeenAt: t0})
+	if err != nil || n.ID <= m.ID {
+		t.Errorf("a mail seen after the copy has id %d (%v), want more than %d", n.ID, err, m.ID)
+	}
+}
+
+// TestCopyOrderKeepsForeignKeys: in CopyTo's order every table comes after the tables its foreign
+// keys refer to, so that PostgreSQL accepts each row as it arrives.
+func TestCopyOrderKeepsForeignKeys(t *testing.T) {
+	sqliteOnly(t)
+	ctx := context.Background()
+	db := mustOpen(t)
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	tables, err := db.tables(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, table := range tables {
+		rows, err := tx.QueryContext(ctx, `SELECT "table" FROM pragma_foreign_key_list(?)`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var parent string
+			if err := rows.Scan(&parent); err != nil {
+				t.Fatal(err)
+			}
+			if j := slices.Index(tables, parent); j < 0 || j > i {
+				t.Errorf("%s refers to %s, which is copied after it (order %v)", table, parent, tables)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
 	}
 }

@@ -179,7 +179,7 @@ func findOrPutContact(ctx context.Context, tx *sql.Tx, c cadence.Contact, now ti
 	}
 	// Consent given now is recorded; enrolling again without sms=yes does not withdraw it.
 	_, err = tx.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, phone = ?, linkedin = ?, company = ?, role = ?,
-		sms_consent = MAX(sms_consent, ?), tz = ? WHERE id = ?`,
+		sms_consent = CASE WHEN ? = 1 THEN 1 ELSE sms_consent END, tz = ? WHERE id = ?`,
 		orOld(c.Name, old.Name), email, phone, linkedin, orOld(c.Company, old.Company), orOld(c.Role, old.Role),
 		boolInt(c.SMSConsent), orOld(c.TimeZone, old.TimeZone), old.ID)
 	if err != nil {

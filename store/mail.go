@@ -59,7 +59,8 @@ func (db *DB) SaveMailCursor(ctx context.Context, rep, provider, address, cursor
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mailboxes (rep, provider, cursor_address, cursor, seen_until)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (rep) DO UPDATE SET provider = excluded.provider, cursor_address = excluded.cursor_address,
-			cursor = excluded.cursor, seen_until = MAX(COALESCE(seen_until, 0), COALESCE(excluded.seen_until, 0)), error = ''`,
+			cursor = excluded.cursor, seen_until = CASE WHEN COALESCE(mailboxes.seen_until, 0) >= COALESCE(excluded.seen_until, 0)
+				THEN COALESCE(mailboxes.seen_until, 0) ELSE COALESCE(excluded.seen_until, 0) END, error = ''`,
 			rep, provider, strings.ToLower(address), cursor, ms(seenUntil)); err != nil {
 			return fmt.Errorf("save mail cursor of %s: %w", rep, err)
 		}

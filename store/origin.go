@@ -70,8 +70,14 @@ func (db *DB) EnrollmentBySource(ctx context.Context, key string) (EnrollmentVie
 	return v, err
 }
 
-// domainExpr is the email domain of a contact; it matches the contacts_email_domain index.
-const domainExpr = `substr(c.email, instr(c.email, '@') + 1)`
+// domainExpr is the email domain of contact c, written as the contacts_email_domain index of each
+// engine has it so that the index is used: PostgreSQL has strpos() where SQLite has instr().
+func domainExpr(pg bool) string {
+	if pg {
+		return `substr(c.email, strpos(c.email, '@') + 1)`
+	}
+	return `substr(c.email, instr(c.email, '@') + 1)`
+}
 
 // RunningAtDomain returns the running (active or paused) follow-ups whose contact's email is at
 // domain, leaving out the follow-up except. It returns none for an empty domain.
@@ -82,14 +88,14 @@ func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]Enr
 	}
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		vs, err = runningAtDomain(ctx, tx, domain, except)
+		vs, err = runningAtDomain(ctx, tx, db.pg, domain, except)
 		return err
 	})
 	return vs, err
 }
 
-func runningAtDomain(ctx context.Context, tx *sql.Tx, domain, except string) ([]EnrollmentView, error) {
-	vs, err := views(ctx, tx, viewSelect+` WHERE `+domainExpr+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
+func runningAtDomain(ctx context.Context, tx *sql.Tx, pg bool, domain, except string) ([]EnrollmentView, error) {
+	vs, err := views(ctx, tx, viewSelect+` WHERE `+domainExpr(pg)+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
 		domain, except)
 	sortByNextDue(vs)
 	if err != nil {
@@ -110,8 +116,8 @@ func (db *DB) AddCompanyNews(ctx context.Context, news []cadence.CompanyNews) er
 
 func insertNews(ctx context.Context, tx *sql.Tx, news []cadence.CompanyNews) error {
 	for _, n := range news {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_news (enrollment_id, source_id, who, company, outcome, at)
-			VALUES (?, ?, ?, ?, ?, ?)`, n.EnrollmentID, n.SourceID, n.Who, n.Company, string(n.Outcome), n.At.UnixMilli()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO company_news (enrollment_id, source_id, who, company, outcome, at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, n.EnrollmentID, n.SourceID, n.Who, n.Company, string(n.Outcome), n.At.UnixMilli()); err != nil {
 			return fmt.Errorf("flag %s with news from %s: %w", n.EnrollmentID, n.SourceID, err)
 		}
 	}
@@ -120,12 +126,12 @@ func insertNews(ctx context.Context, tx *sql.Tx, news []cadence.CompanyNews) err
 
 // flagColleagues flags the other running follow-ups at src's company (its contact's email domain,
 // not a free mail provider) with outcome o, logged at: their next reminder shows it.
-func flagColleagues(ctx context.Context, tx *sql.Tx, src EnrollmentView, o cadence.Outcome, at time.Time) error {
+func flagColleagues(ctx context.Context, tx *sql.Tx, pg bool, src EnrollmentView, o cadence.Outcome, at time.Time) error {
 	domain := cadence.CompanyDomain(src.Contact.Email)
 	if domain == "" {
 		return nil
 	}
-	others, err := runningAtDomain(ctx, tx, domain, src.Enrollment.ID)
+	others, err := runningAtDomain(ctx, tx, pg, domain, src.Enrollment.ID)
 	if err != nil {
 		return err
 	}
@@ -189,7 +195,7 @@ func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.C
 func (db *DB) NoticeOnce(ctx context.Context, sourceID string, o cadence.Outcome, owner string, now time.Time) (bool, error) {
 	var first bool
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO company_notices (source_id, outcome, owner, at) VALUES (?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO company_notices (source_id, outcome, owner, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			sourceID, string(o), owner, now.UnixMilli())
 		if err != nil {
 			return err

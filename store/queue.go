@@ -4,21 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
 )
 
 // queueSQL selects what a list of a rep's follow-ups shows, from the covering indexes of
-// migration 0007 and the contact's row. INDEXED BY names the touchpoints' index because the
-// planner prefers the unique touchpoints_one_open, which holds no columns; SQLite syntax, like
-// the rest of this file's SQL (a PostgreSQL backend would have its own).
+// migration 0007 and the contact's row. INDEXED BY names the touchpoints' index because SQLite's
+// planner prefers the unique touchpoints_one_open, which holds no columns. PostgreSQL has no
+// INDEXED BY: there the hint is left out (db.queue).
 const queueSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
 		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
 		t.id, t.step, t.due, t.state
 	FROM enrollments e
 	JOIN contacts c ON c.id = e.contact_id
-	LEFT JOIN touchpoints t INDEXED BY touchpoints_open_queue ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+	LEFT JOIN touchpoints t` + openQueueHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+
+// openQueueHint is queueSQL's SQLite-only planner hint.
+const openQueueHint = ` INDEXED BY touchpoints_open_queue`
 
 const (
 	queueRunningSQL = queueSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
@@ -49,6 +53,9 @@ func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]Enro
 }
 
 func (db *DB) queue(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+	if db.pg {
+		query = strings.Replace(query, openQueueHint, "", 1)
+	}
 	var vs []EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)

@@ -169,7 +169,7 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 	}
 	if ch.Close == cadence.TouchDone && cadence.CompanyNewsOutcome(ch.Outcome) {
 		// With the reply or meeting itself, never after it: a crash cannot lose the news.
-		if err := flagColleagues(ctx, tx, before, ch.Outcome, at); err != nil {
+		if err := flagColleagues(ctx, tx, db.pg, before, ch.Outcome, at); err != nil {
 			return res, err
 		}
 	}
