@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/followup-bot/followup/cadence"
+)
+
+// noticeHookStore runs before once, just before the first NoticeOnce: the moment between the
+// company news being read and the owner's DM being posted.
+type noticeHookStore struct {
+	Store
+	once   *sync.Once
+	before func(ctx context.Context)
+}
+
+func (s noticeHookStore) NoticeOnce(ctx context.Context, sourceID string, o cadence.Outcome, owner string, now time.Time) (bool, error) {
+	s.once.Do(func() { s.before(ctx) })
+	return s.Store.NoticeOnce(ctx, sourceID, o, owner, now)
+}
+
+// TestCompanyNewsLeavesOutWhoOptedOutMeanwhile: a colleague who opts out after the company news
+// was read and before their owner is told is not named in the owner's DM; an owner left with
+// nobody to be told about gets no DM.
+func TestCompanyNewsLeavesOutWhoOptedOutMeanwhile(t *testing.T) {
+	t.Parallel()
+	h := newDispatchHarness(t, func(c *Config) {
+		db := c.Store
+		c.Store = noticeHookStore{Store: db, once: new(sync.Once), before: func(ctx context.Context) {
+			for _, email := range []string{"kim@acme.com", "lena@acme.com"} {
+				if _, err := db.OptOutEmail(ctx, email, "asked on the phone", admin, time.Now()); err != nil {
+					t.Errorf("opt out %s: %v", email, err)
+				}
+			}
+		}}
+	})
+	// Owners are told in the order of their ids: the admin's notice (none) is decided before
+	// bob's is posted.
+	h.enroll(t, admin, cadence.Contact{Name: "Kim Park", Email: "kim@acme.com", Company: "Acme"}, "cold-email", h.clock.Now())
+	lena := h.enroll(t, bob, cadence.Contact{Name: "Lena Ruiz", Email: "lena@acme.com", Company: "Acme"}, "cold-email", h.clock.Now())
+	otto := h.enroll(t, bob, cadence.Contact{Name: "Otto Kern", Email: "otto@acme.com", Company: "Acme"}, "cold-email", h.clock.Now())
+	_, m := h.remind(t, alice, dana) // dana@acme.com
+	h.click(t, alice, m, actReplied)
+	notice := dmText(h.waitDM(t, bob, 1)[0])
+	mustContain(t, notice, "Dana Diaz at Acme replied", "Otto Kern", otto.Enrollment.ID)
+	if strings.Contains(notice, "Lena Ruiz") || strings.Contains(notice, lena.Enrollment.ID) {
+		t.Errorf("the notice names a contact who opted out before it went out:\n%s", notice)
+	}
+	if dms := h.dms(admin); len(dms) != 0 {
+		t.Errorf("the admin got a notice about a contact who opted out before it went out:\n%s", dmText(dms[0]))
+	}
+}
