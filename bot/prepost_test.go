@@ -54,3 +54,42 @@ func TestCompanyNewsLeavesOutWhoOptedOutMeanwhile(t *testing.T) {
 		t.Errorf("the admin got a notice about a contact who opted out before it went out:\n%s", dmText(dms[0]))
 	}
 }
+
+// draftHookStore runs after once, just after the first draft a person asked for is stored: the
+// moment between "New draft" saving its draft and updating the DM.
+type draftHookStore struct {
+	Store
+	once  *sync.Once
+	after func(ctx context.Context)
+}
+
+func (s draftHookStore) SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, pt, ct int) error {
+	err := s.Store.SaveDraft(ctx, touchID, token, draft, source, model, pt, ct)
+	if err == nil && token == 0 {
+		s.once.Do(func() { s.after(ctx) })
+	}
+	return err
+}
+
+// TestNewDraftAfterOptOutShowsNoButtons: a contact who opts out while "New draft" is being made
+// never gets a live reminder back: the DM the new draft updates shows the follow-up stopped, with
+// no buttons, instead of the open reminder it was when the click came.
+func TestNewDraftAfterOptOutShowsNoButtons(t *testing.T) {
+	t.Parallel()
+	h := newDispatchHarness(t, func(c *Config) {
+		db := c.Store
+		c.Store = draftHookStore{Store: db, once: new(sync.Once), after: func(ctx context.Context) {
+			if _, err := db.OptOutEmail(ctx, dana.Email, "asked on the phone", bob, time.Now()); err != nil {
+				t.Errorf("opt out: %v", err)
+			}
+		}}
+	})
+	_, m := h.remind(t, alice, dana)
+	h.click(t, alice, m, actRedraft)
+	got := h.waitUpdated(t, m, 1)
+	for _, act := range []string{actRedraft, `"tp.sent"`} {
+		if strings.Contains(string(got.Blocks), act) {
+			t.Fatalf("the DM of a contact who opted out shows live buttons (%s):\n%s", act, got.Blocks)
+		}
+	}
+}
