@@ -170,7 +170,28 @@ func mailActionText(e cadence.Enrollment, loc *time.Location, now time.Time) str
 // button to enroll the person named.
 func (b *Bot) tellMail(ctx context.Context, m cadence.MailSeen, c cadence.Contact, undo bool) error {
 	text, blocks := renderMailDM(m, c, undo, b.cadenceName(ctx, m.EnrollmentID))
-	_, _, err := b.postPaced(ctx, m.Rep, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	var hooks postHooks
+	if classify.Kind(m.Kind) != classify.KindOptOut {
+		// Read again just before each attempt (a paced DM may wait out a 429): a contact who
+		// opted out meanwhile is not the subject of a DM about a reply, an absence or a bounce
+		// (whose Undo would only fail): the opt-out stopped that follow-up, and the Home and
+		// /followup show why.
+		hooks.before = func(ctx context.Context) error {
+			v, err := b.store.Enrollment(ctx, m.EnrollmentID)
+			if err != nil {
+				return fmt.Errorf("read follow-up %s again: %w", m.EnrollmentID, err)
+			}
+			if v.Contact.DoNotContact {
+				return errStopDispatch
+			}
+			return nil
+		}
+	}
+	_, _, err := b.postHooked(ctx, m.Rep, hooks, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if errors.Is(err, errStopDispatch) {
+		b.log.Info("mailbox DM not sent: the contact opted out meanwhile", "mail", m.ID, "follow_up", m.EnrollmentID)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("tell %s about mail %d: %w", m.Rep, m.ID, err)
 	}

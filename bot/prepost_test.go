@@ -93,3 +93,50 @@ func TestNewDraftAfterOptOutShowsNoButtons(t *testing.T) {
 		}
 	}
 }
+
+// mailActedHookStore runs after once, just after the first message's action is recorded: the
+// moment between acting on a message and telling the rep.
+type mailActedHookStore struct {
+	Store
+	once  *sync.Once
+	after func(ctx context.Context)
+}
+
+func (s mailActedHookStore) MailActed(ctx context.Context, id int64, action string, prior cadence.Status, priorStep int, priorDue, now time.Time) error {
+	err := s.Store.MailActed(ctx, id, action, prior, priorStep, priorDue, now)
+	if err == nil {
+		s.once.Do(func() { s.after(ctx) })
+	}
+	return err
+}
+
+// TestMailDMNotAboutWhoOptedOutMeanwhile: when the contact opts out (another rep records it)
+// after their out-of-office was acted on and before the rep is told, the rep gets no DM saying
+// the follow-up is paused, with an Undo that would only fail.
+func TestMailDMNotAboutWhoOptedOutMeanwhile(t *testing.T) {
+	optedOut := make(chan struct{})
+	h := newMailHarness(t, func(c *Config) {
+		db := c.Store
+		c.Store = mailActedHookStore{Store: db, once: new(sync.Once), after: func(ctx context.Context) {
+			defer close(optedOut)
+			if _, err := db.OptOutEmail(ctx, "omar@acme.com", "asked on the phone", bob, time.Now()); err != nil {
+				t.Errorf("opt out: %v", err)
+			}
+		}}
+	})
+	mustContain(t, h.slash(t, alice, "settings mailbox=alice@ourco.com"), "alice@ourco.com")
+	omar := h.enrollAs(t, alice, "Omar Diaz", "omar@acme.com")
+	h.gmail.Add("alice@ourco.com", mailRaw("Omar Diaz <omar@acme.com>", "Automatische Antwort: demo",
+		"Ich bin bis zum 13.03.2026 nicht im Büro.", "Auto-Submitted: auto-replied"), h.clock.Now().Add(time.Hour))
+	before := len(h.dms(alice))
+	h.poll(t)
+	<-optedOut
+	if e := h.status(t, omar.Enrollment.ID); e.StopReason != cadence.StopOptedOut {
+		t.Fatalf("omar: %s %s, want stopped as opted out", e.Status, e.StopReason)
+	}
+	for _, m := range h.dms(alice)[before:] {
+		if strings.Contains(dmText(m), "Omar") {
+			t.Errorf("alice was told about a contact who opted out before the DM went out:\n%s", dmText(m))
+		}
+	}
+}
