@@ -408,7 +408,7 @@ func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.Enrollm
 	}
 	now := b.now()
 	local, _, _ := strings.Cut(email, "@")
-	contact := cadence.Contact{Name: local, Email: email, Company: v.Contact.Company}
+	contact := cadence.Contact{Name: cadence.StripBidi(local), Email: email, Company: v.Contact.Company}
 	e := cadence.Enrollment{Owner: user, Intent: cadence.IntentWarm,
 		Note: "Referred by " + v.Contact.Label() + " (follow-up " + v.Enrollment.ID + ")"}
 	nv, err := b.enroll(ctx, enrollPlan{Contact: contact, Enrollment: e, Cadence: cd}, w, now)
