@@ -131,10 +131,11 @@ func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind
 
 // oooUntil is when a follow-up paused by an out-of-office resumes: one working day after the
 // return date (the contact needs a day to catch up), at the start of the rep's working day; or 14
-// days from now when no date was found or the date has passed.
+// days from now when no date was found, the date has passed, or it is more than
+// cadence.MaxYearsAhead years ahead (a typo, or a reply written to stall the follow-up forever).
 func oooUntil(ret time.Time, w cadence.Window, now time.Time) time.Time {
 	loc := orUTC(w.Location)
-	if ret.IsZero() {
+	if ret.IsZero() || ret.After(cadence.LatestDate(dayOf(now, loc))) {
 		return now.Add(oooPause)
 	}
 	back := time.Date(ret.Year(), ret.Month(), ret.Day(), 0, 0, 0, 0, loc)

@@ -331,6 +331,10 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 			if !back.IsZero() && back.Before(dayOf(now, w.Location)) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s has passed; leave it empty to pause for 14 days.", until)
 			}
+			if latest := cadence.LatestDate(dayOf(now, w.Location)); back.After(latest) {
+				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s is more than %d years ahead; use a date up to %s, or leave it empty to pause for 14 days.",
+					until, cadence.MaxYearsAhead, latest.Format(cadence.DateLayout))
+			}
 			ch, err := cadence.Pause(cur.Enrollment, oooUntil(back, w, now), now)
 			ch.Event.Detail = joinWords(ch.Event.Detail, "out of office (logged)")
 			return ch, err
