@@ -92,7 +92,7 @@ func TestSettingsBookingAndSignature(t *testing.T) {
 	if len(dms) == 0 {
 		t.Fatal("no reminder DM")
 	}
-	text := blockText(dms[len(dms)-1].Blocks)
+	text := draftOf(t, dms[len(dms)-1])
 	mustContain(t, text, "Alice Ng, Acme Support", v.Enrollment.DecisionDate.Format("2 January"))
 	mustContain(t, h.slash(t, alice, "settings booking="), "the team profile's")
 }
