@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -70,7 +72,7 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 	})
 	b.goNow("command", func(ctx context.Context) error {
 		defer func() { <-b.slots }()
-		reply, err := b.command(ctx, cmd)
+		reply, err := b.commandRecovered(ctx, cmd)
 		if err != nil {
 			reply = b.errorReply(err, "user", cmd.UserID)
 		}
@@ -89,6 +91,18 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 		defer replied()
 		return b.respond(ctx, cmd.ResponseURL, reply, false)
 	})
+}
+
+// commandRecovered runs a command and turns a panic into an error, so that the person is answered
+// at once ("something went wrong", with a ref to the log) instead of waiting for the budget's
+// empty ack and getting nothing.
+func (b *Bot) commandRecovered(ctx context.Context, cmd slack.SlashCommand) (r Reply, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = Reply{}, fmt.Errorf("command panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return b.command(ctx, cmd)
 }
 
 // ackPayload returns a reply as an ack payload, and whether it can go in the ack: it is not

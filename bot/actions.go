@@ -98,6 +98,11 @@ func (b *Bot) redraft(ctx context.Context, touchID int64, angle int) error {
 	if err := b.draftInto(ctx, &v, rep, angle, 0); err != nil {
 		return fmt.Errorf("new draft for touchpoint %d: %w", touchID, err)
 	}
+	// Read again just before the update: a follow-up stopped, or a contact who opted out, while
+	// the draft was made shows as it is now (closed, no buttons), not as it was at the click.
+	if v, err = b.loadDM(ctx, touchID); err != nil {
+		return err
+	}
 	v.Angle = angle
 	if v.Touch.DMTS == "" {
 		return nil

@@ -98,8 +98,14 @@ func (b *Bot) tellOwners(ctx context.Context, src store.EnrollmentView, o cadenc
 		if !first {
 			continue
 		}
+		// Read again just before the post: a colleague who opted out (or whose follow-up ended)
+		// since the news was read is not named, and an owner left with nobody gets no DM.
+		still := b.stillRunning(ctx, byOwner[owner])
+		if len(still) == 0 {
+			continue
+		}
 		var lines []string
-		for _, v := range byOwner[owner] {
+		for _, v := range still {
 			lines = append(lines, fmt.Sprintf("• %s · `%s`", escapeText(truncate(v.Contact.Label(), 80)), v.Enrollment.ID))
 		}
 		head := fmt.Sprintf(":office: *%s at %s %s* (%s).", escapeText(truncate(who, 80)), escapeText(truncate(company, 80)), what, fmtDay(now.In(b.locOf(ctx, owner)), now))
@@ -116,4 +122,23 @@ func (b *Bot) tellOwners(ctx context.Context, src store.EnrollmentView, o cadenc
 			b.log.Warn("company news: owner not told", "owner", owner, "err", err)
 		}
 	}
+}
+
+// stillRunning re-reads vs and keeps the follow-ups still running (active or paused) whose
+// contact has not opted out. One that cannot be read is left out: not naming a contact is the
+// safe side.
+func (b *Bot) stillRunning(ctx context.Context, vs []store.EnrollmentView) []store.EnrollmentView {
+	var out []store.EnrollmentView
+	for _, v := range vs {
+		cur, err := b.store.Enrollment(ctx, v.Enrollment.ID)
+		if err != nil {
+			b.log.Warn("company news: follow-up not read again; left out", "enrollment", v.Enrollment.ID, "err", err)
+			continue
+		}
+		if cur.Enrollment.Status.Ended() || cur.Contact.DoNotContact {
+			continue
+		}
+		out = append(out, cur)
+	}
+	return out
 }

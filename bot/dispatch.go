@@ -69,7 +69,8 @@ func (b *Bot) release(ctx context.Context, c store.Claim, at time.Time) {
 var errStopDispatch = errors.New("touchpoint no longer to be reminded")
 
 // recheck re-reads a claimed touchpoint (renewing its lease when it runs low) and returns
-// errStopDispatch unless a reminder is still due now and the claim is still this dispatcher's.
+// errStopDispatch unless a reminder is still due now, to the owner it was claimed for, and the
+// claim is still this dispatcher's.
 func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, error) {
 	now := b.now()
 	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
@@ -81,6 +82,11 @@ func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, erro
 		return tv, fmt.Errorf("recheck claimed touchpoint: %w", err)
 	case !stillDue(tv, now):
 		b.log.Debug("touchpoint changed while being dispatched; not reminded", "touchpoint", c.Touch.ID)
+		return tv, errStopDispatch
+	case tv.Enrollment.Owner != c.Enrollment.Owner:
+		// Reassigned meanwhile: the DM would go to the old owner, whose buttons answer "not
+		// yours". Given back, it is claimed again for the new owner.
+		b.log.Debug("follow-up reassigned while being dispatched; given back", "touchpoint", c.Touch.ID)
 		return tv, errStopDispatch
 	}
 	return tv, nil

@@ -131,10 +131,11 @@ func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind
 
 // oooUntil is when a follow-up paused by an out-of-office resumes: one working day after the
 // return date (the contact needs a day to catch up), at the start of the rep's working day; or 14
-// days from now when no date was found or the date has passed.
+// days from now when no date was found, the date has passed, or it is more than
+// cadence.MaxYearsAhead years ahead (a typo, or a reply written to stall the follow-up forever).
 func oooUntil(ret time.Time, w cadence.Window, now time.Time) time.Time {
 	loc := orUTC(w.Location)
-	if ret.IsZero() {
+	if ret.IsZero() || ret.After(cadence.LatestDate(dayOf(now, loc))) {
 		return now.Add(oooPause)
 	}
 	back := time.Date(ret.Year(), ret.Month(), ret.Day(), 0, 0, 0, 0, loc)
@@ -170,7 +171,28 @@ func mailActionText(e cadence.Enrollment, loc *time.Location, now time.Time) str
 // button to enroll the person named.
 func (b *Bot) tellMail(ctx context.Context, m cadence.MailSeen, c cadence.Contact, undo bool) error {
 	text, blocks := renderMailDM(m, c, undo, b.cadenceName(ctx, m.EnrollmentID))
-	_, _, err := b.postPaced(ctx, m.Rep, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	var hooks postHooks
+	if classify.Kind(m.Kind) != classify.KindOptOut {
+		// Read again just before each attempt (a paced DM may wait out a 429): a contact who
+		// opted out meanwhile is not the subject of a DM about a reply, an absence or a bounce
+		// (whose Undo would only fail): the opt-out stopped that follow-up, and the Home and
+		// /followup show why.
+		hooks.before = func(ctx context.Context) error {
+			v, err := b.store.Enrollment(ctx, m.EnrollmentID)
+			if err != nil {
+				return fmt.Errorf("read follow-up %s again: %w", m.EnrollmentID, err)
+			}
+			if v.Contact.DoNotContact {
+				return errStopDispatch
+			}
+			return nil
+		}
+	}
+	_, _, err := b.postHooked(ctx, m.Rep, hooks, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if errors.Is(err, errStopDispatch) {
+		b.log.Info("mailbox DM not sent: the contact opted out meanwhile", "mail", m.ID, "follow_up", m.EnrollmentID)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("tell %s about mail %d: %w", m.Rep, m.ID, err)
 	}
@@ -387,7 +409,7 @@ func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.Enrollm
 	}
 	now := b.now()
 	local, _, _ := strings.Cut(email, "@")
-	contact := cadence.Contact{Name: local, Email: email, Company: v.Contact.Company}
+	contact := cadence.Contact{Name: cadence.StripBidi(local), Email: email, Company: v.Contact.Company}
 	e := cadence.Enrollment{Owner: user, Intent: cadence.IntentWarm,
 		Note: "Referred by " + v.Contact.Label() + " (follow-up " + v.Enrollment.ID + ")"}
 	nv, err := b.enroll(ctx, enrollPlan{Contact: contact, Enrollment: e, Cadence: cd}, w, now)

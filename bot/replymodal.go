@@ -297,7 +297,7 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 		if outcome == replyOutcomeRefer && p.Referral != "" {
 			r, err := b.enrollReferralOf(ctx, user, v, p.Referral)
 			if err != nil {
-				return msg + " Enrolling " + p.Referral + " failed: " + cadence.ErrorMessage(err), nil
+				return msg + " Enrolling " + escapeText(p.Referral) + " failed: " + cadence.ErrorMessage(err), nil
 			}
 			msg += " " + r.Text
 		}
@@ -330,6 +330,10 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 		res, err := b.steer(ctx, user, p.ID, func(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 			if !back.IsZero() && back.Before(dayOf(now, w.Location)) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s has passed; leave it empty to pause for 14 days.", until)
+			}
+			if latest := cadence.LatestDate(dayOf(now, w.Location)); back.After(latest) {
+				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s is more than %d years ahead; use a date up to %s, or leave it empty to pause for 14 days.",
+					until, cadence.MaxYearsAhead, latest.Format(cadence.DateLayout))
 			}
 			ch, err := cadence.Pause(cur.Enrollment, oooUntil(back, w, now), now)
 			ch.Event.Detail = joinWords(ch.Event.Detail, "out of office (logged)")

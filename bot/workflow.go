@@ -175,9 +175,11 @@ func (b *Bot) checkOwner(ctx context.Context, owner string) error {
 }
 
 // plainError makes a coded error's message fit for Workflow Builder: no Slack markup, one line,
-// not too long.
+// not too long. Workflow Builder shows it as plain text, so the mrkdwn escapes that coded messages
+// carry for Slack replies are undone: what a person typed reads as typed.
 func plainError(msg string) string {
 	msg = strings.NewReplacer("`", "", "*", "", "\n", " ").Replace(msg)
 	msg = mentionRe.ReplaceAllString(msg, "$1")
+	msg = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(msg)
 	return truncate(oneLine(msg), maxFunctionErrLen)
 }

@@ -1,0 +1,43 @@
+package bot
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/followup-bot/followup/bot/slacktest"
+	"github.com/followup-bot/followup/store"
+)
+
+// panicListStore panics in the first Queue (what /followup list reads) once armed, as a bug in a command would.
+type panicListStore struct {
+	Store
+	armed *atomic.Bool
+}
+
+func (s panicListStore) Queue(ctx context.Context, owner string) ([]store.EnrollmentView, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		panic("a bug in a command")
+	}
+	return s.Store.Queue(ctx, owner)
+}
+
+// TestPanicInAnsweredCommand: a command that panics while its answer may still travel in the ack
+// is recovered: the person gets the "something went wrong (ref …)" answer at once, in the ack,
+// and the worker slot it held is free again for the next command.
+func TestPanicInAnsweredCommand(t *testing.T) {
+	t.Parallel()
+	armed := new(atomic.Bool)
+	h := newHarness(t, func(c *Config) {
+		c.Workers, c.AnswerBudget = 1, 10*time.Second
+		c.Store = panicListStore{Store: c.Store, armed: armed}
+	})
+	armed.Store(true)
+	r := h.slashFull(t, slacktest.SlashCommand{UserID: alice, Text: "list"}) // acked within Slack's 3 s
+	mustContain(t, r.Text, "Something went wrong on our side (ref ")
+	r = h.slashFull(t, slacktest.SlashCommand{UserID: alice, Text: "help"})
+	if len(r.Ack.Payload) == 0 || string(r.Ack.Payload) == "null" {
+		t.Error("the next command was not answered in its ack: the panicked command's worker slot was not given back")
+	}
+}
