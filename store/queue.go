@@ -50,8 +50,8 @@ func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]Enro
 
 func (db *DB) queue(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
 	var vs []EnrollmentView
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
+	err := db.readHot(ctx, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
