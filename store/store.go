@@ -40,7 +40,7 @@ const stmtCache = 32
 // writerCacheKiB is the writer connection's page cache, in KiB (the readers keep SQLite's
 // default 2 MB). It holds the pages of the reps' lists, which readHot reads through the writer:
 // at 100k follow-ups the indexes and contacts a list touches are about 17 MB.
-const writerCacheKiB = 24 << 10
+const writerCacheKiB = 16 << 10
 
 // DB is an open followup database. It is safe for concurrent use.
 type DB struct {
