@@ -222,3 +222,16 @@ func TestSynchronousNormal(t *testing.T) {
 		}
 	}
 }
+
+// TestListQueriesUnhintedOnPostgres: the lists' SQLite index hint, which PostgreSQL would refuse
+// as a syntax error, is left out there and kept on SQLite.
+func TestListQueriesUnhintedOnPostgres(t *testing.T) {
+	for _, q := range []string{queueRunningSQL, queueDueSQL, orderRunningSQL, orderDueSQL} {
+		if got := (&DB{pg: true}).unhinted(q); strings.Contains(got, "INDEXED BY") || !strings.Contains(got, "LEFT JOIN touchpoints t ON") {
+			t.Errorf("on PostgreSQL:\n%s", got)
+		}
+		if got := (&DB{}).unhinted(q); !strings.Contains(got, "INDEXED BY touchpoints_open_queue") {
+			t.Errorf("on SQLite the hint is gone:\n%s", got)
+		}
+	}
+}

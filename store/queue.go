@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
@@ -11,14 +12,14 @@ import (
 
 // queueSQL selects what a list of a rep's follow-ups shows, from the covering indexes of
 // migration 0007 and the contact's row. INDEXED BY names the touchpoints' index because the
-// planner prefers the unique touchpoints_one_open, which holds no columns; SQLite syntax, like
-// the rest of this file's SQL (a PostgreSQL backend would have its own).
+// planner prefers the unique touchpoints_one_open, which holds no columns; on PostgreSQL, which
+// has no such hint, it is left out (unhinted).
 const queueSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
 		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
 		t.id, t.step, t.due, t.state
 	FROM enrollments e
 	JOIN contacts c ON c.id = e.contact_id
-	LEFT JOIN touchpoints t INDEXED BY touchpoints_open_queue ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
 
 const (
 	queueRunningSQL = queueSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
@@ -29,7 +30,7 @@ const (
 const orderSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
 		t.id, t.step, t.due, t.state
 	FROM enrollments e
-	LEFT JOIN touchpoints t INDEXED BY touchpoints_open_queue ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
+	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
 
 const (
 	orderRunningSQL = orderSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
@@ -123,7 +124,20 @@ func (db *DB) FillContacts(ctx context.Context, vs []EnrollmentView) error {
 	return nil
 }
 
+// indexHint is the SQLite-only part of queueSQL and orderSQL; unhinted takes it out for
+// PostgreSQL, which has no INDEXED BY and plans the join by itself.
+const indexHint = ` INDEXED BY touchpoints_open_queue`
+
+// unhinted returns query as the database's engine takes it: without indexHint on PostgreSQL.
+func (db *DB) unhinted(query string) string {
+	if db.pg {
+		return strings.Replace(query, indexHint, "", 1)
+	}
+	return query
+}
+
 func (db *DB) order(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+	query = db.unhinted(query)
 	var vs []EnrollmentView
 	err := db.readHot(ctx, func(q queryer) error {
 		rows, err := q.QueryContext(ctx, query, args...)
@@ -155,6 +169,7 @@ func (db *DB) order(ctx context.Context, query string, args ...any) ([]Enrollmen
 }
 
 func (db *DB) queue(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+	query = db.unhinted(query)
 	var vs []EnrollmentView
 	err := db.readHot(ctx, func(q queryer) error {
 		rows, err := q.QueryContext(ctx, query, args...)
