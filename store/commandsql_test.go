@@ -235,3 +235,19 @@ func TestListQueriesUnhintedOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterPageCache: the writer's connection, through which the lists read (readHot), keeps a
+// page cache of writerCacheKiB; the readers keep SQLite's default.
+func TestWriterPageCache(t *testing.T) {
+	sqliteOnly(t)
+	db := mustOpen(t)
+	for name, c := range map[string]struct {
+		pool *sql.DB
+		want int
+	}{"writer": {db.w, -writerCacheKiB}, "reader": {db.r, -2000}} {
+		var size int
+		if err := c.pool.QueryRow(`PRAGMA cache_size`).Scan(&size); err != nil || size != c.want {
+			t.Errorf("%s: cache_size = %d (%v), want %d", name, size, err, c.want)
+		}
+	}
+}
