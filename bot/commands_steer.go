@@ -22,6 +22,12 @@ func (b *Bot) steer(ctx context.Context, actor, id string, decide func(cadence.C
 	if err != nil {
 		return store.UpdateResult{}, err
 	}
+	return b.steerView(ctx, actor, v, decide)
+}
+
+// steerView is steer for a follow-up the caller has just read with ownEnrollment (v): it is read
+// again, fresh, only inside the store's transaction.
+func (b *Bot) steerView(ctx context.Context, actor string, v store.EnrollmentView, decide func(cadence.Cadence, store.EnrollmentView, cadence.Window, time.Time) (cadence.Change, error)) (store.UpdateResult, error) {
 	cd, err := b.lib.Get(v.Enrollment.CadenceID)
 	if err != nil {
 		return store.UpdateResult{}, err
@@ -225,7 +231,7 @@ func (b *Bot) outcomeCommand(ctx context.Context, actor, id string, o cadence.Ou
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := b.applyOutcome(ctx, actor, v.Enrollment.ID, 0, o, g)
+	res, err := b.applyOutcomeTo(ctx, actor, v, 0, o, g)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -258,7 +264,7 @@ func (b *Bot) cmdSignal(ctx context.Context, r request) (Reply, error) {
 		return Reply{}, err
 	}
 	msg := fmt.Sprintf("Noted for `%s` (%s): “%s”. The drafts will use it.", v.Enrollment.ID, escapeText(v.Contact.Label()), escapeText(text))
-	res, err := b.steer(ctx, r.user, v.Enrollment.ID, func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steerView(ctx, r.user, v, func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		return cadence.RecordSignal(cd, v.Enrollment, v.Open, w, text, now)
 	})
 	if err != nil {

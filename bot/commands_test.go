@@ -423,6 +423,23 @@ func TestListOfHundredsFitsBlockKit(t *testing.T) {
 			t.Errorf("a section of %d characters", n)
 		}
 	}
+	// The list reads only the contacts of the lines it shows (enrollmentLines); the count of the
+	// rest must still be exact, and the lines shown Queue's first, in its order, with their names.
+	last := blocks[len(blocks)-1].Text.Text
+	shown := strings.Count(last, "\n`") + 1
+	if shown < 10 || shown >= 300 {
+		t.Fatalf("%d lines shown:\n%s", shown, last)
+	}
+	mustContain(t, last, fmt.Sprintf("…and %d more follow-ups", 300-shown))
+	vs, err := h.store.Queue(h.ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(last, "\n")[:shown] {
+		if want := "`" + vs[i].Enrollment.ID + "` *" + vs[i].Contact.Name + "*"; !strings.HasPrefix(l, want) {
+			t.Errorf("line %d = %q, want it to start %q", i, l, want)
+		}
+	}
 }
 
 // TestAddUnderstandsSlackFormatting: Slack turns typed addresses into markup before the bot sees

@@ -18,7 +18,7 @@ func (b *Bot) cmdList(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("list", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.Queue(ctx, r.user)
+	vs, err := b.store.QueueOrder(ctx, r.user)
 	if err != nil {
 		return Reply{}, fmt.Errorf("list enrollments: %w", err)
 	}
@@ -29,8 +29,12 @@ func (b *Bot) cmdList(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	lines, err := b.enrollmentLines(ctx, vs, w)
+	if err != nil {
+		return Reply{}, err
+	}
 	head := fmt.Sprintf("*Your follow-ups* (%d running; times in %s)", len(vs), fmtZone(w.Location))
-	return blocksReply(head, head, b.enrollmentLines(vs, w)), nil
+	return blocksReply(head, head, lines), nil
 }
 
 // cmdDue lists the rep's follow-ups whose current touch is due now or overdue.
@@ -38,7 +42,7 @@ func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("due", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.DueQueue(ctx, r.user, b.now())
+	vs, err := b.store.DueQueueOrder(ctx, r.user, b.now())
 	if err != nil {
 		return Reply{}, fmt.Errorf("due enrollments: %w", err)
 	}
@@ -49,16 +53,36 @@ func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	lines, err := b.enrollmentLines(ctx, vs, w)
+	if err != nil {
+		return Reply{}, err
+	}
 	head := fmt.Sprintf("*Due now* (%d; times in %s)", len(vs), fmtZone(w.Location))
-	return blocksReply(head, head, b.enrollmentLines(vs, w)), nil
+	return blocksReply(head, head, lines), nil
 }
 
+// fillBatch is how many contacts enrollmentLines reads at a time: about as many lines as one
+// section holds.
+const fillBatch = 40
+
 // enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section. It
-// reads only what Store.Queue fills in.
-func (b *Bot) enrollmentLines(vs []store.EnrollmentView, w cadence.Window) string {
+// reads only what Store.Queue fills in, and reads the contacts (FillContacts) only of the
+// follow-ups whose lines it renders, a batch at a time until the section is full: of a rep's 200
+// follow-ups a list shows about 40.
+func (b *Bot) enrollmentLines(ctx context.Context, vs []store.EnrollmentView, w cadence.Window) (string, error) {
 	now := b.now()
-	lines := make([]string, 0, len(vs))
-	for _, v := range vs {
+	lines := make([]string, 0, min(len(vs), 2*fillBatch))
+	size := 0
+	for i := range vs {
+		if size > maxSectionText {
+			break // the lines so far fill the section; joinLines cuts within them
+		}
+		if i%fillBatch == 0 {
+			if err := b.store.FillContacts(ctx, vs[i:min(i+fillBatch, len(vs))]); err != nil {
+				return "", err
+			}
+		}
+		v := vs[i]
 		e := v.Enrollment
 		total := 0
 		if cd, err := b.lib.Get(e.CadenceID); err == nil {
@@ -76,8 +100,9 @@ func (b *Bot) enrollmentLines(vs []store.EnrollmentView, w cadence.Window) strin
 			line += " · next " + fmtWhen(v.Open.Due, w.Location, now)
 		}
 		lines = append(lines, line)
+		size += len(line) + 1
 	}
-	return joinLines(lines, maxSectionText, "follow-ups (finish or stop some to see them)")
+	return joinCounted(lines, len(vs), maxSectionText, "follow-ups (finish or stop some to see them)"), nil
 }
 
 // cmdShow shows one follow-up: the contact, the note, the signals, and the timeline of past

@@ -84,9 +84,15 @@ func truncate(s string, n int) string {
 // joinLines joins lines with new lines, stopping before the total would exceed limit characters,
 // and then ends with "…and N more" naming what was left out.
 func joinLines(lines []string, limit int, what string) string {
+	return joinCounted(lines, len(lines), limit, what)
+}
+
+// joinCounted is joinLines for the first lines of total (the rest not rendered, as they would
+// not fit): "…and N more" counts all the lines not shown.
+func joinCounted(lines []string, total, limit int, what string) string {
 	var b strings.Builder
 	for i, l := range lines {
-		more := fmt.Sprintf("…and %d more %s", len(lines)-i, what)
+		more := fmt.Sprintf("…and %d more %s", total-i, what)
 		if b.Len()+len(l)+2+len(more) > limit {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
@@ -98,6 +104,9 @@ func joinLines(lines []string, limit int, what string) string {
 			b.WriteByte('\n')
 		}
 		b.WriteString(l)
+	}
+	if total > len(lines) { // not reached when the lines given overfill limit, as they should
+		fmt.Fprintf(&b, "\n…and %d more %s", total-len(lines), what)
 	}
 	return b.String()
 }

@@ -53,6 +53,22 @@ func TestJoinLinesFitsLimit(t *testing.T) {
 	}
 }
 
+// TestJoinCountedCountsLinesNotRendered: the first lines of a longer list, cut to the limit, say
+// how many of the whole list are left out; all of them fitting, the rest are still counted.
+func TestJoinCountedCountsLinesNotRendered(t *testing.T) {
+	t.Parallel()
+	lines := []string{"aaaa", "bbbb", "cccc"}
+	if got := joinCounted(lines, 200, 30, "x"); got != "aaaa\nbbbb\n…and 198 more x" {
+		t.Errorf("cut = %q", got)
+	}
+	if got := joinCounted(lines, 5, 100, "x"); got != "aaaa\nbbbb\ncccc\n…and 2 more x" {
+		t.Errorf("not cut = %q", got)
+	}
+	if got, want := joinCounted(lines, 3, 100, "x"), joinLines(lines, 100, "x"); got != want {
+		t.Errorf("joinCounted of all = %q, joinLines %q", got, want)
+	}
+}
+
 func TestTruncateAndEscape(t *testing.T) {
 	t.Parallel()
 	if got := truncate("héllo wörld", 5); got != "héll…" || utf8.RuneCountInString(got) != 5 {

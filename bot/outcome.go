@@ -28,6 +28,13 @@ func (b *Bot) applyOutcome(ctx context.Context, actor, enrollmentID string, touc
 	if err != nil {
 		return store.UpdateResult{}, err
 	}
+	return b.applyOutcomeTo(ctx, actor, before, touchID, o, snooze)
+}
+
+// applyOutcomeTo is applyOutcome for a follow-up the caller has just read (before): it is read
+// again, fresh, only inside the store's transaction.
+func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before store.EnrollmentView, touchID int64, o cadence.Outcome, snooze cadence.Gap) (store.UpdateResult, error) {
+	enrollmentID := before.Enrollment.ID
 	anyone := o == cadence.OutcomeOptedOut || o == cadence.OutcomeComplained
 	if !anyone {
 		if err := b.authorize(actor, before.Enrollment); err != nil {

@@ -52,6 +52,9 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 	}{
 		{"list", queueRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
 		{"due", queueDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
+		{"list order", orderRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
+		{"due order", orderDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}},
+		{"list contacts", contactsSQL + "?, ?)", []any{1, 2}, []string{"INTEGER PRIMARY KEY"}},
 		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}},
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}},
 		{"show: the follow-up", viewSelect + ` WHERE e.id = ?`, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}},
@@ -130,6 +133,32 @@ func TestListOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// QueueOrder and DueQueueOrder: the same, with only the contact's ID until FillContacts.
+	qo, err := db.QueueOrder(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dqo, err := db.DueQueueOrder(ctx, "U1", t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		full, order []EnrollmentView
+	}{{"QueueOrder", q, qo}, {"DueQueueOrder", dq, dqo}} {
+		for i, f := range c.full {
+			if i < len(c.order) && !reflect.DeepEqual(c.order[i].Contact, cadence.Contact{ID: f.Contact.ID}) {
+				t.Errorf("%s[%d].Contact = %+v before FillContacts, want only ID %d", c.name, i, c.order[i].Contact, f.Contact.ID)
+			}
+		}
+		if err := db.FillContacts(ctx, c.order); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.order, c.full) {
+			t.Errorf("%s with FillContacts =\n%+v\nwant (as %s)\n%+v", c.name, c.order, strings.TrimSuffix(c.name, "Order"), c.full)
+		}
+	}
+
 	for _, c := range []struct {
 		name       string
 		full, slim []EnrollmentView
@@ -156,6 +185,33 @@ func TestListOrder(t *testing.T) {
 	}
 }
 
+// TestFillContactsInParts: FillContacts fills more contacts than one query reads (maxFill), and
+// the same contact twice, and leaves a contact that is not there as it was.
+func TestFillContactsInParts(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	var vs []EnrollmentView
+	for i := range maxFill + 3 {
+		v := mustEnroll(t, db, cadence.Contact{Name: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@example.com", i)}, "U1", t0)
+		vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: v.Contact.ID}})
+	}
+	vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: vs[0].Contact.ID}}, EnrollmentView{Contact: cadence.Contact{ID: 1 << 40}})
+	if err := db.FillContacts(ctx, vs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxFill + 3 {
+		if want := fmt.Sprintf("p%d@example.com", i); vs[i].Contact.Email != want || vs[i].Contact.Name != fmt.Sprintf("P%d", i) {
+			t.Errorf("contact %d = %+v, want P%d %s", i, vs[i].Contact, i, want)
+		}
+	}
+	if got := vs[maxFill+3].Contact.Name; got != "P0" {
+		t.Errorf("the same contact again: name %q, want P0", got)
+	}
+	if got := vs[maxFill+4].Contact; got != (cadence.Contact{ID: 1 << 40}) {
+		t.Errorf("a contact not there = %+v, want it left as it was", got)
+	}
+}
+
 // TestSynchronousNormal: both pools run synchronous=NORMAL in WAL mode, said explicitly so a
 // driver upgrade cannot change it unseen.
 func TestSynchronousNormal(t *testing.T) {
@@ -165,6 +221,35 @@ func TestSynchronousNormal(t *testing.T) {
 		var sync int
 		if err := pool.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 1 {
 			t.Errorf("%s: synchronous = %d (%v), want 1 (NORMAL)", name, sync, err)
+		}
+	}
+}
+
+// TestListQueriesUnhintedOnPostgres: the lists' SQLite index hint, which PostgreSQL would refuse
+// as a syntax error, is left out there and kept on SQLite.
+func TestListQueriesUnhintedOnPostgres(t *testing.T) {
+	for _, q := range []string{queueRunningSQL, queueDueSQL, orderRunningSQL, orderDueSQL} {
+		if got := (&DB{pg: true}).unhinted(q); strings.Contains(got, "INDEXED BY") || !strings.Contains(got, "LEFT JOIN touchpoints t ON") {
+			t.Errorf("on PostgreSQL:\n%s", got)
+		}
+		if got := (&DB{}).unhinted(q); !strings.Contains(got, "INDEXED BY touchpoints_open_queue") {
+			t.Errorf("on SQLite the hint is gone:\n%s", got)
+		}
+	}
+}
+
+// TestWriterPageCache: the writer's connection, through which the lists read (readHot), keeps a
+// page cache of writerCacheKiB; the readers keep SQLite's default.
+func TestWriterPageCache(t *testing.T) {
+	sqliteOnly(t)
+	db := mustOpen(t)
+	for name, c := range map[string]struct {
+		pool *sql.DB
+		want int
+	}{"writer": {db.w, -writerCacheKiB}, "reader": {db.r, -2000}} {
+		var size int
+		if err := c.pool.QueryRow(`PRAGMA cache_size`).Scan(&size); err != nil || size != c.want {
+			t.Errorf("%s: cache_size = %d (%v), want %d", name, size, err, c.want)
 		}
 	}
 }

@@ -123,6 +123,7 @@ func (s *Server) send(ctx context.Context, env Envelope, noWait bool) (Ack, erro
 	c := s.pickLocked()
 	env.ID = fakeUUID(s.nextIDLocked())
 	env.SentAt = time.Now()
+	s.envAt[env.ID] = len(s.envelopes)
 	s.envelopes = append(s.envelopes, env)
 	s.notifyLocked()
 	s.mu.Unlock()

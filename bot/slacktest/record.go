@@ -65,6 +65,10 @@ type state struct {
 	responses  []ResponsePost
 	envelopes  []Envelope
 	acks       []Ack
+	envAt      map[string]int           // envelope ID → its index in envelopes
+	ackAt      map[string]int           // envelope ID → the index of its first ack in acks
+	ackWait    map[string]chan struct{} // envelope ID → closed when its first ack arrives
+	urlPosts   map[string]int           // response_url → posts to it (acks not counted)
 	faults     map[string][]Fault
 	held       map[string]int         // method → requests held by a Delay fault
 	posts      map[string][]time.Time // channel → accepted chat.postMessage times
@@ -83,6 +87,10 @@ func (st *state) init() {
 	st.faults = map[string][]Fault{}
 	st.held = map[string]int{}
 	st.posts = map[string][]time.Time{}
+	st.envAt = map[string]int{}
+	st.ackAt = map[string]int{}
+	st.ackWait = map[string]chan struct{}{}
+	st.urlPosts = map[string]int{}
 	st.native.init()
 }
 
@@ -225,13 +233,9 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	u := s.http.URL + r.URL.Path
 	s.mu.Lock()
-	used := 0
-	for _, p := range s.responses {
-		if p.URL == u && !p.InAck {
-			used++
-		}
-	}
+	used := s.urlPosts[u]
 	if used < maxResponsePosts {
+		s.urlPosts[u]++
 		s.responses = append(s.responses, ResponsePost{URL: u, Body: body, At: call.At})
 		s.notifyLocked()
 	}

@@ -77,19 +77,32 @@ func (s *Server) Acks() []Ack {
 	return slices.Clone(s.acks)
 }
 
-// WaitAck blocks until the envelope is acked and returns the ack.
+// WaitAck blocks until the envelope is acked and returns the (first) ack. Each waiter waits on
+// a channel of its own envelope, woken by its ack alone, so many commands in flight cost each
+// ack one wake-up rather than one per waiter.
 func (s *Server) WaitAck(ctx context.Context, envelopeID string) (Ack, error) {
-	var found Ack
-	err := s.waitFor(ctx, func() bool {
-		for _, a := range s.acks {
-			if a.EnvelopeID == envelopeID {
-				found = a
-				return true
-			}
-		}
-		return false
-	})
-	return found, err
+	s.mu.Lock()
+	if i, ok := s.ackAt[envelopeID]; ok {
+		a := s.acks[i]
+		s.mu.Unlock()
+		return a, nil
+	}
+	ch := s.ackWait[envelopeID]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.ackWait[envelopeID] = ch
+	}
+	s.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		return Ack{}, ctx.Err()
+	case <-s.closed:
+		return Ack{}, ErrClosed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acks[s.ackAt[envelopeID]], nil
 }
 
 // Connections returns how many websockets have connected so far.
@@ -258,10 +271,15 @@ func (s *Server) recordAck(c *wsConn, data []byte) {
 	defer s.mu.Unlock()
 	a := Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, AckedAt: now, Conn: c.id}
 	var env *Envelope
-	for i := range s.envelopes {
-		if s.envelopes[i].ID == frame.EnvelopeID {
-			env = &s.envelopes[i]
-			a.SentAt = env.SentAt
+	if i, ok := s.envAt[frame.EnvelopeID]; ok {
+		env = &s.envelopes[i]
+		a.SentAt = env.SentAt
+	}
+	if _, ok := s.ackAt[a.EnvelopeID]; !ok {
+		s.ackAt[a.EnvelopeID] = len(s.acks)
+		if ch := s.ackWait[a.EnvelopeID]; ch != nil {
+			close(ch)
+			delete(s.ackWait, a.EnvelopeID)
 		}
 	}
 	s.acks = append(s.acks, a)

@@ -304,3 +304,49 @@ func TestSpreadOverConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestManyAcksInFlight: commands in flight together each get their own ack back, acked in the
+// reverse order of their sending, and WaitAck after the fact returns the same ack.
+func TestManyAcksInFlight(t *testing.T) {
+	srv := mustServer(t)
+	ctx := testCtx(t)
+	const n = 20
+	var held []socketmode.Event
+	startBot(t, srv, func(sm *socketmode.Client, evt socketmode.Event) {
+		if evt.Type != socketmode.EventTypeSlashCommand {
+			return
+		}
+		if held = append(held, evt); len(held) < n {
+			return
+		}
+		for i := len(held) - 1; i >= 0; i-- {
+			e := held[i]
+			_ = sm.Ack(*e.Request, map[string]any{"text": e.Data.(slack.SlashCommand).Text})
+		}
+	})
+	type result struct {
+		text string
+		ack  slacktest.Ack
+		err  error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			text := fmt.Sprintf("command %d", i)
+			a, err := srv.SendSlashCommand(ctx, slacktest.SlashCommand{UserID: "U1", Text: text})
+			results <- result{text, a, err}
+		}()
+	}
+	for range n {
+		r := <-results
+		var p struct{ Text string }
+		if r.err != nil || json.Unmarshal(r.ack.Payload, &p) != nil || p.Text != r.text {
+			t.Errorf("%s: ack %+v, %v", r.text, r.ack, r.err)
+			continue
+		}
+		again, err := srv.WaitAck(ctx, r.ack.EnvelopeID)
+		if err != nil || string(again.Payload) != string(r.ack.Payload) || !again.AckedAt.Equal(r.ack.AckedAt) {
+			t.Errorf("%s: WaitAck again = %+v, %v", r.text, again, err)
+		}
+	}
+}
