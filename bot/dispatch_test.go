@@ -329,6 +329,13 @@ func TestDecisionDatePassedStops(t *testing.T) {
 func TestSchedulerDispatches(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.Tick = time.Minute })
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
+	// The immediate first pass must be over before the clock moves: a pass still running when the
+	// next run fires makes gocron skip that run (singleton mode) and reschedule it past the advance.
+	select {
+	case <-h.bot.jobs.firstPass():
+	case <-h.ctx.Done():
+		t.Fatal(h.ctx.Err())
+	}
 	if err := h.clock.BlockUntilContext(h.ctx, 1); err != nil { // the job's next run is scheduled
 		t.Fatal(err)
 	}
