@@ -338,9 +338,10 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 
-	// Out-of-office replies, by cadence: the pauses they caused.
+	// Out-of-office replies, by cadence: the pauses they caused. lower() makes the match the same on
+	// both engines: LIKE ignores ASCII case on SQLite but not on PostgreSQL.
 	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
-		WHERE kind = 'paused' AND detail LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
+		WHERE kind = 'paused' AND lower(detail) LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
 	if err != nil {
 		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}

@@ -184,6 +184,26 @@ func TestReportReplyBeforeAnyTouch(t *testing.T) {
 	}
 }
 
+// TestReportOutOfOfficeAnyCase counts the pauses an out-of-office reply caused whatever the case of
+// the detail, the same on SQLite and PostgreSQL (whose LIKE is case-sensitive).
+func TestReportOutOfOfficeAnyCase(t *testing.T) {
+	db := mustOpenReportDB(t)
+	l := reportLog{tb: t, db: db, t0: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	l.enroll("e1", 1, "demo", "UA", "paused", "", time.Time{})
+	for i, detail := range []string{"until 2026-03-20 out of office (logged)", "Out Of Office (seen in the mailbox)", "OUT OF OFFICE", "paused by the rep"} {
+		l.exec(`INSERT INTO events (at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail) VALUES (?, 'e1', 1, 'demo', 0, 'UA', 'UA', 'paused', ?)`,
+			l.day(1, i).UnixMilli(), detail)
+	}
+	r, err := db.Report(context.Background(), l.day(0, 0), l.day(7, 0), l.day(7, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := r.Period.Cadence("demo")
+	if c.OutOfOffice != 3 || r.Period.Team.OutOfOffice != 3 {
+		t.Errorf("out of office = %d, team %d; want 3 (any case), not the rep's own pause", c.OutOfOffice, r.Period.Team.OutOfOffice)
+	}
+}
+
 func TestMarkReported(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenReportDB(t)
