@@ -319,3 +319,34 @@ func TestReportPreviousWeekAcrossDST(t *testing.T) {
 		t.Errorf("previous week opt-outs = %d (team %d), want 1 (the one at 09:30)", demo.OptOuts, r.Previous.Team.OptOuts)
 	}
 }
+
+// TestBeginReport: the intent to post a week's report, its retry by the same process or after the
+// lease by another, another process kept out while the lease holds, and MarkReported ending it.
+func TestBeginReport(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenReportDB(t)
+	w1 := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	now := w1.Add(time.Minute)
+	lease := 3 * time.Minute
+	step := func(what string, end time.Time, owner string, at time.Time, want ReportState) {
+		t.Helper()
+		if got, err := db.BeginReport(ctx, end, owner, at, lease); err != nil || got != want {
+			t.Fatalf("%s: BeginReport = %v, %v; want %v", what, got, err, want)
+		}
+	}
+	step("first", w1, "a", now, ReportNew)
+	step("the same process again", w1, "a", now.Add(time.Second), ReportRetry)
+	step("another process within the lease", w1, "b", now.Add(2*time.Minute), ReportBusy)
+	step("another process after the lease", w1, "b", now.Add(4*time.Minute), ReportRetry)
+	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), ReportBusy)
+	if ok, err := db.MarkReported(ctx, w1); err != nil || !ok {
+		t.Fatalf("MarkReported = %v, %v", ok, err)
+	}
+	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), ReportDone)
+	w2 := w1.AddDate(0, 0, 7)
+	step("the next week", w2, "c", w2, ReportNew)
+	step("another process within the lease", w2, "d", w2, ReportBusy)
+	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != ReportRetry {
+		t.Fatalf("no lease (a dead process's intent): BeginReport = %v, %v; want ReportRetry", got, err)
+	}
+}
