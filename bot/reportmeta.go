@@ -21,9 +21,11 @@ type reportRun struct {
 
 // ownerToken returns this process's random owner token.
 func (r *reportRun) ownerToken() string {
-	r.once.Do(func() { var buf [8]byte
+	r.once.Do(func() {
+		var buf [8]byte
 		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails (Go 1.24+)
-		r.owner = hex.EncodeToString(buf[:]) })
+		r.owner = hex.EncodeToString(buf[:])
+	})
 	return r.owner
 }
 
