@@ -534,8 +534,8 @@ func lastFiring(s cron.Schedule, now time.Time) time.Time {
 
 // runScheduledReport posts the report that was due last (at the latest firing of the schedule at
 // or before now) unless it was already posted. It serves the cron job and the catch-up at start
-// alike, so a report missed while the bot was down goes out when it is back, and no week is
-// reported twice, even by two processes. It does nothing without a report channel.
+// alike, so a report missed while the bot was down goes out when it is back, and each week is
+// reported exactly once, across crashes and replicas. It does nothing without a report channel.
 func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
 		return nil
@@ -561,8 +561,8 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if !prev.IsZero() && !due.After(prev) {
 		return nil
 	}
-	// Built before the week is marked: a process that dies while building (the slow part) leaves
-	// the week unmarked, for the next start or the next leader among replicas to report.
+	// Built before the intent is recorded: a process that dies while building (the slow part)
+	// leaves no trace, for the next start or the next leader among replicas to report the week.
 	from, to := b.weekBefore(due)
 	v, err := b.buildReport(ctx, from, to)
 	if err != nil {
