@@ -101,6 +101,7 @@ type Bot struct {
 	work     sync.WaitGroup // handlers running after their ack
 	queue    chan job       // bounded work waiting for one of the Workers (spawn)
 	poolOnce sync.Once
+	report   reportRun // the scheduled report's runs in this process (reportmeta.go)
 	// slots holds one token per handler running in a worker's place: the pool's workers and a
 	// command answered in its ack (ackreply.go) take one, so at most Workers run at once.
 	slots chan struct{}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/followup-bot/followup/bot/slacktest"
+	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
 )
 
@@ -66,17 +67,17 @@ func TestLoggedReferralIsEscaped(t *testing.T) {
 	}
 }
 
-// TestReferralNameLosesBidiControls: a contact enrolled from a referral is named after the
-// address, without bidirectional controls.
-func TestReferralNameLosesBidiControls(t *testing.T) {
+// TestReferralWithBidiControlsRefused: an address a reply points to that holds a bidirectional
+// control (which makes it read as something else) is refused with a message naming the character;
+// no contact is made, and the DM does not carry the control itself.
+func TestReferralWithBidiControlsRefused(t *testing.T) {
 	t.Parallel()
 	h, got := logReferral(t, "jane\u202Egnp.exe@acme.com")
-	mustContain(t, got, "Enrolled")
-	c, err := h.store.ContactByEmail(h.ctx, "jane\u202Egnp.exe@acme.com")
-	if err != nil {
-		t.Fatal(err)
+	mustContain(t, got, "Logged", "Enrolling janegnp.exe@acme.com failed", "invisible character U+202E")
+	if strings.ContainsRune(got, '\u202E') {
+		t.Errorf("the DM carries the bidirectional control:\n%s", got)
 	}
-	if strings.ContainsRune(c.Name, '\u202E') {
-		t.Errorf("referred contact named %q: want the bidirectional control gone", c.Name)
+	if _, err := h.store.ContactByEmail(h.ctx, "jane\u202Egnp.exe@acme.com"); cadence.ErrorCode(err) != cadence.ENOTFOUND {
+		t.Errorf("contact lookup: err = %v; want no such contact", err)
 	}
 }

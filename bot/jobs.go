@@ -39,7 +39,7 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	// Jobs outlive Run's context until stop: a pass in flight finishes its DMs during shutdown.
 	jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	// running tracks the jobs in flight: gocron stops waiting for them after the stop timeout, but
-	// a pass still gives its claims back after the cancel (and a report un-marks its week), and
+	// a pass still gives its claims back after the cancel (and a report records its post), and
 	// both must be done before the store closes. guard wraps every job's body so.
 	var (
 		mu      sync.Mutex

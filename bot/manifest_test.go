@@ -62,8 +62,10 @@ func TestManifest(t *testing.T) {
 	// and chat.update chat:write, the report chart's upload files:write.
 	// users:read.email: users.info's email of a Slack Connect author (the message shortcut) and the
 	// rep's profile email (the rep's mailbox, read for replies).
-	// chat.getPermalink and functions.complete* need no scope.
-	want := []string{"chat:write", "commands", "files:write", "im:history", "im:write", "users:read", "users:read.email"}
+	// chat.getPermalink and functions.complete* need no scope. channels:history and groups:history:
+	// conversations.history in the report channel (public or private), to find a weekly report an
+	// earlier run posted without recording it.
+	want := []string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history", "im:write", "users:read", "users:read.email"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, want) {
 		t.Errorf("bot scopes %v, want exactly %v (least privilege; a new one needs a reason here and in the manifest)", got, want)

@@ -297,7 +297,7 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 		if outcome == replyOutcomeRefer && p.Referral != "" {
 			r, err := b.enrollReferralOf(ctx, user, v, p.Referral)
 			if err != nil {
-				return msg + " Enrolling " + escapeText(p.Referral) + " failed: " + cadence.ErrorMessage(err), nil
+				return msg + " Enrolling " + escapeText(cadence.StripBidi(p.Referral)) + " failed: " + cadence.ErrorMessage(err), nil
 			}
 			msg += " " + r.Text
 		}

@@ -25,6 +25,7 @@ type ReportStore interface {
 	Report(ctx context.Context, from, to, now time.Time) (store.Report, error)
 	LastReportedWeek(ctx context.Context) (time.Time, error)
 	MarkReported(ctx context.Context, end time.Time) (bool, error)
+	BeginReport(ctx context.Context, end time.Time, owner string, now time.Time, lease time.Duration) (store.ReportState, error)
 	UnmarkReported(ctx context.Context, end, prev time.Time) error
 	RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]store.EnrollmentView, int, error)
 }
@@ -422,9 +423,10 @@ func (b *Bot) buildReport(ctx context.Context, from, to time.Time) (ReportView, 
 
 // postReport posts the report to channel with its chart. A chart that cannot be drawn or
 // uploaded is logged: the numbers matter more than the picture.
-func (b *Bot) postReport(ctx context.Context, channel string, v ReportView) error {
+// opts add to the message (the scheduled report's metadata).
+func (b *Bot) postReport(ctx context.Context, channel string, v ReportView, opts ...slack.MsgOption) error {
 	text, blocks := v.Blocks()
-	ch, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	ch, _, err := b.api.PostMessageContext(ctx, channel, append([]slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("post report to %s: %w", channel, err)
 	}
@@ -532,12 +534,14 @@ func lastFiring(s cron.Schedule, now time.Time) time.Time {
 
 // runScheduledReport posts the report that was due last (at the latest firing of the schedule at
 // or before now) unless it was already posted. It serves the cron job and the catch-up at start
-// alike, so a report missed while the bot was down goes out when it is back, and no week is
-// reported twice, even by two processes. It does nothing without a report channel.
+// alike, so a report missed while the bot was down goes out when it is back, and each week is
+// reported exactly once, across crashes and replicas. It does nothing without a report channel.
 func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if b.cfg.ReportChannel == "" || b.cfg.ReportCron == "" {
 		return nil
 	}
+	b.report.mu.Lock() // the cron job and the catch-up job may fire together
+	defer b.report.mu.Unlock()
 	sched, _, err := b.reportSchedule()
 	if err != nil {
 		return err
@@ -557,23 +561,44 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if !prev.IsZero() && !due.After(prev) {
 		return nil
 	}
-	// Built before the week is marked: a process that dies while building (the slow part) leaves
-	// the week unmarked, for the next start or the next leader among replicas to report.
+	// Built before the intent is recorded: a process that dies while building (the slow part)
+	// leaves no trace, for the next start or the next leader among replicas to report the week.
 	from, to := b.weekBefore(due)
 	v, err := b.buildReport(ctx, from, to)
 	if err != nil {
 		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
 	}
-	claimed, err := rs.MarkReported(ctx, due)
-	if err != nil || !claimed {
+	// Exactly once across crashes and replicas, the way reminder DMs are: the intent is recorded
+	// before the post, the post carries metadata naming its week, and the post is recorded after.
+	// A run that finds the intent of an earlier one looks for that post before posting again.
+	state, err := rs.BeginReport(ctx, due, b.report.ownerToken(), b.now(), b.reportLease())
+	if err != nil || state == store.ReportDone {
 		return err
 	}
-	if err := b.postReport(ctx, b.cfg.ReportChannel, v); err != nil {
-		// Also when the bot is stopping: the week must be reported again at the next start.
-		if uerr := rs.UnmarkReported(context.WithoutCancel(ctx), due, prev); uerr != nil {
-			b.log.Error("undo report record", "err", uerr)
+	if state == store.ReportBusy {
+		b.log.Info("weekly report being posted by another process", "period_end", due)
+		return nil
+	}
+	if state == store.ReportRetry {
+		found, err := b.findReport(ctx, due)
+		if err != nil {
+			return fmt.Errorf("weekly report for %s: look for an earlier post: %w", due.Format(time.RFC3339), err)
 		}
+		if found {
+			if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+				return err
+			}
+			b.log.Info("weekly report found already posted", "channel", b.cfg.ReportChannel, "period_end", due)
+			return nil
+		}
+	}
+	if err := b.postReport(ctx, b.cfg.ReportChannel, v, slack.MsgOptionMetadata(reportMeta(due))); err != nil {
+		// Also when the bot is stopping: the intent stays, and the next run (this process's next
+		// tick, the next start, or the next leader) looks for the post before posting again.
 		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
+	}
+	if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+		return fmt.Errorf("weekly report for %s posted, not recorded: %w", due.Format(time.RFC3339), err)
 	}
 	b.log.Info("weekly report posted", "channel", b.cfg.ReportChannel, "period_end", due)
 	return nil

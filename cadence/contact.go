@@ -9,7 +9,8 @@ import (
 
 // NormalizeEmail returns an email address trimmed and in lower case, after a basic check: one @,
 // something before it, a domain with a dot that neither starts nor ends the domain, no spaces or
-// control characters, at most 254 characters. It does not try to be RFC 5322: it catches typing
+// control characters, no invisible format characters (bidirectional controls such as U+202E,
+// zero-width marks), at most 254 characters. It does not try to be RFC 5322: it catches typing
 // mistakes. It returns a coded EINVALID error such as `"dana@" is not an email address`.
 func NormalizeEmail(s string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(s))
@@ -23,6 +24,9 @@ func NormalizeEmail(s string) (string, error) {
 		return "", bad
 	}
 	for _, r := range e {
+		if unicode.Is(unicode.Cf, r) {
+			return "", Errorf(EINVALID, "%q is not an email address: it contains the invisible character %U (text-direction or zero-width marks can make an address read differently from what it is)", s, r)
+		}
 		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`<>()[]\,;:"`, r) {
 			return "", bad
 		}

@@ -1,6 +1,9 @@
 package cadence
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalizeEmail(t *testing.T) {
 	good := map[string]string{
@@ -20,6 +23,23 @@ func TestNormalizeEmail(t *testing.T) {
 	_, err := NormalizeEmail("dana@")
 	if ErrorMessage(err) != `"dana@" is not an email address` {
 		t.Errorf("message = %q", ErrorMessage(err))
+	}
+}
+
+func TestNormalizeEmailRefusesInvisibleCharacters(t *testing.T) {
+	for in, char := range map[string]string{
+		"jane\u202Egnp.exe@acme.com": "U+202E", // right-to-left override: displays as "janeexe.png@acme.com"-like text
+		"jane@acme\u202D.com":        "U+202D",
+		"\u2066jane@acme.com\u2069":  "U+2066",
+		"ja\u200Bne@acme.com":        "U+200B",
+		"jane\u200F@acme.com":        "U+200F",
+		"\uFEFFjane@acme.com":        "U+FEFF",
+	} {
+		_, err := NormalizeEmail(in)
+		wantCode(t, err, EINVALID)
+		if msg := ErrorMessage(err); !strings.Contains(msg, "invisible character "+char) {
+			t.Errorf("NormalizeEmail(%q) message = %q; want it to name %s", in, msg, char)
+		}
 	}
 }
 

@@ -338,9 +338,10 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 
-	// Out-of-office replies, by cadence: the pauses they caused.
+	// Out-of-office replies, by cadence: the pauses they caused. lower() makes the match the same on
+	// both engines: LIKE ignores ASCII case on SQLite but not on PostgreSQL.
 	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
-		WHERE kind = 'paused' AND detail LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
+		WHERE kind = 'paused' AND lower(detail) LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
 	if err != nil {
 		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
@@ -442,10 +443,9 @@ func lastReported(ctx context.Context, q queryer) (time.Time, error) {
 	return time.UnixMilli(n).UTC(), nil
 }
 
-// MarkReported records that the report for the period ending at end is being posted, unless a
-// period ending at or after end was already recorded: it returns false then, and the caller must
-// not post (another run, or an earlier start of the bot, already did). Check and record happen in
-// one write transaction, so two processes cannot both claim the same week.
+// MarkReported records that the report for the period ending at end was posted, clearing the
+// intent BeginReport recorded for it, unless a period ending at or after end was already recorded:
+// it returns false then. Check and record happen in one write transaction.
 func (db *DB) MarkReported(ctx context.Context, end time.Time) (bool, error) {
 	claimed := false
 	err := db.write(ctx, func(tx *sql.Tx) error {
@@ -458,6 +458,10 @@ func (db *DB) MarkReported(ctx context.Context, end time.Time) (bool, error) {
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, reportKey, strconv.FormatInt(end.UnixMilli(), 10)); err != nil {
+			return fmt.Errorf("record report: %w", err)
+		}
+		// An intent BeginReport recorded, for this period or an earlier one, is fulfilled or moot.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, reportPostingKey); err != nil {
 			return fmt.Errorf("record report: %w", err)
 		}
 		claimed = true

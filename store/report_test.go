@@ -184,6 +184,26 @@ func TestReportReplyBeforeAnyTouch(t *testing.T) {
 	}
 }
 
+// TestReportOutOfOfficeAnyCase counts the pauses an out-of-office reply caused whatever the case of
+// the detail, the same on SQLite and PostgreSQL (whose LIKE is case-sensitive).
+func TestReportOutOfOfficeAnyCase(t *testing.T) {
+	db := mustOpenReportDB(t)
+	l := reportLog{tb: t, db: db, t0: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	l.enroll("e1", 1, "demo", "UA", "paused", "", time.Time{})
+	for i, detail := range []string{"until 2026-03-20 out of office (logged)", "Out Of Office (seen in the mailbox)", "OUT OF OFFICE", "paused by the rep"} {
+		l.exec(`INSERT INTO events (at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail) VALUES (?, 'e1', 1, 'demo', 0, 'UA', 'UA', 'paused', ?)`,
+			l.day(1, i).UnixMilli(), detail)
+	}
+	r, err := db.Report(context.Background(), l.day(0, 0), l.day(7, 0), l.day(7, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := r.Period.Cadence("demo")
+	if c.OutOfOffice != 3 || r.Period.Team.OutOfOffice != 3 {
+		t.Errorf("out of office = %d, team %d; want 3 (any case), not the rep's own pause", c.OutOfOffice, r.Period.Team.OutOfOffice)
+	}
+}
+
 func TestMarkReported(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenReportDB(t)
@@ -297,5 +317,36 @@ func TestReportPreviousWeekAcrossDST(t *testing.T) {
 	demo, _ := r.Previous.Cadence("demo")
 	if demo.OptOuts != 1 || r.Previous.Team.OptOuts != 1 {
 		t.Errorf("previous week opt-outs = %d (team %d), want 1 (the one at 09:30)", demo.OptOuts, r.Previous.Team.OptOuts)
+	}
+}
+
+// TestBeginReport: the intent to post a week's report, its retry by the same process or after the
+// lease by another, another process kept out while the lease holds, and MarkReported ending it.
+func TestBeginReport(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenReportDB(t)
+	w1 := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	now := w1.Add(time.Minute)
+	lease := 3 * time.Minute
+	step := func(what string, end time.Time, owner string, at time.Time, want ReportState) {
+		t.Helper()
+		if got, err := db.BeginReport(ctx, end, owner, at, lease); err != nil || got != want {
+			t.Fatalf("%s: BeginReport = %v, %v; want %v", what, got, err, want)
+		}
+	}
+	step("first", w1, "a", now, ReportNew)
+	step("the same process again", w1, "a", now.Add(time.Second), ReportRetry)
+	step("another process within the lease", w1, "b", now.Add(2*time.Minute), ReportBusy)
+	step("another process after the lease", w1, "b", now.Add(4*time.Minute), ReportRetry)
+	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), ReportBusy)
+	if ok, err := db.MarkReported(ctx, w1); err != nil || !ok {
+		t.Fatalf("MarkReported = %v, %v", ok, err)
+	}
+	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), ReportDone)
+	w2 := w1.AddDate(0, 0, 7)
+	step("the next week", w2, "c", w2, ReportNew)
+	step("another process within the lease", w2, "d", w2, ReportBusy)
+	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != ReportRetry {
+		t.Fatalf("no lease (a dead process's intent): BeginReport = %v, %v; want ReportRetry", got, err)
 	}
 }
