@@ -581,7 +581,15 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	}
 	if state == store.ReportRetry {
 		found, err := b.findReport(ctx, due)
-		if err != nil {
+		switch {
+		case err != nil && historyRefused(err):
+			// Waiting would not help: without the scope (an install from before it was asked for)
+			// or the channel, the history stays unreadable, and the week would never be reported.
+			// A report possibly doubled after a crash is better than one never posted.
+			b.log.Warn("weekly report: cannot read the report channel's history to look for an earlier post; "+
+				"posting it, which may double it after a crash (reinstall the app from manifest.yaml for channels:history and groups:history)",
+				"channel", b.cfg.ReportChannel, "err", err)
+		case err != nil:
 			return fmt.Errorf("weekly report for %s: look for an earlier post: %w", due.Format(time.RFC3339), err)
 		}
 		if found {

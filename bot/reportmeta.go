@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -72,4 +73,18 @@ func (b *Bot) findReport(ctx context.Context, end time.Time) (bool, error) {
 		params.Cursor = h.ResponseMetaData.NextCursor
 	}
 	return false, nil
+}
+
+// historyRefused reports whether Slack refused conversations.history for good (a missing scope, a
+// channel the bot is not in or that is gone), as opposed to a failure worth waiting out.
+func historyRefused(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Err {
+	case "missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type", "no_permission":
+		return true
+	}
+	return false
 }

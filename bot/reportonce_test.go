@@ -110,7 +110,7 @@ func TestReportHistoryUnreadableDoesNotPostBlind(t *testing.T) {
 	if err := reportBot(t, h, nil).runScheduledReport(h.ctx); err == nil {
 		t.Fatal("the refused post reported no error")
 	}
-	h.slack.FailNext("conversations.history", 1, slacktest.SlackError("missing_scope"))
+	h.slack.FailNext("conversations.history", 1, slacktest.SlackError("internal_error"))
 	if err := reportBot(t, h, nil).runScheduledReport(h.ctx); err == nil {
 		t.Fatal("an unreadable history reported no error")
 	}
@@ -118,4 +118,21 @@ func TestReportHistoryUnreadableDoesNotPostBlind(t *testing.T) {
 		t.Fatalf("%d report messages posted blind, want 0", n)
 	}
 	afterRecovery(t, h)
+}
+
+// TestReportHistoryRefusedStillPosts: an install without the history scopes (missing_scope for
+// good) still gets its report after a failed post: never zero reports for a week.
+func TestReportHistoryRefusedStillPosts(t *testing.T) {
+	h := newHarness(t)
+	h.slack.FailNext("chat.postMessage", 1, slacktest.SlackError("internal_error"))
+	if err := reportBot(t, h, nil).runScheduledReport(h.ctx); err == nil {
+		t.Fatal("the refused post reported no error")
+	}
+	h.slack.FailNext("conversations.history", 5, slacktest.SlackError("missing_scope"))
+	if err := reportBot(t, h, nil).runScheduledReport(h.ctx); err != nil {
+		t.Fatalf("report with the history refused: %v", err)
+	}
+	if n := len(h.slack.Messages(reportChannel)); n != 1 {
+		t.Fatalf("%d report messages, want 1", n)
+	}
 }
