@@ -163,7 +163,7 @@ var (
 		"twice": true, "again": true, "times": true, "time": true, "site": true, "website": true, "link": true, "email": true,
 		"emails": true, "yesterday": true, "today": true, "recently": true, "more": true, "than": true, "once": true,
 		"three": true, "two": true, "several": true, "this": true, "week": true, "morning": true, "on": true}
-	forwardRe = regexp.MustCompile(`(?i)\b(?:forwarded|shared|sent)\b.*?\bto\s+(?:their|her|his|the)?\s*([A-Za-z][\w &-]{1,30})`)
+	forwardRe = regexp.MustCompile(`(?i)\b(?:forwarded|shared|sent)\b.*?\b(?:to|with)\s+(?:their|her|his|the)?\s*([A-Za-z][\w &-]{1,30})`)
 )
 
 // signalTopic turns an intent signal into the topic it shows, with no trace of tracking: "visited
@@ -178,8 +178,14 @@ func signalTopic(s string) string {
 	var keep []string
 	for _, w := range strings.Fields(s) {
 		lw := strings.ToLower(strings.Trim(w, ".,;:!?()"))
-		if noiseWords[lw] || lw == "" || strings.IndexFunc(lw, unicode.IsDigit) >= 0 {
+		if noiseWords[lw] || lw == "" {
 			continue
+		}
+		if strings.IndexFunc(lw, unicode.IsDigit) >= 0 {
+			// A count ("4 times") is tracking; a number naming a thing ("SOC 2", "Q1") is kept.
+			if n := len(keep); n == 0 || strings.ToUpper(keep[n-1]) != keep[n-1] {
+				continue
+			}
 		}
 		keep = append(keep, strings.Trim(w, ".,;:!?()"))
 	}
@@ -189,8 +195,18 @@ func signalTopic(s string) string {
 	if len(keep) == 0 || len(keep) > 6 {
 		return ""
 	}
+	if f := keep[0]; strings.HasSuffix(f, "ed") && strings.ToLower(f) == f {
+		return "" // still a deed ("liked the post"), not a topic: "since liked the post came up" reads badly
+	}
+	if len(keep) > 1 && !determiners[strings.ToLower(keep[0])] {
+		keep = append([]string{"the"}, keep...) // "since the SOC 2 report came up"
+	}
 	return lowerFirst(strings.Join(keep, " "))
 }
+
+// determiners open a noun phrase that needs no "the".
+var determiners = map[string]bool{"a": true, "an": true, "the": true, "my": true, "your": true, "our": true,
+	"their": true, "her": true, "his": true, "some": true, "any": true, "this": true, "that": true}
 
 var articles = map[string]bool{"a": true, "an": true, "the": true, "of": true, "for": true, "to": true, "about": true}
 

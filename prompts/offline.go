@@ -281,7 +281,7 @@ func (c *composer) topic() string {
 	if len(c.sigs) > 0 {
 		return c.sigs[0]
 	}
-	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
+	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 && !addressed(q) {
 		return "\"" + q + "\""
 	}
 	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
@@ -330,8 +330,8 @@ func keywordIn(text string, kws []string) string {
 	}) {
 		for _, k := range kws {
 			if strings.EqualFold(w, k) && !notNoun[strings.ToLower(w)] {
-				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w {
-					return w // Zendesk, SSO
+				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w || strings.ToLower(w[1:]) != w[1:] {
+					return w // Zendesk, SSO, NetSuite
 				}
 				return strings.ToLower(w)
 			}
@@ -438,7 +438,16 @@ func (c *composer) phone(v, tier int) string {
 	return "Opener: " + c.hi() + intro + " I am calling about " + about + ". Do you have two minutes?\n" +
 		"Point: " + sentences(c.point(v, tier)) + "\n" +
 		"Ask: " + c.ask(v, tier) + "\n" +
-		"Voicemail: " + c.hi() + vmIntro + " " + c.voicemail(v) + " You can reach me at this number, or reply to my email."
+		"Voicemail: " + c.hi() + vmIntro + " " + vmFirst(vmIntro, c.voicemail(v)) + " You can reach me at this number, or reply to my email."
+}
+
+// vmFirst writes the voicemail's first sentence after the greeting: in lower case when no "Sam
+// here." stands between them ("Hi Dana, one quick idea for you.").
+func vmFirst(intro, s string) string {
+	if intro != "" {
+		return s
+	}
+	return lowerFirst(s)
 }
 
 var gendered = regexp.MustCompile(`(?i)\b(he|she|him|his|her|hers)\b`)

@@ -44,9 +44,12 @@ func (c *composer) ask(v, tier int) string {
 	}
 	hotAdd := ""
 	if c.hot && c.askKind != "times" && c.askKind != "close" && c.askKind != "connect" {
-		if link != "" {
+		switch {
+		case c.r.Step.Channel == cadence.ChannelPhone:
+			hotAdd = " If now is not a good time, I can call back on " + c.day1 + " or " + c.day2 + "."
+		case link != "":
 			hotAdd = " If a call is quicker, grab a slot here: " + link
-		} else {
+		default:
 			hotAdd = " If a call is quicker, I am free " + c.day1 + " or " + c.day2 + "."
 		}
 	}

@@ -58,18 +58,22 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "I wrote with \""+q+"\" in mind.")
 		case q != "" && c.cold:
 			s = append(s, "A reason it may matter to you now: "+q+".")
+		case q != "" && c.trigger == cadence.TriggerMissedMeeting && addressed(q):
+			s = append(s, "The reason we were meeting still stands: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
 			s = append(s, "We were going to look at \""+q+"\", and that still stands.")
 		case q != "" && c.trigger == cadence.TriggerFormFill && addressed(q):
 			s = append(s, "In your request you mentioned that "+q+".")
 		case q != "" && c.trigger == cadence.TriggerFormFill:
 			s = append(s, "In your request you mentioned \""+q+"\".")
+		case q != "" && c.trigger == cadence.TriggerProposal && addressed(q):
+			s = append(s, "It is built around what you told me: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
 		case q != "" && len(strings.Fields(q)) == 1:
 			s = append(s, "You summed it up in one word, \""+q+"\", so that is where I would start.")
 		case q != "" && addressed(q):
-			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What I noted from you: "+q+"."))
+			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What stayed with me is that "+q+"."))
 		case q != "":
 			s = append(s, pick(v, "You mentioned \""+q+"\", so that is where I would start.", "What I noted from you: \""+q+"\"."))
 		case sig != "":
@@ -92,6 +96,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			q = ""
 		}
 		switch {
+		case q != "" && !matched && c.customer && addressed(q):
+			s = append(s, "You mentioned that "+q+", and I would like to make sure nothing gets in the way.")
 		case q != "" && !matched && c.customer:
 			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
 		case q != "" && !matched && c.concern != "":
@@ -250,9 +256,9 @@ func (c *composer) pointAll(v, tier int) []string {
 			}
 			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
-				s = append(s, "I work with people in "+c.role+" roles and would be glad to be connected here.")
+				s = append(s, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.")
 			} else {
-				s = append(s, "I would be glad to be connected here.")
+				s = append(s, "It seemed worth connecting here too.")
 			}
 			return s
 		case c.customIsDeed:
@@ -262,7 +268,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		default:
 			s = append(s, c.opener(v))
 		}
-		if q != "" && !c.cold {
+		if q != "" && !c.cold && addressed(q) {
+			s = append(s, "It ties to your point that "+q+".")
+		} else if q != "" && !c.cold {
 			s = append(s, "It ties to what you mentioned: \""+q+"\".")
 		} else if sig != "" {
 			s = append(s, "It ties to "+sig+".")
@@ -356,8 +364,13 @@ func withQuote(q, tail string) string {
 // addressed reports whether a quote already speaks to the contact ("you want SSO"), and so reads
 // best without quotation marks.
 func addressed(q string) bool {
-	f := strings.ToLower(firstName(q))
-	return f == "you" || f == "your" || f == "you're"
+	for _, w := range words(q) {
+		switch w {
+		case "you", "your", "you're", "yours", "yourself", "youre":
+			return true // rewritten to speak to the contact: no longer their words, so never quoted
+		}
+	}
+	return false
 }
 
 // roleOf names the contact's role for a sentence: "a Head of Support".
