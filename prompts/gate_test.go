@@ -66,6 +66,10 @@ func gateCases() []gateCase {
 			intent: cadence.IntentHot, profile: true, rep: "Sam Lee", sig: "Sam Lee, Acme Support — sam@acme.example"},
 		{name: "no-rep-lower", contact: cadence.Contact{Name: "jean-luc picard", Company: "Starfleet"}, signals: []string{"requested SOC 2 report"},
 			onDays: 9, intent: cadence.IntentHot},
+		// A note in the rep's own voice and one with no subject ("Concerned about …").
+		{name: "rep-voice", contact: cadence.Contact{Name: "Mrs. Ana de la Cruz", Company: "Banco Sol", Role: "Controller"},
+			note: "I told them we would send the integration guide; they close in 9 days now and want 5. Concerned about the audit trail.",
+			decision: 12, onDays: 2, intent: cadence.IntentWarm, profile: true, rep: "Alex Kim"},
 	}
 }
 
@@ -185,7 +189,7 @@ func TestGateModel(t *testing.T) {
 var (
 	// badPhrasing finds the broken sentences a review found: a deed where a topic belongs ("Since
 	// shared the deck came up"), a capital after a greeting's comma ("Hi Dana, One idea").
-	badPhrasing = regexp.MustCompile(`\b(?:Since|In case|With) [a-z]+ed\b[^.?!]*\b(?:came up|is on your list|in mind)|Hi [^,\n]*, (?:One|Some|A|The) `)
+	badPhrasing = regexp.MustCompile(`\b(?:Since|In case|With) [a-z]+ed\b[^.?!]*\b(?:came up|is on your list|in mind)|Hi [^,\n]*, (?:One|Some|A|The) |(?:You told me|You mentioned(?: that)?|You raised|Since|point that) "?(?:I|we|my|our) |(?:you are|you're) [A-Z][a-z]`)
 	quotedRe    = regexp.MustCompile(`"[^"\n]+"`)
 	monthNames  = "January|February|March|April|May|June|July|August|September|October|November|December"
 	dayMonthRe  = regexp.MustCompile(`\b(\d{1,2}) (` + monthNames + `)(?: (\d{4}))?\b`)

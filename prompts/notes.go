@@ -37,6 +37,8 @@ func secondPerson(s, name string) string {
 	}
 	if f := strings.Fields(s); len(f) > 1 && bareVerbs[strings.ToLower(f[0])] {
 		s = "she " + s
+	} else if len(f) > 1 && bareStates[strings.ToLower(f[0])] {
+		s = "she is " + lowerFirst(s) // "concerned about the timeline": you are concerned about the timeline
 	}
 	s = subjectVerb.ReplaceAllStringFunc(s, func(m string) string {
 		f := strings.Fields(m)
@@ -93,6 +95,11 @@ var bareVerbs = map[string]bool{"wants": true, "needs": true, "has": true, "is":
 	"manages": true, "owns": true, "leads": true, "thinks": true, "feels": true, "says": true, "was": true,
 	"asked": true, "mentioned": true, "said": true, "loves": true, "hates": true, "struggles": true, "spends": true}
 
+// bareStates open a note that leaves out "she is" ("concerned about the security review").
+var bareStates = map[string]bool{"concerned": true, "worried": true, "interested": true, "keen": true, "unhappy": true,
+	"happy": true, "frustrated": true, "excited": true, "skeptical": true, "sceptical": true, "nervous": true,
+	"unsure": true, "open": true, "busy": true, "focused": true, "stuck": true, "locked": true, "committed": true}
+
 // herObject are the words after which "her" is the object ("told her about"), not the possessive.
 var herObject = map[string]bool{"to": true, "for": true, "with": true, "about": true, "and": true, "or": true,
 	"that": true, "a": true, "an": true, "the": true, "on": true, "in": true, "at": true, "up": true, "back": true}
@@ -125,17 +132,29 @@ func noteClauses(note, given string) []string {
 	for _, p := range clauseSplit.Split(safe(note), -1) {
 		pieces = append(pieces, splitAnd(p)...)
 	}
-	var out []string
+	var out, mine []string
 	for _, p := range pieces {
 		p = strings.TrimSpace(leadIn.ReplaceAllString(strings.TrimSpace(p), ""))
 		p = strings.Trim(secondPerson(p, given), " ,:-\"'")
 		if !strings.ContainsFunc(p, unicode.IsLetter) || metAt.MatchString(p) {
 			continue
 		}
-		out = append(out, lowerFirst(clipWords(p, maxQuoteChars)))
+		p = lowerFirst(clipWords(p, maxQuoteChars))
+		if repSays.MatchString(p) {
+			mine = append(mine, p)
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return mine // only the rep's own words: better than nothing
 	}
 	return out
 }
+
+// repSays finds a piece of the notes about the rep, not the contact ("I told them we would send
+// the guide"): quoted back, it would put the rep's words in the contact's mouth.
+var repSays = regexp.MustCompile(`(?i)^(?:i|we|i'll|we'll|i've|we've|i'm|my|our)\b`)
 
 // splitAnd splits "…, and she …" where a new subject follows, but not a list ("email, chat, and phone").
 func splitAnd(p string) []string {

@@ -107,9 +107,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && !c.cold && reported.MatchString(q):
 			s = append(s, capFirst(q)+", so here is "+c.straight()+".")
 		case q != "" && !c.cold && addressed(q):
-			s = append(s, pick(v, "You told me "+q+", so here is "+c.straight()+".", "On your point that "+q+", "+c.straight()+"."))
+			s = append(s, pick(v, "You told me "+q+", so here is "+c.straight()+".", "On your point that "+q+", here is "+c.straight()+"."))
 		case q != "" && !c.cold:
-			s = append(s, pick(v, "You raised \""+q+"\", so here is "+c.straight()+".", "On your point, \""+q+"\", "+c.straight()+"."))
+			s = append(s, pick(v, "You raised \""+q+"\", so here is "+c.straight()+".", "On your point, \""+q+"\", here is "+c.straight()+"."))
 		case q != "" && c.cold && c.concern != "" && c.concern != defaultConcern[cadence.TriggerColdEmail]:
 			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is "+c.straight()+".")
 		case sig != "" && c.cold:
@@ -311,7 +311,8 @@ func (c *composer) saidBefore(s string) bool {
 // straight names what the message gives on the concern: an answer when the profile has one,
 // else what the rep can do about it.
 func (c *composer) straight() string {
-	if c.answer != "" || c.proof != nil {
+	fresh := c.answer != "" && !c.saidBefore(c.answer) || c.proof != nil && !c.saidBefore(c.proof.Text)
+	if fresh {
 		return "a straight answer"
 	}
 	return "what I can do"
