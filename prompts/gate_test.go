@@ -70,6 +70,9 @@ func gateCases() []gateCase {
 		{name: "rep-voice", contact: cadence.Contact{Name: "Mrs. Ana de la Cruz", Company: "Banco Sol", Role: "Controller"},
 			note: "I told them we would send the integration guide; they close in 9 days now and want 5. Concerned about the audit trail.",
 			decision: 12, onDays: 2, intent: cadence.IntentWarm, profile: true, rep: "Alex Kim"},
+		// The contact works at the company of the profile's case study: it is no proof to them.
+		{name: "own-case-study", contact: cadence.Contact{Name: "Smith, Jane", Company: "Brightline"},
+			note: "her team loses tickets between email and chat", onDays: 1, intent: cadence.IntentWarm, profile: true, rep: "Sam Lee"},
 	}
 }
 
@@ -214,6 +217,13 @@ func gateCheck(t *testing.T, name string, reqs []Request, drafts []Draft) (used,
 		where := fmt.Sprintf("%s step %d (%s)", name, i+1, r.Step.Channel)
 		if err := Check(r, d); err != nil {
 			t.Errorf("%s: %v\n%s", where, err, text)
+		}
+		if r.Profile != nil && r.Contact.Company != "" {
+			for _, p := range r.Profile.Proof {
+				if strings.Contains(p.Text, r.Contact.Company) && strings.Contains(text, p.Text) {
+					t.Errorf("%s: tells %s about itself: %q", where, r.Contact.Company, p.Text)
+				}
+			}
 		}
 		if m := badPhrasing.FindString(text); m != "" {
 			t.Errorf("%s: awkward phrasing %q:\n%s", where, m, text)

@@ -168,6 +168,16 @@ func newComposer(r Request) *composer {
 			}
 		}
 	}
+	// A story about the contact's own company is no proof to them ("the Brightline case study" to
+	// Brightline): counted as used.
+	if co := strings.ToLower(c.company); co != "" && r.Profile != nil {
+		for _, p := range r.Profile.Proof {
+			used[p.Text] = used[p.Text] || strings.Contains(strings.ToLower(p.Text), co)
+		}
+		for _, a := range r.Profile.Assets {
+			used[a.URL] = used[a.URL] || strings.Contains(strings.ToLower(a.Title+" "+a.URL), co)
+		}
+	}
 	// A concern guessed from the trigger, not said by the contact, rules no proof out.
 	said := c.concern
 	if said == defaultConcern[r.Trigger] {

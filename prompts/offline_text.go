@@ -101,7 +101,11 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && !matched && c.customer:
 			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
 		case q != "" && !matched && c.concern != "":
-			s = append(s, withQuote(q, "in view")+", a fair question is "+c.concern+".")
+			if addressed(q) {
+				s = append(s, "You mentioned that "+q+"; the fair question before fixing it is "+c.concern+".")
+			} else {
+				s = append(s, "You noted \""+q+"\"; the fair question before acting on it is "+c.concern+".")
+			}
 		case q != "" && !matched:
 			s = append(s, withQuote(q, "in view")+", I would rather hear your doubts than guess at them.")
 		case q != "" && !c.cold && reported.MatchString(q):
@@ -230,7 +234,11 @@ func (c *composer) pointAll(v, tier int) []string {
 		if t := c.topic(); t != "" && c.customer {
 			s = append(s, "If anything comes up around "+t+", I am glad to help.")
 		} else if q := c.quote(0); q != "" && c.customer {
-			s = append(s, withQuote(q, "in mind")+", I am glad to help whenever it suits you.")
+			if addressed(q) {
+				s = append(s, "If it still holds that "+q+", I am glad to help with that whenever it suits you.")
+			} else {
+				s = append(s, "If \""+q+"\" still matters, I am glad to help with it whenever it suits you.")
+			}
 		} else if t != "" {
 			if strings.HasSuffix(t, " question") {
 				s = append(s, "If "+t+" is still open, I am glad to pick it up again.")
