@@ -68,7 +68,7 @@ func gateCases() []gateCase {
 			onDays: 9, intent: cadence.IntentHot},
 		// A note in the rep's own voice and one with no subject ("Concerned about …").
 		{name: "rep-voice", contact: cadence.Contact{Name: "Mrs. Ana de la Cruz", Company: "Banco Sol", Role: "Controller"},
-			note: "I told them we would send the integration guide; they close in 9 days now and want 5. Concerned about the audit trail.",
+			note:     "I told them we would send the integration guide; they close in 9 days now and want 5. Concerned about the audit trail.",
 			decision: 12, onDays: 2, intent: cadence.IntentWarm, profile: true, rep: "Alex Kim"},
 		// The contact works at the company of the profile's case study: it is no proof to them.
 		{name: "own-case-study", contact: cadence.Contact{Name: "Smith, Jane", Company: "Brightline"},
@@ -193,6 +193,7 @@ var (
 	// badPhrasing finds the broken sentences a review found: a deed where a topic belongs ("Since
 	// shared the deck came up"), a capital after a greeting's comma ("Hi Dana, One idea").
 	badPhrasing = regexp.MustCompile(`\b(?:Since|In case|With) [a-z]+ed\b[^.?!]*\b(?:came up|is on your list|in mind)|Hi [^,\n]*, (?:One|Some|A|The) |(?:You told me|You mentioned(?: that)?|You raised|Since|point that) "?(?:I|we|my|our) |(?:you are|you're) [A-Z][a-z]`)
+	toldRe      = regexp.MustCompile(`(?i)\byou (?:mentioned|told me|raised|said|noted)\b`)
 	quotedRe    = regexp.MustCompile(`"[^"\n]+"`)
 	monthNames  = "January|February|March|April|May|June|July|August|September|October|November|December"
 	dayMonthRe  = regexp.MustCompile(`\b(\d{1,2}) (` + monthNames + `)(?: (\d{4}))?\b`)
@@ -224,6 +225,9 @@ func gateCheck(t *testing.T, name string, reqs []Request, drafts []Draft) (used,
 					t.Errorf("%s: tells %s about itself: %q", where, r.Contact.Company, p.Text)
 				}
 			}
+		}
+		if m := toldRe.FindString(text); m != "" && r.Trigger == cadence.TriggerColdEmail {
+			t.Errorf("%s: tells a cold contact who never replied %q:\n%s", where, m, text)
 		}
 		if m := badPhrasing.FindString(text); m != "" {
 			t.Errorf("%s: awkward phrasing %q:\n%s", where, m, text)

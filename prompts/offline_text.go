@@ -101,10 +101,12 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && !matched && c.customer:
 			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
 		case q != "" && !matched && c.concern != "":
-			if addressed(q) {
+			if addressed(q) && c.cold {
+				s = append(s, "If "+q+", the fair question is "+c.concern+".")
+			} else if addressed(q) {
 				s = append(s, "You mentioned that "+q+"; the fair question before fixing it is "+c.concern+".")
 			} else {
-				s = append(s, "You noted \""+q+"\"; the fair question before acting on it is "+c.concern+".")
+				s = append(s, "With \""+q+"\" in view, a fair question is "+c.concern+".")
 			}
 		case q != "" && !matched:
 			s = append(s, withQuote(q, "in view")+", I would rather hear your doubts than guess at them.")
