@@ -38,7 +38,21 @@ func (c *composer) opener(v int) string {
 
 // point is the message's one job in two to four sentences, none said in an earlier touch.
 func (c *composer) point(v, tier int) []string {
-	return c.fresh(c.pointAll(v, tier))
+	s := c.pointAll(v, tier)
+	for _, q := range c.quotes {
+		if topicWord(q) { // a note of a word or two that names a topic is no quotation: "pricing"
+			for i := range s {
+				s[i] = strings.ReplaceAll(s[i], "\""+q+"\"", q)
+			}
+		}
+	}
+	return c.fresh(s)
+}
+
+// topicWord reports whether a piece of the notes is one or two words naming a concern ("pricing",
+// "SSO rollout"): written as a topic, not quoted as something the contact said.
+func topicWord(q string) bool {
+	return len(strings.Fields(q)) <= 2 && !addressed(q) && concernOf(q) != ""
 }
 
 func (c *composer) pointAll(v, tier int) []string {
@@ -70,6 +84,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "It is built around what you told me: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
+		case q != "" && topicWord(q) && !c.cold:
+			s = append(s, "Since "+q+" came up, that is where I would start.")
 		case q != "" && len(strings.Fields(q)) == 1:
 			s = append(s, "You summed it up in one word, \""+q+"\", so that is where I would start.")
 		case q != "" && addressed(q):
@@ -212,7 +228,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		case lead != "":
 			s = append(s, lead+", I can show you in ten minutes how that would look in your own setup.")
 		case c.r.Profile != nil && c.r.Profile.Value != "":
-			s = append(s, "In one line: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
+			s = append(s, "What we do: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
+		case c.cold && q != "":
+			// the opener and the reason from the notes are enough for a light cold follow-up
 		case c.cold:
 			s = append(s, "I wrote because "+orDefault(c.company, "your team")+" may be weighing this kind of change this year.")
 		default:
