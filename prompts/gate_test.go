@@ -73,6 +73,10 @@ func gateCases() []gateCase {
 		// The contact works at the company of the profile's case study: it is no proof to them.
 		{name: "own-case-study", contact: cadence.Contact{Name: "Smith, Jane", Company: "Brightline"},
 			note: "her team loses tickets between email and chat", onDays: 1, intent: cadence.IntentWarm, profile: true, rep: "Sam Lee"},
+		// A note that already reports ("he asked if …"), a one-word note naming a topic, a signal
+		// that is a document.
+		{name: "reported-topic", contact: cadence.Contact{Name: "ops@globex.example"}, note: "he asked if we support Zendesk. pricing",
+			signals: []string{"downloaded the pricing guide"}, onDays: 4, intent: cadence.IntentCold, rep: "Chris"},
 	}
 }
 
@@ -192,7 +196,7 @@ func TestGateModel(t *testing.T) {
 var (
 	// badPhrasing finds the broken sentences a review found: a deed where a topic belongs ("Since
 	// shared the deck came up"), a capital after a greeting's comma ("Hi Dana, One idea").
-	badPhrasing = regexp.MustCompile(`\b(?:Since|In case|With) [a-z]+ed\b[^.?!]*\b(?:came up|is on your list|in mind)|Hi [^,\n]*, (?:One|Some|A|The) |(?:You told me|You mentioned(?: that)?|You raised|Since|point that) "?(?:I|we|my|our) |(?:you are|you're) [A-Z][a-z]`)
+	badPhrasing = regexp.MustCompile(`\b(?:Since|In case|With) [a-z]+ed\b[^.?!]*\b(?:came up|is on your list|in mind)|Hi [^,\n]*, (?:One|Some|A|The) |(?:You told me|You mentioned(?: that)?|You raised|Since|point that) "?(?:I|we|my|our) |(?:you are|you're) [A-Z][a-z]|(?i:you (?:mentioned|told me|raised)(?: that)? you (?:asked|said|mentioned|told me))|"pricing"`)
 	toldRe      = regexp.MustCompile(`(?i)\byou (?:mentioned|told me|raised|said|noted)\b`)
 	quotedRe    = regexp.MustCompile(`"[^"\n]+"`)
 	monthNames  = "January|February|March|April|May|June|July|August|September|October|November|December"

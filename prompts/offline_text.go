@@ -46,8 +46,13 @@ func (c *composer) point(v, tier int) []string {
 			}
 		}
 	}
+	for i := range s { // "you mentioned that you asked if …" says it twice
+		s[i] = doubleReport.ReplaceAllString(s[i], "${1}ou $2")
+	}
 	return c.fresh(s)
 }
+
+var doubleReport = regexp.MustCompile(`([Yy])ou (?:mentioned|told me|raised)(?: that)? you (asked|said|mentioned|told me|wondered|raised)\b`)
 
 // topicWord reports whether a piece of the notes is one or two words naming a concern ("pricing",
 // "SSO rollout"): written as a topic, not quoted as something the contact said.
@@ -135,7 +140,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && c.cold && c.concern != "" && c.concern != defaultConcern[cadence.TriggerColdEmail]:
 			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is "+c.straight()+".")
 		case sig != "" && c.cold:
-			s = append(s, "In case "+sig+" is on your list, here is "+c.straight()+".")
+			s = append(s, "In case "+sig+" raised questions, here is "+c.straight()+".")
 		case sig != "":
 			s = append(s, "Since "+sig+" came up, here is "+c.straight()+".")
 		case c.customer:
@@ -185,7 +190,7 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, c.opener(v), "A reason it may matter to you now: "+q+".")
 		case c.cold && sig != "":
 			s = append(s, c.opener(v))
-			lead = "In case " + sig + " is on your list"
+			lead = "In case " + sig + " raised questions"
 		case c.cold:
 			s = append(s, c.opener(v))
 		case c.concernQuote != "" && c.servesConcern():
