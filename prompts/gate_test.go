@@ -236,6 +236,9 @@ func gateCheck(t *testing.T, name string, reqs []Request, drafts []Draft) (used,
 		if m := badPhrasing.FindString(text); m != "" {
 			t.Errorf("%s: awkward phrasing %q:\n%s", where, m, text)
 		}
+		if r.Step.Channel == cadence.ChannelPhone && strings.Contains(text, "://") {
+			t.Errorf("%s: a call script reads out a link:\n%s", where, text)
+		}
 		if r.Step.Channel == cadence.ChannelPhone && strings.Contains(text, "If a call is quicker") {
 			t.Errorf("%s: a call script offers a call:\n%s", where, text)
 		}
