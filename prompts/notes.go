@@ -195,8 +195,13 @@ func signalTopic(s string) string {
 	}
 	s = trackingVerbs.ReplaceAllString(s, "")
 	var keep []string
-	for _, w := range strings.Fields(s) {
+	fields := strings.Fields(s)
+	for i, w := range fields {
 		lw := strings.ToLower(strings.Trim(w, ".,;:!?()"))
+		if countWords[lw] && i+1 < len(fields) && !noiseWords[strings.ToLower(fields[i+1])] {
+			keep = append(keep, strings.Trim(w, ".,;:!?()")) // "pricing for three entities" keeps its count
+			continue
+		}
 		if noiseWords[lw] || lw == "" {
 			continue
 		}
@@ -226,6 +231,9 @@ func signalTopic(s string) string {
 // determiners open a noun phrase that needs no "the".
 var determiners = map[string]bool{"a": true, "an": true, "the": true, "my": true, "your": true, "our": true,
 	"their": true, "her": true, "his": true, "some": true, "any": true, "this": true, "that": true}
+
+// countWords are noise only as a count of visits ("two times"), not in a topic ("three entities").
+var countWords = map[string]bool{"two": true, "three": true, "several": true}
 
 var articles = map[string]bool{"a": true, "an": true, "the": true, "of": true, "for": true, "to": true, "about": true}
 
