@@ -124,19 +124,29 @@ func checkGreeting(r Request, d Draft) *CheckError {
 // checkRepeat rejects a near-copy of an earlier touch that was sent, and any sentence of five or
 // more words repeated from one.
 func checkRepeat(r Request, d Draft) *CheckError {
-	text := d.Text()
+	text := withoutSignature(d.Text(), r.Signature)
 	mine := sentenceSet(text)
 	for _, e := range r.sent() {
-		if similarity(text, e.Draft) >= NearCopyThreshold {
+		earlier := withoutSignature(e.Draft, r.Signature)
+		if similarity(text, earlier) >= NearCopyThreshold {
 			return reject("near-copy", "it nearly repeats earlier touch #%d; give a new reason to reply from a different angle", e.Step)
 		}
-		for s := range sentenceSet(e.Draft) {
+		for s := range sentenceSet(earlier) {
 			if mine[s] {
 				return reject("near-copy", "it repeats the sentence %q from earlier touch #%d; say something new", s, e.Step)
 			}
 		}
 	}
 	return nil
+}
+
+// withoutSignature leaves the rep's sign-off out of a text: every email carries it, by design, and
+// a signature of five words or more ("Sam Lee, Acme Support — sam@acme.example") is no repeat.
+func withoutSignature(text, sig string) string {
+	if sig = strings.TrimSpace(sig); sig == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, sig, "")
 }
 
 var sentenceEnd = regexp.MustCompile(`[.!?\n]+`)

@@ -37,6 +37,8 @@ func secondPerson(s, name string) string {
 	}
 	if f := strings.Fields(s); len(f) > 1 && bareVerbs[strings.ToLower(f[0])] {
 		s = "she " + s
+	} else if len(f) > 1 && bareStates[strings.ToLower(f[0])] {
+		s = "she is " + lowerFirst(s) // "concerned about the timeline": you are concerned about the timeline
 	}
 	s = subjectVerb.ReplaceAllStringFunc(s, func(m string) string {
 		f := strings.Fields(m)
@@ -93,6 +95,11 @@ var bareVerbs = map[string]bool{"wants": true, "needs": true, "has": true, "is":
 	"manages": true, "owns": true, "leads": true, "thinks": true, "feels": true, "says": true, "was": true,
 	"asked": true, "mentioned": true, "said": true, "loves": true, "hates": true, "struggles": true, "spends": true}
 
+// bareStates open a note that leaves out "she is" ("concerned about the security review").
+var bareStates = map[string]bool{"concerned": true, "worried": true, "interested": true, "keen": true, "unhappy": true,
+	"happy": true, "frustrated": true, "excited": true, "skeptical": true, "sceptical": true, "nervous": true,
+	"unsure": true, "open": true, "busy": true, "focused": true, "stuck": true, "locked": true, "committed": true}
+
 // herObject are the words after which "her" is the object ("told her about"), not the possessive.
 var herObject = map[string]bool{"to": true, "for": true, "with": true, "about": true, "and": true, "or": true,
 	"that": true, "a": true, "an": true, "the": true, "on": true, "in": true, "at": true, "up": true, "back": true}
@@ -125,17 +132,29 @@ func noteClauses(note, given string) []string {
 	for _, p := range clauseSplit.Split(safe(note), -1) {
 		pieces = append(pieces, splitAnd(p)...)
 	}
-	var out []string
+	var out, mine []string
 	for _, p := range pieces {
 		p = strings.TrimSpace(leadIn.ReplaceAllString(strings.TrimSpace(p), ""))
 		p = strings.Trim(secondPerson(p, given), " ,:-\"'")
 		if !strings.ContainsFunc(p, unicode.IsLetter) || metAt.MatchString(p) {
 			continue
 		}
-		out = append(out, lowerFirst(clipWords(p, maxQuoteChars)))
+		p = lowerFirst(clipWords(p, maxQuoteChars))
+		if repSays.MatchString(p) {
+			mine = append(mine, p)
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return mine // only the rep's own words: better than nothing
 	}
 	return out
 }
+
+// repSays finds a piece of the notes about the rep, not the contact ("I told them we would send
+// the guide"): quoted back, it would put the rep's words in the contact's mouth.
+var repSays = regexp.MustCompile(`(?i)^(?:i|we|i'll|we'll|i've|we've|i'm|my|our)\b`)
 
 // splitAnd splits "…, and she …" where a new subject follows, but not a list ("email, chat, and phone").
 func splitAnd(p string) []string {
@@ -163,7 +182,7 @@ var (
 		"twice": true, "again": true, "times": true, "time": true, "site": true, "website": true, "link": true, "email": true,
 		"emails": true, "yesterday": true, "today": true, "recently": true, "more": true, "than": true, "once": true,
 		"three": true, "two": true, "several": true, "this": true, "week": true, "morning": true, "on": true}
-	forwardRe = regexp.MustCompile(`(?i)\b(?:forwarded|shared|sent)\b.*?\bto\s+(?:their|her|his|the)?\s*([A-Za-z][\w &-]{1,30})`)
+	forwardRe = regexp.MustCompile(`(?i)\b(?:forwarded|shared|sent)\b.*?\b(?:to|with)\s+(?:their|her|his|the)?\s*([A-Za-z][\w &-]{1,30})`)
 )
 
 // signalTopic turns an intent signal into the topic it shows, with no trace of tracking: "visited
@@ -176,10 +195,21 @@ func signalTopic(s string) string {
 	}
 	s = trackingVerbs.ReplaceAllString(s, "")
 	var keep []string
-	for _, w := range strings.Fields(s) {
+	fields := strings.Fields(s)
+	for i, w := range fields {
 		lw := strings.ToLower(strings.Trim(w, ".,;:!?()"))
-		if noiseWords[lw] || lw == "" || strings.IndexFunc(lw, unicode.IsDigit) >= 0 {
+		if countWords[lw] && i+1 < len(fields) && !noiseWords[strings.ToLower(fields[i+1])] {
+			keep = append(keep, strings.Trim(w, ".,;:!?()")) // "pricing for three entities" keeps its count
 			continue
+		}
+		if noiseWords[lw] || lw == "" {
+			continue
+		}
+		if strings.IndexFunc(lw, unicode.IsDigit) >= 0 {
+			// A count ("4 times") is tracking; a number naming a thing ("SOC 2", "Q1") is kept.
+			if n := len(keep); n == 0 || strings.ToUpper(keep[n-1]) != keep[n-1] {
+				continue
+			}
 		}
 		keep = append(keep, strings.Trim(w, ".,;:!?()"))
 	}
@@ -189,8 +219,21 @@ func signalTopic(s string) string {
 	if len(keep) == 0 || len(keep) > 6 {
 		return ""
 	}
+	if f := keep[0]; strings.HasSuffix(f, "ed") && strings.ToLower(f) == f {
+		return "" // still a deed ("liked the post"), not a topic: "since liked the post came up" reads badly
+	}
+	if len(keep) > 1 && !determiners[strings.ToLower(keep[0])] {
+		keep = append([]string{"the"}, keep...) // "since the SOC 2 report came up"
+	}
 	return lowerFirst(strings.Join(keep, " "))
 }
+
+// determiners open a noun phrase that needs no "the".
+var determiners = map[string]bool{"a": true, "an": true, "the": true, "my": true, "your": true, "our": true,
+	"their": true, "her": true, "his": true, "some": true, "any": true, "this": true, "that": true}
+
+// countWords are noise only as a count of visits ("two times"), not in a topic ("three entities").
+var countWords = map[string]bool{"two": true, "three": true, "several": true}
 
 var articles = map[string]bool{"a": true, "an": true, "the": true, "of": true, "for": true, "to": true, "about": true}
 

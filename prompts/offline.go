@@ -168,6 +168,25 @@ func newComposer(r Request) *composer {
 			}
 		}
 	}
+	// A story about the contact's own company is no proof to them ("the Brightline case study" to
+	// Brightline): counted as used.
+	if co := strings.ToLower(c.company); co != "" && r.Profile != nil {
+		for _, p := range r.Profile.Proof {
+			used[p.Text] = used[p.Text] || strings.Contains(strings.ToLower(p.Text), co)
+		}
+		for _, a := range r.Profile.Assets {
+			used[a.URL] = used[a.URL] || strings.Contains(strings.ToLower(a.Title+" "+a.URL), co)
+		}
+	}
+	// A customer is never sold the switch: proof and assets about switching are left out.
+	if c.customer && r.Profile != nil {
+		for _, p := range r.Profile.Proof {
+			used[p.Text] = used[p.Text] || concernOf(p.Text+" "+strings.Join(p.Concerns, " ")) == "switching effort"
+		}
+		for _, a := range r.Profile.Assets {
+			used[a.URL] = used[a.URL] || concernOf(a.Title+" "+strings.Join(a.Concerns, " ")) == "switching effort"
+		}
+	}
 	// A concern guessed from the trigger, not said by the contact, rules no proof out.
 	said := c.concern
 	if said == defaultConcern[r.Trigger] {
@@ -281,7 +300,7 @@ func (c *composer) topic() string {
 	if len(c.sigs) > 0 {
 		return c.sigs[0]
 	}
-	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 {
+	if q := c.quote(0); q != "" && len(strings.Fields(q)) <= 5 && !addressed(q) {
 		return "\"" + q + "\""
 	}
 	if c.concern != "" && defaultConcern[c.trigger] != c.concern {
@@ -330,8 +349,8 @@ func keywordIn(text string, kws []string) string {
 	}) {
 		for _, k := range kws {
 			if strings.EqualFold(w, k) && !notNoun[strings.ToLower(w)] {
-				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w {
-					return w // Zendesk, SSO
+				if properNames[strings.ToLower(w)] || strings.ToUpper(w) == w || strings.ToLower(w[1:]) != w[1:] {
+					return w // Zendesk, SSO, NetSuite
 				}
 				return strings.ToLower(w)
 			}
@@ -436,9 +455,39 @@ func (c *composer) phone(v, tier int) string {
 		about = c.concern
 	}
 	return "Opener: " + c.hi() + intro + " I am calling about " + about + ". Do you have two minutes?\n" +
-		"Point: " + sentences(c.point(v, tier)) + "\n" +
+		"Point: " + spoken(sentences(c.point(v, tier))) + "\n" +
 		"Ask: " + c.ask(v, tier) + "\n" +
-		"Voicemail: " + c.hi() + vmIntro + " " + c.voicemail(v) + " You can reach me at this number, or reply to my email."
+		"Voicemail: " + c.hi() + vmIntro + " " + vmFirst(vmIntro, c.voicemail(v)) + " You can reach me at this number, or reply to my email."
+}
+
+// vmFirst writes the voicemail's first sentence after the greeting: in lower case when no "Sam
+// here." stands between them ("Hi Dana, one quick idea for you.").
+func vmFirst(intro, s string) string {
+	if intro != "" {
+		return s
+	}
+	return lowerFirst(s)
+}
+
+// Links in a call's point become an offer to send them: nobody reads a URL out on a call.
+var (
+	hereIsLink  = regexp.MustCompile(`\b([Hh])ere is ([^:.]+?)(?:, in case it is useful)?: https?://\S+`)
+	coversLink  = regexp.MustCompile(`\bcovers it: https?://\S+`)
+	anyLinkSaid = regexp.MustCompile(`:? https?://\S+`)
+)
+
+// spoken says a call's point without links: "here is the case study: https://…" is "I can send
+// you the case study after the call".
+func spoken(s string) string {
+	s = hereIsLink.ReplaceAllStringFunc(s, func(m string) string {
+		g := hereIsLink.FindStringSubmatch(m)
+		return "I can send you " + g[2] + " after the call."
+	})
+	s = strings.ReplaceAll(s, "after the call.. ", "after the call. ")
+	s = strings.TrimSuffix(s, "after the call..") // a point that ended on the link
+	s = coversLink.ReplaceAllString(s, "covers it, and I can send it to you after the call.")
+	s = anyLinkSaid.ReplaceAllString(s, "")
+	return strings.ReplaceAll(s, "..", ".")
 }
 
 var gendered = regexp.MustCompile(`(?i)\b(he|she|him|his|her|hers)\b`)

@@ -39,14 +39,17 @@ func (c *composer) ask(v, tier int) string {
 		atCo = " at " + c.company
 	}
 	link := c.booking
-	if tier == tierLean && c.r.Step.Channel != cadence.ChannelSMS {
-		link = ""
+	if tier == tierLean && c.r.Step.Channel != cadence.ChannelSMS || c.r.Step.Channel == cadence.ChannelPhone {
+		link = "" // nobody reads a link out on a call
 	}
 	hotAdd := ""
 	if c.hot && c.askKind != "times" && c.askKind != "close" && c.askKind != "connect" {
-		if link != "" {
+		switch {
+		case c.r.Step.Channel == cadence.ChannelPhone:
+			hotAdd = " If now is not a good time, I can call back on " + c.day1 + " or " + c.day2 + "."
+		case link != "":
 			hotAdd = " If a call is quicker, grab a slot here: " + link
-		} else {
+		default:
 			hotAdd = " If a call is quicker, I am free " + c.day1 + " or " + c.day2 + "."
 		}
 	}
@@ -54,7 +57,7 @@ func (c *composer) ask(v, tier int) string {
 	case "times":
 		switch {
 		case c.coldIntent && link != "":
-			return pick(v, "If a short call would help to "+c.next()+", pick any time here: "+link, "No rush: if talking would help to "+c.next()+", any time here works: "+link)
+			return pick(v, "If a short call would be useful to "+c.next()+", pick any time here: "+link, "No rush: if talking would help to "+c.next()+", any time here works: "+link)
 		case c.coldIntent:
 			return pick(v, "Would a short call to "+c.next()+" be useful, or is email easier for now?", "Would it help to talk briefly to "+c.next()+", or shall I keep to email?")
 		case c.hot && link != "":
@@ -163,7 +166,10 @@ func (c *composer) voicemail(v int) string {
 	if t != "" && !c.cold {
 		return "I have one thought on " + t + " for you."
 	}
-	return pick(c.stepIndex, "I have one idea that may help, and a short question.", "I have a short question for you.", "One quick idea for you.")
+	if c.customer {
+		return "I wanted to hear how things are going for your team."
+	}
+	return pick(c.stepIndex, "I have one idea that may help, and a short question.", "I have a short question for you, two minutes at most.")
 }
 
 // subject is a short, specific line for the email.

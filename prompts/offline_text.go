@@ -38,7 +38,26 @@ func (c *composer) opener(v int) string {
 
 // point is the message's one job in two to four sentences, none said in an earlier touch.
 func (c *composer) point(v, tier int) []string {
-	return c.fresh(c.pointAll(v, tier))
+	s := c.pointAll(v, tier)
+	for _, q := range c.quotes {
+		if topicWord(q) { // a note of a word or two that names a topic is no quotation: "pricing"
+			for i := range s {
+				s[i] = strings.ReplaceAll(s[i], "\""+q+"\"", q)
+			}
+		}
+	}
+	for i := range s { // "you mentioned that you asked if …" says it twice
+		s[i] = doubleReport.ReplaceAllString(s[i], "${1}ou $2")
+	}
+	return c.fresh(s)
+}
+
+var doubleReport = regexp.MustCompile(`([Yy])ou (?:mentioned|told me|raised)(?: that)? you (asked|said|mentioned|told me|wondered|raised)\b`)
+
+// topicWord reports whether a piece of the notes is one or two words naming a concern ("pricing",
+// "SSO rollout"): written as a topic, not quoted as something the contact said.
+func topicWord(q string) bool {
+	return len(strings.Fields(q)) <= 2 && !addressed(q) && concernOf(q) != ""
 }
 
 func (c *composer) pointAll(v, tier int) []string {
@@ -58,18 +77,24 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, "I wrote with \""+q+"\" in mind.")
 		case q != "" && c.cold:
 			s = append(s, "A reason it may matter to you now: "+q+".")
+		case q != "" && c.trigger == cadence.TriggerMissedMeeting && addressed(q):
+			s = append(s, "The reason we were meeting still stands: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
 			s = append(s, "We were going to look at \""+q+"\", and that still stands.")
 		case q != "" && c.trigger == cadence.TriggerFormFill && addressed(q):
 			s = append(s, "In your request you mentioned that "+q+".")
 		case q != "" && c.trigger == cadence.TriggerFormFill:
 			s = append(s, "In your request you mentioned \""+q+"\".")
+		case q != "" && c.trigger == cadence.TriggerProposal && addressed(q):
+			s = append(s, "It is built around what you told me: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
+		case q != "" && topicWord(q) && !c.cold:
+			s = append(s, "Since "+q+" came up, that is where I would start.")
 		case q != "" && len(strings.Fields(q)) == 1:
 			s = append(s, "You summed it up in one word, \""+q+"\", so that is where I would start.")
 		case q != "" && addressed(q):
-			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What I noted from you: "+q+"."))
+			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What stayed with me is that "+q+"."))
 		case q != "":
 			s = append(s, pick(v, "You mentioned \""+q+"\", so that is where I would start.", "What I noted from you: \""+q+"\"."))
 		case sig != "":
@@ -92,22 +117,30 @@ func (c *composer) pointAll(v, tier int) []string {
 			q = ""
 		}
 		switch {
+		case q != "" && !matched && c.customer && addressed(q):
+			s = append(s, "You mentioned that "+q+", and I would like to make sure nothing gets in the way.")
 		case q != "" && !matched && c.customer:
 			s = append(s, "You mentioned \""+q+"\", and I would like to make sure nothing gets in the way of it.")
 		case q != "" && !matched && c.concern != "":
-			s = append(s, withQuote(q, "in view")+", a fair question is "+c.concern+".")
+			if addressed(q) && c.cold {
+				s = append(s, "If "+q+", the fair question is "+c.concern+".")
+			} else if addressed(q) {
+				s = append(s, "You mentioned that "+q+"; the fair question before fixing it is "+c.concern+".")
+			} else {
+				s = append(s, "With \""+q+"\" in view, a fair question is "+c.concern+".")
+			}
 		case q != "" && !matched:
 			s = append(s, withQuote(q, "in view")+", I would rather hear your doubts than guess at them.")
 		case q != "" && !c.cold && reported.MatchString(q):
 			s = append(s, capFirst(q)+", so here is "+c.straight()+".")
 		case q != "" && !c.cold && addressed(q):
-			s = append(s, pick(v, "You told me "+q+", so here is "+c.straight()+".", "On your point that "+q+", "+c.straight()+"."))
+			s = append(s, pick(v, "You told me "+q+", so here is "+c.straight()+".", "On your point that "+q+", here is "+c.straight()+"."))
 		case q != "" && !c.cold:
-			s = append(s, pick(v, "You raised \""+q+"\", so here is "+c.straight()+".", "On your point, \""+q+"\", "+c.straight()+"."))
+			s = append(s, pick(v, "You raised \""+q+"\", so here is "+c.straight()+".", "On your point, \""+q+"\", here is "+c.straight()+"."))
 		case q != "" && c.cold && c.concern != "" && c.concern != defaultConcern[cadence.TriggerColdEmail]:
 			s = append(s, "Teams like yours often ask about "+c.concern+" first, so here is "+c.straight()+".")
 		case sig != "" && c.cold:
-			s = append(s, "In case "+sig+" is on your list, here is "+c.straight()+".")
+			s = append(s, "In case "+sig+" raised questions, here is "+c.straight()+".")
 		case sig != "":
 			s = append(s, "Since "+sig+" came up, here is "+c.straight()+".")
 		case c.customer:
@@ -157,7 +190,7 @@ func (c *composer) pointAll(v, tier int) []string {
 			s = append(s, c.opener(v), "A reason it may matter to you now: "+q+".")
 		case c.cold && sig != "":
 			s = append(s, c.opener(v))
-			lead = "In case " + sig + " is on your list"
+			lead = "In case " + sig + " raised questions"
 		case c.cold:
 			s = append(s, c.opener(v))
 		case c.concernQuote != "" && c.servesConcern():
@@ -200,7 +233,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		case lead != "":
 			s = append(s, lead+", I can show you in ten minutes how that would look in your own setup.")
 		case c.r.Profile != nil && c.r.Profile.Value != "":
-			s = append(s, "In one line: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
+			s = append(s, "What we do: "+lowerFirst(strings.TrimRight(safe(c.r.Profile.Value), "."))+".")
+		case c.cold && q != "":
+			// the opener and the reason from the notes are enough for a light cold follow-up
 		case c.cold:
 			s = append(s, "I wrote because "+orDefault(c.company, "your team")+" may be weighing this kind of change this year.")
 		default:
@@ -224,7 +259,11 @@ func (c *composer) pointAll(v, tier int) []string {
 		if t := c.topic(); t != "" && c.customer {
 			s = append(s, "If anything comes up around "+t+", I am glad to help.")
 		} else if q := c.quote(0); q != "" && c.customer {
-			s = append(s, withQuote(q, "in mind")+", I am glad to help whenever it suits you.")
+			if addressed(q) {
+				s = append(s, "If it still holds that "+q+", I am glad to help with that whenever it suits you.")
+			} else {
+				s = append(s, "If \""+q+"\" still matters, I am glad to help with it whenever it suits you.")
+			}
 		} else if t != "" {
 			if strings.HasSuffix(t, " question") {
 				s = append(s, "If "+t+" is still open, I am glad to pick it up again.")
@@ -250,9 +289,9 @@ func (c *composer) pointAll(v, tier int) []string {
 			}
 			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
-				s = append(s, "I work with people in "+c.role+" roles and would be glad to be connected here.")
+				s = append(s, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.")
 			} else {
-				s = append(s, "I would be glad to be connected here.")
+				s = append(s, "It seemed worth connecting here too.")
 			}
 			return s
 		case c.customIsDeed:
@@ -262,7 +301,9 @@ func (c *composer) pointAll(v, tier int) []string {
 		default:
 			s = append(s, c.opener(v))
 		}
-		if q != "" && !c.cold {
+		if q != "" && !c.cold && addressed(q) {
+			s = append(s, "It ties to your point that "+q+".")
+		} else if q != "" && !c.cold {
 			s = append(s, "It ties to what you mentioned: \""+q+"\".")
 		} else if sig != "" {
 			s = append(s, "It ties to "+sig+".")
@@ -303,7 +344,8 @@ func (c *composer) saidBefore(s string) bool {
 // straight names what the message gives on the concern: an answer when the profile has one,
 // else what the rep can do about it.
 func (c *composer) straight() string {
-	if c.answer != "" || c.proof != nil {
+	fresh := c.answer != "" && !c.saidBefore(c.answer) || c.proof != nil && !c.saidBefore(c.proof.Text)
+	if fresh {
 		return "a straight answer"
 	}
 	return "what I can do"
@@ -356,8 +398,13 @@ func withQuote(q, tail string) string {
 // addressed reports whether a quote already speaks to the contact ("you want SSO"), and so reads
 // best without quotation marks.
 func addressed(q string) bool {
-	f := strings.ToLower(firstName(q))
-	return f == "you" || f == "your" || f == "you're"
+	for _, w := range words(q) {
+		switch w {
+		case "you", "your", "you're", "yours", "yourself", "youre":
+			return true // rewritten to speak to the contact: no longer their words, so never quoted
+		}
+	}
+	return false
 }
 
 // roleOf names the contact's role for a sentence: "a Head of Support".
