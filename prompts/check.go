@@ -276,8 +276,24 @@ func fold(s string) string {
 
 // findFiller returns the first filler phrase in s, or "".
 func findFiller(s string) string {
-	m := fillerRe.FindString(fold(s))
+	f := fold(s)
+	if !mayHaveFiller(f) {
+		return ""
+	}
+	m := fillerRe.FindString(f)
 	return strings.TrimRight(m, " .!?,;")
+}
+
+// mayHaveFiller reports whether s, lower-cased with its white space folded to single spaces,
+// contains a filler phrase as plain text: fillerRe can match only then, and it costs far more
+// than these look-ups (it ran for every draft checked, most of a draft's CPU time).
+func mayHaveFiller(s string) bool {
+	for _, p := range FillerPhrases {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsAny(s string, subs []string) bool {

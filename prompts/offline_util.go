@@ -44,7 +44,7 @@ func safe(s string) string {
 		}
 		return r
 	}, s)
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 5 && mayHaveFiller(strings.Join(strings.Fields(strings.ToLower(s)), " ")); i++ {
 		loc := fillerRe.FindStringIndex(s)
 		if loc == nil {
 			break
