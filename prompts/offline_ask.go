@@ -76,9 +76,11 @@ func (c *composer) ask(v, tier int) string {
 		case cadence.PurposeAnswerConcern:
 			if c.concern != "" && !c.customer {
 				if strings.Contains(c.concern, " and ") {
-					return pick(v, "Are "+c.concern+" the main things to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
+					return pick(v, "Are "+c.concern+" the main things to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?",
+						"What else would you want to know about "+c.concern+"?") + hotAdd
 				}
-				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
+				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?",
+					"What else would you want to know about "+c.concern+" before deciding?") + hotAdd
 			}
 			return pick(v, "What would you need to see to feel sure about the next step?", "What is the one thing you would want answered first?") + hotAdd
 		case cadence.PurposeShareContext:
@@ -282,7 +284,10 @@ func (c *composer) minimal() Draft {
 	switch c.r.Step.Channel {
 	case cadence.ChannelEmail:
 		d.Subject = "Worth a conversation?"
-		d.Body = c.hi() + "\n\n" + ask + "\n\n" + c.sign()
+		d.Body = c.hi() + "\n\n" + ask
+		if sg := c.sign(); sg != "" {
+			d.Body += "\n\n" + sg
+		}
 	case cadence.ChannelSMS:
 		d.Body = gsmText(strings.TrimSpace(clipWords(c.me(), 60) + " here: still worth a chat? Reply STOP to opt out"))
 	case cadence.ChannelPhone:
