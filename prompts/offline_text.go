@@ -285,9 +285,11 @@ func (c *composer) pointAll(v, tier int) []string {
 			}
 		} else if q := c.quote(0); q != "" {
 			if addressed(q) {
-				s = append(s, "If it still matters that "+q+", I am glad to pick it up again.")
+				s = append(s, pick(v, "If it still matters that "+q+", I am glad to pick it up again.", "If it is still true that "+q+", a reply is all it takes to start again.",
+					"Should it still hold that "+q+", I am one reply away."))
 			} else {
-				s = append(s, "If \""+q+"\" still matters, I am glad to pick it up again.")
+				s = append(s, pick(v, "If \""+q+"\" still matters, I am glad to pick it up again.", "If \""+q+"\" is still on your mind, a reply is all it takes to start again.",
+					"Should \""+q+"\" come back up, I am one reply away."))
 			}
 		}
 	case cadence.PurposeCustom:
@@ -306,9 +308,9 @@ func (c *composer) pointAll(v, tier int) []string {
 			}
 			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
-				s = append(s, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.")
+				s = append(s, pick(v, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.", "Much of my work is with people in "+c.role+" roles, so I hoped to connect here."))
 			} else {
-				s = append(s, "It seemed worth connecting here too.")
+				s = append(s, pick(v, "It seemed worth connecting here too.", "Connecting here as well, in case it is easier.", "It seemed natural to connect here as well."))
 			}
 			return s
 		case c.customIsDeed:
