@@ -133,7 +133,8 @@ func (c *composer) ask(v, tier int) string {
 			return pick(v, "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty.",
 				"Shall I close this for now and try again next quarter? Yes, no or not now is all I need.")
 		case link != "" && c.r.Step.Channel != cadence.ChannelSMS:
-			return "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: " + link
+			return pick(v, "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: "+link,
+				"Is it a yes, a no or a not now? One word is plenty, and if the timing changes, my calendar is here: "+link)
 		}
 		return pick(v, "Should I close this out for now? A one-word reply is plenty: yes, no or not now.",
 			"Is it a yes, a no or a not now? One word is plenty.")
