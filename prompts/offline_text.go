@@ -75,10 +75,8 @@ func (c *composer) pointAll(v, tier int) []string {
 		switch {
 		case q != "" && c.cold && len(strings.Fields(q)) <= 2:
 			s = append(s, "I wrote with \""+q+"\" in mind.")
-		case q != "" && c.cold && addressed(q):
-			s = append(s, pick(v, "I wrote in case "+q+"; that is where we tend to help.", "I wrote because this may help if "+q+"."))
 		case q != "" && c.cold:
-			s = append(s, "I wrote with \""+q+"\" in mind.")
+			s = append(s, c.coldReason(v, q))
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting && addressed(q):
 			s = append(s, "The reason we were meeting still stands: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
@@ -193,11 +191,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		case c.cold && q != "" && len(strings.Fields(q)) <= 2:
 			s = append(s, c.opener(v), "I wrote with \""+q+"\" in mind.")
 		case c.cold && q != "":
-			if addressed(q) {
-				s = append(s, c.opener(v), pick(v, "I wrote in case "+q+"; that is where we tend to help.", "I wrote because this may help if "+q+"."))
-			} else {
-				s = append(s, c.opener(v), "I wrote with \""+q+"\" in mind.")
-			}
+			s = append(s, c.opener(v), c.coldReason(v, q))
 		case c.cold && sig != "":
 			s = append(s, c.opener(v))
 			lead = "In case " + sig + " raised questions"
@@ -332,6 +326,20 @@ func (c *composer) pointAll(v, tier int) []string {
 		s = append(s, c.opener(v))
 	}
 	return s
+}
+
+// coldReason ties a cold note to a piece of the notes without presuming the contact's need: "I
+// wrote in case your team loses tickets …", or the topic when the note reports a question.
+func (c *composer) coldReason(v int, q string) string {
+	switch t := c.topic(); {
+	case reported.MatchString(q) && t != "" && !strings.HasPrefix(t, "\""):
+		return "I wrote with " + t + " in mind."
+	case reported.MatchString(q):
+		return "I wrote with your question in mind."
+	case addressed(q):
+		return pick(v, "I wrote in case "+q+"; that is where we tend to help.", "I wrote because this may help if "+q+".")
+	}
+	return "I wrote with \"" + q + "\" in mind."
 }
 
 // offer is something concrete the rep can do without a profile: no invented fact, one step
