@@ -161,7 +161,7 @@ func (c *composer) voicemail(v int) string {
 		if c.trigger == cadence.TriggerProposal {
 			return "I wanted to ask who else should see the proposal."
 		}
-		return "I wanted to ask who else on your team should see this."
+		return pick(v, "I wanted to ask who else on your team should see this.", "I had a quick question about who else on your team should weigh in.")
 	}
 	if t != "" && !c.cold && c.purpose == cadence.PurposeAnswerConcern {
 		return "I have a suggestion on " + t + " for you."
@@ -225,7 +225,7 @@ func (c *composer) subject(v int) string {
 		case c.trigger == cadence.TriggerProposal:
 			s = "Yes, no or not now?"
 		default:
-			s = pick(v, "Close this out for now?", "Should I step back?")
+			s = pick(v, "Close this out for now?", "Should I step back?", "Leave it here for now?")
 		}
 	default:
 		s = "A short note" + forCo(co)
