@@ -2,6 +2,7 @@ package prompts
 
 import (
 	"context"
+	"hash/fnv"
 	"regexp"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ func (Offline) Draft(_ context.Context, r Request) (Draft, error) {
 	var first Draft
 	for i := 0; i < 4; i++ {
 		for t := tierRich; t <= tierLean; t++ {
-			d := c.compose(r.Angle+i, t)
+			d := c.compose(r.Angle+c.salt+i, t)
 			if i == 0 && t == tierRich {
 				first = d
 			}
@@ -87,11 +88,15 @@ type composer struct {
 	stepIndex          int
 	repFirst, gsmFirst string
 	said               map[string]bool // sentences of earlier sent touches
+	salt               int             // from the contact's name and the step: contacts read differently
 }
 
 func newComposer(r Request) *composer {
 	c := &composer{r: r, purpose: r.Step.Purpose, trigger: r.Trigger, stepIndex: max(r.StepIndex, 1)}
 	c.first = GivenName(r.Contact.Name)
+	h := fnv.New32a()
+	h.Write([]byte(r.Contact.Name))
+	c.salt = int(h.Sum32()%6) + c.stepIndex
 	c.rep = clipWords(safe(r.RepName), 40)
 	c.repFirst = firstName(c.rep)
 	c.signoff = clipWords(safe(r.Signature), 80)
@@ -192,6 +197,17 @@ func newComposer(r Request) *composer {
 	if said == defaultConcern[r.Trigger] {
 		said = ""
 	}
+	// Notes that name no known concern still say what the contact cares about: an asset or proof
+	// tagged with another concern than the one the draft raises would answer the wrong question
+	// ("loses tickets" with a security overview), so only untagged or matching ones remain.
+	if said == "" && len(c.quotes) > 0 && r.Profile != nil {
+		for _, p := range r.Profile.Proof {
+			used[p.Text] = used[p.Text] || !tagsFit(p.Concerns, c.concern)
+		}
+		for _, a := range r.Profile.Assets {
+			used[a.URL] = used[a.URL] || !tagsFit(a.Concerns, c.concern)
+		}
+	}
 	c.proof = r.Profile.ProofFor(r.Step.Purpose, said, used)
 	if r.Step.Purpose == cadence.PurposeShareContext || r.Step.Purpose == cadence.PurposeAnswerConcern {
 		c.asset = r.Profile.AssetFor(r.Step.Purpose, said, used)
@@ -212,6 +228,21 @@ func newComposer(r Request) *composer {
 		}
 	}
 	return c
+}
+
+// tagsFit reports whether a profile item with these concern tags may serve a draft that raises
+// concern: untagged items serve any, tagged ones only their own concern.
+func tagsFit(tags []string, concern string) bool {
+	if len(tags) == 0 {
+		return true
+	}
+	want := concernOf(concern)
+	for _, t := range tags {
+		if strings.EqualFold(t, concern) || want != "" && concernOf(t) == want {
+			return true
+		}
+	}
+	return false
 }
 
 // fresh leaves out the sentences an earlier sent touch already said, keeping at least one.
@@ -367,8 +398,11 @@ func (c *composer) hi() string {
 }
 
 func (c *composer) sign() string {
+	if c.signoff == "" && c.seller == "" {
+		return ""
+	}
 	if c.signoff == "" {
-		return "Best"
+		return "Best,\n" + c.seller
 	}
 	return "Best,\n" + c.signoff
 }
@@ -389,7 +423,10 @@ func (c *composer) compose(v int, tier int) Draft {
 	switch c.r.Step.Channel {
 	case cadence.ChannelEmail:
 		d.Subject = c.subject(v)
-		d.Body = c.hi() + "\n\n" + sentences(c.point(v, tier)) + "\n\n" + c.ask(v, tier) + "\n\n" + c.sign()
+		d.Body = c.hi() + "\n\n" + sentences(c.point(v, tier)) + "\n\n" + c.ask(v, tier)
+		if sg := c.sign(); sg != "" {
+			d.Body += "\n\n" + sg
+		}
 	case cadence.ChannelLinkedIn:
 		d.Body = c.linkedin(v, tier)
 	case cadence.ChannelSMS:

@@ -76,9 +76,11 @@ func (c *composer) ask(v, tier int) string {
 		case cadence.PurposeAnswerConcern:
 			if c.concern != "" && !c.customer {
 				if strings.Contains(c.concern, " and ") {
-					return pick(v, "Are "+c.concern+" the main things to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
+					return pick(v, "Are "+c.concern+" the main things to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?",
+						"What else would you want to know about "+c.concern+"?") + hotAdd
 				}
-				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?") + hotAdd
+				return pick(v, "Is "+c.concern+" the main thing to settle, or is something else in the way?", "Does that settle "+c.concern+", or is there more behind it?",
+					"What else would you want to know about "+c.concern+" before deciding?") + hotAdd
 			}
 			return pick(v, "What would you need to see to feel sure about the next step?", "What is the one thing you would want answered first?") + hotAdd
 		case cadence.PurposeShareContext:
@@ -131,7 +133,8 @@ func (c *composer) ask(v, tier int) string {
 			return pick(v, "Should I close this out for now, or would next quarter suit you better? Yes, no or not now is plenty.",
 				"Shall I close this for now and try again next quarter? Yes, no or not now is all I need.")
 		case link != "" && c.r.Step.Channel != cadence.ChannelSMS:
-			return "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: " + link
+			return pick(v, "Should I close this out for now? A one-word reply is plenty: yes, no or not now. If the timing changes, pick a time here: "+link,
+				"Is it a yes, a no or a not now? One word is plenty, and if the timing changes, my calendar is here: "+link)
 		}
 		return pick(v, "Should I close this out for now? A one-word reply is plenty: yes, no or not now.",
 			"Is it a yes, a no or a not now? One word is plenty.")
@@ -158,7 +161,7 @@ func (c *composer) voicemail(v int) string {
 		if c.trigger == cadence.TriggerProposal {
 			return "I wanted to ask who else should see the proposal."
 		}
-		return "I wanted to ask who else on your team should see this."
+		return pick(v, "I wanted to ask who else on your team should see this.", "I had a quick question about who else on your team should weigh in.")
 	}
 	if t != "" && !c.cold && c.purpose == cadence.PurposeAnswerConcern {
 		return "I have a suggestion on " + t + " for you."
@@ -222,7 +225,7 @@ func (c *composer) subject(v int) string {
 		case c.trigger == cadence.TriggerProposal:
 			s = "Yes, no or not now?"
 		default:
-			s = pick(v, "Close this out for now?", "Should I step back?")
+			s = pick(v, "Close this out for now?", "Should I step back?", "Leave it here for now?")
 		}
 	default:
 		s = "A short note" + forCo(co)
@@ -282,7 +285,10 @@ func (c *composer) minimal() Draft {
 	switch c.r.Step.Channel {
 	case cadence.ChannelEmail:
 		d.Subject = "Worth a conversation?"
-		d.Body = c.hi() + "\n\n" + ask + "\n\n" + c.sign()
+		d.Body = c.hi() + "\n\n" + ask
+		if sg := c.sign(); sg != "" {
+			d.Body += "\n\n" + sg
+		}
 	case cadence.ChannelSMS:
 		d.Body = gsmText(strings.TrimSpace(clipWords(c.me(), 60) + " here: still worth a chat? Reply STOP to opt out"))
 	case cadence.ChannelPhone:

@@ -76,7 +76,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && c.cold && len(strings.Fields(q)) <= 2:
 			s = append(s, "I wrote with \""+q+"\" in mind.")
 		case q != "" && c.cold:
-			s = append(s, "A reason it may matter to you now: "+q+".")
+			s = append(s, c.coldReason(v, q))
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting && addressed(q):
 			s = append(s, "The reason we were meeting still stands: "+q+".")
 		case q != "" && c.trigger == cadence.TriggerMissedMeeting:
@@ -90,13 +90,17 @@ func (c *composer) pointAll(v, tier int) []string {
 		case q != "" && c.trigger == cadence.TriggerProposal:
 			s = append(s, "It is built around what you told me: \""+q+"\".")
 		case q != "" && topicWord(q) && !c.cold:
-			s = append(s, "Since "+q+" came up, that is where I would start.")
+			s = append(s, pick(v, "Since "+q+" came up, that is where I would start.", "You raised "+q+", so I would begin there.", "Let us start with "+q+", since you raised it."))
+		case q != "" && len(strings.Fields(q)) == 1 && painWords[strings.ToLower(q)]:
+			s = append(s, "You said "+strings.ToLower(q)+" was the issue, so I would start there.")
 		case q != "" && len(strings.Fields(q)) == 1:
-			s = append(s, "You summed it up in one word, \""+q+"\", so that is where I would start.")
+			// a lone word that names no topic reads oddly quoted back: left out
 		case q != "" && addressed(q):
-			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What stayed with me is that "+q+"."))
+			s = append(s, pick(v, "You mentioned that "+q+", so that is where I would start.", "What stayed with me is that "+q+".",
+				"I keep coming back to your point that "+q+"."))
 		case q != "":
-			s = append(s, pick(v, "You mentioned \""+q+"\", so that is where I would start.", "What I noted from you: \""+q+"\"."))
+			s = append(s, pick(v, "You mentioned \""+q+"\", so that is where I would start.", "What I noted from you: \""+q+"\".",
+				"I would start from what you told me: \""+q+"\"."))
 		case sig != "":
 			s = append(s, "Since "+sig+" came up, I will make sure we cover it.")
 		}
@@ -187,7 +191,7 @@ func (c *composer) pointAll(v, tier int) []string {
 		case c.cold && q != "" && len(strings.Fields(q)) <= 2:
 			s = append(s, c.opener(v), "I wrote with \""+q+"\" in mind.")
 		case c.cold && q != "":
-			s = append(s, c.opener(v), "A reason it may matter to you now: "+q+".")
+			s = append(s, c.opener(v), c.coldReason(v, q))
 		case c.cold && sig != "":
 			s = append(s, c.opener(v))
 			lead = "In case " + sig + " raised questions"
@@ -207,8 +211,8 @@ func (c *composer) pointAll(v, tier int) []string {
 			} else {
 				s = append(s, "Here is "+lowerFirst(c.asset.Title)+", in case it is useful: "+c.asset.URL)
 			}
-			if rich && c.proof != nil {
-				s = append(s, c.proof.Text)
+			if rich && c.proof != nil { // before the link, so no sentence runs on from a URL
+				s = append(s[:len(s)-1], c.proof.Text, s[len(s)-1])
 			}
 		case c.proof != nil:
 			if lead != "" {
@@ -254,7 +258,8 @@ func (c *composer) pointAll(v, tier int) []string {
 		case c.trigger == cadence.TriggerMissedMeeting:
 			s = append(s, pick(v, "Happy to leave it here if the timing is off.", "If now is not the moment, that is fine."))
 		default:
-			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note."))
+			s = append(s, pick(v, "I do not want to crowd your inbox, so this is my last note for now.", "I will step back after this note.",
+				"This is my last note for a while."))
 		}
 		if t := c.topic(); t != "" && c.customer {
 			s = append(s, "If anything comes up around "+t+", I am glad to help.")
@@ -266,15 +271,19 @@ func (c *composer) pointAll(v, tier int) []string {
 			}
 		} else if t != "" {
 			if strings.HasSuffix(t, " question") {
-				s = append(s, "If "+t+" is still open, I am glad to pick it up again.")
+				s = append(s, pick(v, "If "+t+" is still open, I am glad to pick it up again.", "Should "+t+" come back, just reply and we will take it from there.",
+					"Whenever "+t+" is back on the table, I am one reply away."))
 			} else {
-				s = append(s, "If "+t+" is still a priority, I am glad to pick it up again.")
+				s = append(s, pick(v, "If "+t+" is still a priority, I am glad to pick it up again.", "Should "+t+" come back up, just reply and we will take it from there.",
+					"Whenever "+t+" is back on the table, I am one reply away."))
 			}
 		} else if q := c.quote(0); q != "" {
 			if addressed(q) {
-				s = append(s, "If it still matters that "+q+", I am glad to pick it up again.")
+				s = append(s, pick(v, "If it still matters that "+q+", I am glad to pick it up again.", "If it is still true that "+q+", a reply is all it takes to start again.",
+					"Should it still hold that "+q+", I am one reply away."))
 			} else {
-				s = append(s, "If \""+q+"\" still matters, I am glad to pick it up again.")
+				s = append(s, pick(v, "If \""+q+"\" still matters, I am glad to pick it up again.", "If \""+q+"\" is still on your mind, a reply is all it takes to start again.",
+					"Should \""+q+"\" come back up, I am one reply away."))
 			}
 		}
 	case cadence.PurposeCustom:
@@ -286,12 +295,16 @@ func (c *composer) pointAll(v, tier int) []string {
 				about = "about the " + c.concernWord + " question" + forCo(c.company)
 			case q != "" && len(strings.Fields(q)) <= 6 && !addressed(q):
 				about = "with an idea on \"" + q + "\""
+			case q != "" && len(strings.Fields(q)) <= 12 && addressed(q):
+				about += ", since " + q
+			case sig != "":
+				about = "about " + sig + forCo(c.company)
 			}
 			s = append(s, "I wrote to you "+orDefault(c.when, "recently")+" "+about+".")
 			if c.role != "" {
-				s = append(s, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.")
+				s = append(s, pick(v, "I work with people in "+c.role+" roles, so it seemed worth connecting here too.", "Much of my work is with people in "+c.role+" roles, so I hoped to connect here."))
 			} else {
-				s = append(s, "It seemed worth connecting here too.")
+				s = append(s, pick(v, "It seemed worth connecting here too.", "Connecting here as well, in case it is easier.", "It seemed natural to connect here as well."))
 			}
 			return s
 		case c.customIsDeed:
@@ -313,6 +326,20 @@ func (c *composer) pointAll(v, tier int) []string {
 		s = append(s, c.opener(v))
 	}
 	return s
+}
+
+// coldReason ties a cold note to a piece of the notes without presuming the contact's need: "I
+// wrote in case your team loses tickets …", or the topic when the note reports a question.
+func (c *composer) coldReason(v int, q string) string {
+	switch t := c.topic(); {
+	case reported.MatchString(q) && t != "" && !strings.HasPrefix(t, "\""):
+		return "I wrote with " + t + " in mind."
+	case reported.MatchString(q):
+		return "I wrote with your question in mind."
+	case addressed(q):
+		return pick(v, "I wrote in case "+q+"; that is where we tend to help.", "I wrote because this may help if "+q+".")
+	}
+	return "I wrote with \"" + q + "\" in mind."
 }
 
 // offer is something concrete the rep can do without a profile: no invented fact, one step
