@@ -67,9 +67,25 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 	if code, body := get("/readyz"); code != 200 {
 		t.Errorf("/readyz = %d %s", code, body)
 	}
-	code, body := get("/metrics")
-	if code != 200 {
-		t.Fatalf("/metrics = %d", code)
+	// The ack's histogram is observed on the socket goroutine once the ack is queued, which can be
+	// a moment after the reply reached Slack through the response_url: wait for it, not for a time.
+	var code int
+	var body string
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		code, body = get("/metrics")
+		if code != 200 {
+			t.Fatalf("/metrics = %d", code)
+		}
+		if strings.Contains(body, `followup_ack_seconds_count{command="slash:add"} 1`) {
+			break
+		}
+		select {
+		case <-wctx.Done():
+			t.Fatalf("/metrics never counted the ack:\n%s", body)
+		case <-tick.C:
+		}
 	}
 	for _, want := range []string{
 		`followup_ack_seconds_count{command="slash:add"} 1`,
