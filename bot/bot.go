@@ -1,7 +1,8 @@
 // Package bot is followup's Slack side: the Socket Mode loop, the routing of slash commands,
 // button clicks, modal submissions and events, the Block Kit rendering, the due-reminder
 // dispatcher, the weekly report and the App Home. It reaches the database only through the Store
-// interface it declares, and drafts only through prompts.Drafter.
+// interface it declares in cadence's terms (it does not import package store), and drafts only
+// through prompts.Drafter.
 package bot
 
 import (

@@ -10,7 +10,6 @@ import (
 	"github.com/go-co-op/gocron/v2"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // jobsStopTimeout bounds how long stopping the scheduler waits for a running dispatch pass to
@@ -166,7 +165,7 @@ func (b *Bot) resumeDue(ctx context.Context) error {
 			b.log.Error("resume follow-up", "follow_up", v.Enrollment.ID, "err", err)
 			continue
 		}
-		res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
 			if cur.Enrollment.Status != cadence.StatusPaused || cur.Enrollment.PausedUntil.IsZero() ||
 				cur.Enrollment.PausedUntil.After(now) {
 				return cadence.Change{}, errNotOpen // resumed or changed meanwhile

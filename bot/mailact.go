@@ -12,7 +12,6 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
-	"github.com/followup-bot/followup/store"
 )
 
 // Action ids of the buttons on a "seen in your mailbox" DM; the value is the kept message's id.
@@ -65,8 +64,8 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 	if err != nil {
 		return err
 	}
-	var prior store.EnrollmentView
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+	var prior cadence.EnrollmentView
+	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
 		prior = cur
 		if cur.Enrollment.Status.Ended() {
 			return cadence.Change{}, errMailNoop
@@ -99,7 +98,7 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 }
 
 // mailChange is the state machine's decision on a message of kind about cur.
-func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind, m cadence.MailSeen, w cadence.Window, now time.Time) (cadence.Change, error) {
+func mailChange(cd cadence.Cadence, cur cadence.EnrollmentView, kind classify.Kind, m cadence.MailSeen, w cadence.Window, now time.Time) (cadence.Change, error) {
 	e := cur.Enrollment
 	switch kind {
 	case classify.KindReply, classify.KindReferral, classify.KindBounce:
@@ -316,7 +315,7 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 		return Reply{}, err
 	}
 	now := b.now()
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
 		if err := b.authorize(user, cur.Enrollment); err != nil {
 			return cadence.Change{}, err
 		}
@@ -391,7 +390,7 @@ func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSee
 // enrollReferralOf enrolls the person at addr, whom the contact of follow-up v pointed to, in v's
 // cadence, owned by whoever clicked (v's owner or an admin), with a note saying who referred them.
 // The store refuses an address that opted out (EOPTEDOUT) or is followed up already (ECONFLICT).
-func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.EnrollmentView, addr string) (Reply, error) {
+func (b *Bot) enrollReferralOf(ctx context.Context, user string, v cadence.EnrollmentView, addr string) (Reply, error) {
 	if err := b.authorize(user, v.Enrollment); err != nil {
 		return Reply{}, err
 	}

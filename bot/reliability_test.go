@@ -194,7 +194,7 @@ func TestDispatcherPanicIsRecovered(t *testing.T) {
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	h.advanceTo(t, v.Open.Due)
 	fs := &faultStore{}
-	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...store.Draft) error {
+	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...cadence.Draft) error {
 		panic("a bug")
 	}
 	f := newFaultBotOn(t, h, fs)

@@ -189,7 +189,7 @@ func runDemo(ctx context.Context, c Config, stdin io.Reader, stdout, stderr io.W
 
 	b, err := bot.New(bot.Config{
 		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
-		Store: watchedStore{DB: db, w: w}, Library: lib, Drafter: newDrafter(c, log, nil),
+		Store: watchedStore{Store: db, w: w}, Library: lib, Drafter: newDrafter(c, log, nil),
 		Team: c.Team, Now: clk.Now, Clock: clk, Logger: log,
 		Tick: time.Second, ReportChannel: demoReportChannel, ReportCron: demoReportCron,
 	})

@@ -16,8 +16,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/followup-bot/followup/bot"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // nudgeAfter is how long settle waits for a pass that does not come before it moves the clock
@@ -61,12 +61,12 @@ func (w *watch) end(match func(id int64, c claimOf) bool) {
 // watchedStore is the demo's store: the real one, with the calls that begin and end a claim
 // reported to the watch.
 type watchedStore struct {
-	*store.DB
+	bot.Store
 	w *watch
 }
 
-func (s watchedStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error) {
-	cs, err := s.DB.Claim(ctx, now, limit, lease)
+func (s watchedStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error) {
+	cs, err := s.Store.Claim(ctx, now, limit, lease)
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	for _, c := range cs {
@@ -83,31 +83,31 @@ func (s watchedStore) endTouch(id int64) {
 	s.w.end(func(t int64, _ claimOf) bool { return t == id })
 }
 
-func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
+func (s watchedStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error {
 	defer s.endTouch(touchID)
-	return s.DB.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
+	return s.Store.MarkReminded(ctx, touchID, token, channel, ts, now, d...)
 }
 
 func (s watchedStore) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
 	defer s.endTouch(touchID)
-	return s.DB.Release(ctx, touchID, token, retryAt)
+	return s.Store.Release(ctx, touchID, token, retryAt)
 }
 
 func (s watchedStore) Reschedule(ctx context.Context, touchID int64, token int, due time.Time) error {
 	defer s.endTouch(touchID)
-	return s.DB.Reschedule(ctx, touchID, token, due)
+	return s.Store.Reschedule(ctx, touchID, token, due)
 }
 
 // Update ends the claims of the enrollment: the dispatcher updates an enrollment only to stop it
 // (its decision date passed), as the last thing it does with that claim.
-func (s watchedStore) Update(ctx context.Context, id string, fn func(store.EnrollmentView) (cadence.Change, error)) (store.UpdateResult, error) {
+func (s watchedStore) Update(ctx context.Context, id string, fn func(cadence.EnrollmentView) (cadence.Change, error)) (cadence.UpdateResult, error) {
 	defer s.w.end(func(_ int64, c claimOf) bool { return c.enrollment == id })
-	return s.DB.Update(ctx, id, fn)
+	return s.Store.Update(ctx, id, fn)
 }
 
 func (s watchedStore) MarkRepGone(ctx context.Context, userID string, now time.Time) ([]cadence.Enrollment, error) {
 	defer s.w.end(func(_ int64, c claimOf) bool { return c.owner == userID })
-	return s.DB.MarkRepGone(ctx, userID, now)
+	return s.Store.MarkRepGone(ctx, userID, now)
 }
 
 // demoClock is the fake clock, with the dispatcher's sleeps (its only use of After) reported to
