@@ -49,9 +49,9 @@ func (b *Bot) companyNews(ctx context.Context, src cadence.EnrollmentView, o cad
 			if v.Enrollment.Status != cadence.StatusActive {
 				continue // paused already
 			}
-			res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+			// A pause needs neither the cadence nor the window.
+			c, err := b.changeIn(ctx, "bot", v.Enrollment.ID, cadence.Cadence{}, cadence.Window{}, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 				ch, err := cadence.Pause(cur.Enrollment, time.Time{}, now)
-				ch.Event.Actor = "bot"
 				ch.Event.Detail = strings.TrimSpace(ch.Event.Detail + " company news from " + src.Enrollment.ID)
 				return ch, err
 			})
@@ -59,8 +59,9 @@ func (b *Bot) companyNews(ctx context.Context, src cadence.EnrollmentView, o cad
 				b.log.Warn("company news: not paused", "enrollment", v.Enrollment.ID, "err", err)
 				continue
 			}
-			b.afterUpdate(ctx, res, "bot", now)
-			affected = append(affected, res.View)
+			c.By = "bot"
+			b.publish(ctx, c)
+			affected = append(affected, c.View)
 		}
 	} else {
 		for _, v := range others {

@@ -279,11 +279,11 @@ func (b *Bot) markReminded(ctx context.Context, c cadence.Claim, channel, ts str
 // stopTimeline stops a follow-up whose decision date passed, and brings its DM and the rep's
 // App Home up to date.
 func (b *Bot) stopTimeline(ctx context.Context, cl cadence.Claim, c cadence.TouchView, now time.Time) error {
-	res, err := b.store.Update(ctx, c.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+	ch, err := b.changeIn(ctx, "bot", c.Enrollment.ID, cadence.Cadence{}, cadence.Window{}, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 		if cur.Enrollment.Status != cadence.StatusActive {
 			return cadence.Change{}, errNotOpen
 		}
-		return stopChange(cur, cadence.StopTimelinePassed, "bot", now)
+		return cadence.Stop(cur.Enrollment, cadence.StopTimelinePassed, "", now)
 	})
 	if errors.Is(err, errNotOpen) {
 		return nil
@@ -293,7 +293,8 @@ func (b *Bot) stopTimeline(ctx context.Context, cl cadence.Claim, c cadence.Touc
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
-	b.afterUpdate(ctx, res, "bot", now)
+	ch.By, ch.At = "bot", now
+	b.publish(ctx, ch)
 	return nil
 }
 

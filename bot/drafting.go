@@ -62,7 +62,7 @@ func (b *Bot) skipBlockedSMS(ctx context.Context, c cadence.Claim, tv cadence.To
 		cadence.SMSBlocked(cd.Steps[tv.Touch.Step].Channel, tv.Contact, tv.Contact.SMSConsent) == "" {
 		return false, nil
 	}
-	res, err := b.store.Update(ctx, tv.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+	res, err := b.changeIn(ctx, "bot", tv.Enrollment.ID, cd, w, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 		if cur.Open == nil || cur.Open.ID != tv.Touch.ID {
 			return cadence.Change{}, errNotOpen
 		}
@@ -81,7 +81,8 @@ func (b *Bot) skipBlockedSMS(ctx context.Context, c cadence.Claim, tv cadence.To
 		return true, fmt.Errorf("skip SMS step of %s: %w", tv.Enrollment.ID, err)
 	}
 	b.log.Info("SMS step skipped: no consent or no phone", "follow_up", tv.Enrollment.ID, "step", tv.Touch.Step+1)
-	b.afterUpdate(ctx, res, "bot", now)
+	res.By, res.At = "bot", now
+	b.publish(ctx, res)
 	return true, nil
 }
 

@@ -147,7 +147,7 @@ func (b *Bot) tick(ctx context.Context) {
 }
 
 // resumeDue resumes the follow-ups paused until a time that has come, through the state machine,
-// and brings their reminder DMs up to date.
+// and brings their reminder DMs and their owners' App Homes up to date.
 func (b *Bot) resumeDue(ctx context.Context) error {
 	now := b.now()
 	due, err := b.store.PausedDue(ctx, now)
@@ -155,22 +155,12 @@ func (b *Bot) resumeDue(ctx context.Context) error {
 		return err
 	}
 	for _, v := range due {
-		cd, err := b.lib.Get(v.Enrollment.CadenceID)
-		if err != nil {
-			b.log.Error("resume follow-up: unknown cadence", "follow_up", v.Enrollment.ID, "err", err)
-			continue
-		}
-		w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
-		if err != nil {
-			b.log.Error("resume follow-up", "follow_up", v.Enrollment.ID, "err", err)
-			continue
-		}
-		res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+		c, err := b.change(ctx, "bot", v, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, _ time.Time) (cadence.Change, error) {
 			if cur.Enrollment.Status != cadence.StatusPaused || cur.Enrollment.PausedUntil.IsZero() ||
 				cur.Enrollment.PausedUntil.After(now) {
 				return cadence.Change{}, errNotOpen // resumed or changed meanwhile
 			}
-			return resumeChange(cd, cur, w, now)
+			return cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
 		})
 		if errors.Is(err, errNotOpen) {
 			continue
@@ -180,9 +170,7 @@ func (b *Bot) resumeDue(ctx context.Context) error {
 			continue
 		}
 		b.log.Info("follow-up resumed", "follow_up", v.Enrollment.ID)
-		if res.View.Open != nil {
-			b.syncDMLogged(ctx, *res.View.Open, "", time.Time{})
-		}
+		b.publish(ctx, c)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 		if err != nil {
 			return err
 		}
-		b.afterOptOut(ctx, res)
+		b.publish(ctx, stoppedBy(res.Stopped, "bot", now))
 		action := "recorded an opt-out for every rep"
 		if err := b.store.MailActed(ctx, m.ID, action, "", 0, time.Time{}, now); err != nil {
 			return err
@@ -56,24 +56,15 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 	if err != nil {
 		return err
 	}
-	cd, err := b.lib.Get(before.Enrollment.CadenceID)
-	if err != nil {
-		return err
-	}
-	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
-	if err != nil {
-		return err
-	}
-	var prior cadence.EnrollmentView
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
-		prior = cur
+	var w cadence.Window
+	res, err := b.change(ctx, "bot", before, func(cd cadence.Cadence, cur cadence.EnrollmentView, win cadence.Window, _ time.Time) (cadence.Change, error) {
+		w = win
 		if cur.Enrollment.Status.Ended() {
 			return cadence.Change{}, errMailNoop
 		}
-		ch, err := mailChange(cd, cur, kind, m, w, now)
-		ch.Event.Actor = "bot"
-		return ch, err
+		return mailChange(cd, cur, kind, m, win, now)
 	})
+	prior := res.Before
 	if errors.Is(err, errMailNoop) {
 		what := "nothing: the follow-up had ended"
 		if prior.Enrollment.Status == cadence.StatusPaused {
@@ -84,7 +75,8 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 	if err != nil {
 		return err
 	}
-	b.afterUpdate(ctx, res, "bot", now)
+	res.By, res.At = "bot", now
+	b.publish(ctx, res)
 	var due time.Time
 	if prior.Open != nil {
 		due = prior.Open.Due
@@ -306,36 +298,23 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 	if err := b.authorize(user, v.Enrollment); err != nil {
 		return Reply{}, err
 	}
-	cd, err := b.lib.Get(v.Enrollment.CadenceID)
-	if err != nil {
-		return Reply{}, err
-	}
-	w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
-	if err != nil {
-		return Reply{}, err
-	}
-	now := b.now()
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+	res, err := b.change(ctx, user, v, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if err := b.authorize(user, cur.Enrollment); err != nil {
 			return cadence.Change{}, err
 		}
-		var ch cadence.Change
-		var err error
 		if classify.Kind(m.Kind) == classify.KindOutOfOffice {
-			ch, err = cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
-		} else {
-			ch, err = cadence.Reopen(cd, cur.Enrollment, cur.Contact, m.PriorStep, m.PriorDue, w, now)
+			return cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
 		}
-		ch.Event.Actor = user
-		return ch, err
+		return cadence.Reopen(cd, cur.Enrollment, cur.Contact, m.PriorStep, m.PriorDue, w, now)
 	})
 	if err != nil {
 		return Reply{}, err
 	}
-	if err := b.store.MailUndone(ctx, m.ID, user, now); err != nil {
+	if err := b.store.MailUndone(ctx, m.ID, user, res.At); err != nil {
 		return Reply{}, err
 	}
-	b.afterUpdate(ctx, res, user, now)
+	res.By = user
+	b.publish(ctx, res)
 	return textReply("Undone: follow-up `%s` is %s again.", m.EnrollmentID, res.View.Enrollment.Status), nil
 }
 
@@ -355,14 +334,9 @@ func (b *Bot) undoMailOptOut(ctx context.Context, user string, m cadence.MailSee
 	if err != nil {
 		return Reply{}, err
 	}
-	owners := []string{v.Enrollment.Owner}
-	for _, nv := range back {
-		if nv.Open != nil {
-			b.syncDMLogged(ctx, *nv.Open, "", time.Time{})
-		}
-		owners = append(owners, nv.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
+	c := stoppedBy(back, user, b.now()) // running again, as an opt-out's are stopped
+	c.Before = v
+	b.publish(ctx, c)
 	b.log.Info("mail opt-out undone", "mail", m.ID, "by", user, "follow_ups", len(back))
 	who := escapeText(v.Contact.Label())
 	if len(back) == 0 {

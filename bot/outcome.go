@@ -40,16 +40,7 @@ func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before cadence.E
 			return cadence.UpdateResult{}, err
 		}
 	}
-	cd, err := b.lib.Get(before.Enrollment.CadenceID)
-	if err != nil {
-		return cadence.UpdateResult{}, err
-	}
-	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
-	if err != nil {
-		return cadence.UpdateResult{}, err
-	}
-	now := b.now()
-	res, err := b.store.Update(ctx, enrollmentID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
+	c, err := b.change(ctx, actor, before, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		// Checked again inside the transaction: a concurrent click or command may have won.
 		if !anyone {
 			if err := b.authorize(actor, cur.Enrollment); err != nil {
@@ -63,7 +54,7 @@ func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before cadence.E
 			return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT,
 				"Follow-up %s is %s: `/followup resume %s` first.", cur.Enrollment.ID, cur.Enrollment.Status, cur.Enrollment.ID)
 		}
-		return decide(cd, cur, w, o, snooze, actor, now)
+		return cadence.Apply(cd, cur.Enrollment, *cur.Open, o, snooze, w, now)
 	})
 	if errors.Is(err, errNotOpen) {
 		return cadence.UpdateResult{}, b.notOpenError(ctx, enrollmentID, touchID)
@@ -71,9 +62,10 @@ func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before cadence.E
 	if err != nil {
 		return cadence.UpdateResult{}, err
 	}
-	b.afterUpdate(ctx, res, actor, now)
-	b.companyNews(ctx, res.View, o, now)
-	return res, nil
+	c.By = actor // a snoozed DM says who snoozed it
+	b.publish(ctx, c)
+	b.companyNews(ctx, c.View, o, c.At)
+	return c.UpdateResult, nil
 }
 
 // errNotOpen stops an Update whose touchpoint is no longer open; notOpenError explains it.
@@ -109,26 +101,6 @@ func whatHappened(tv cadence.TouchView, loc *time.Location, now time.Time) strin
 	return "Already handled: " + v.statusLine() + "."
 }
 
-// afterUpdate brings the reminder DMs up to date after an Update: the touchpoint it closed (or
-// moved), and the open touchpoints of the contact's other follow-ups it stopped. A failed
-// chat.update is logged, not returned: the outcome is recorded either way.
-func (b *Bot) afterUpdate(ctx context.Context, res cadence.UpdateResult, actor string, at time.Time) {
-	switch {
-	case res.ClosedTouch != nil:
-		b.syncDMLogged(ctx, *res.ClosedTouch, "", time.Time{})
-	case res.View.Open != nil && res.View.Open.DMTS != "":
-		b.syncDMLogged(ctx, *res.View.Open, actor, at) // snoozed: the same touchpoint, moved
-	}
-	owners := []string{res.View.Enrollment.Owner}
-	for _, v := range res.Also {
-		if v.Open != nil {
-			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
-		}
-		owners = append(owners, v.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
-}
-
 // optOut records that a contact asked not to be contacted again. Anyone may record it. It marks
 // the contact do-not-contact, stops every running follow-up of the contact whoever owns it,
 // cancels their pending reminders and updates the reminder DMs that were still open. It returns
@@ -138,7 +110,7 @@ func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason 
 	if err != nil {
 		return cadence.OptOutResult{}, err
 	}
-	b.afterOptOut(ctx, res)
+	b.publish(ctx, stoppedBy(res.Stopped, actor, b.now()))
 	return res, nil
 }
 
@@ -150,21 +122,8 @@ func (b *Bot) optOutEmail(ctx context.Context, actor, email, reason string) (cad
 	if err != nil {
 		return cadence.OptOutResult{}, err
 	}
-	b.afterOptOut(ctx, res)
+	b.publish(ctx, stoppedBy(res.Stopped, actor, b.now()))
 	return res, nil
-}
-
-// afterOptOut updates the open reminder DMs of the follow-ups an opt-out stopped, and their
-// owners' App Homes.
-func (b *Bot) afterOptOut(ctx context.Context, res cadence.OptOutResult) {
-	owners := make([]string, 0, len(res.Stopped))
-	for _, v := range res.Stopped {
-		if v.Open != nil {
-			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
-		}
-		owners = append(owners, v.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
 }
 
 // syncDMLogged re-renders the reminder DM of touchpoint t, if it has one, from the current state
@@ -253,34 +212,4 @@ func (b *Bot) locOf(ctx context.Context, user string) *time.Location {
 		return orUTC(b.cfg.Team.Location)
 	}
 	return w.Location
-}
-
-// decide is the state machine's decision on outcome o for cur's open touchpoint.
-func decide(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, o cadence.Outcome, snooze cadence.Gap, actor string, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Apply(cd, cur.Enrollment, *cur.Open, o, snooze, w, now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = actor
-	return ch, nil
-}
-
-// stopChange is the state machine's stop of cur for reason, by actor.
-func stopChange(cur cadence.EnrollmentView, reason cadence.StopReason, actor string, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Stop(cur.Enrollment, reason, "", now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = actor
-	return ch, nil
-}
-
-// resumeChange is the state machine's resume of a paused follow-up whose pause ended.
-func resumeChange(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = "bot"
-	return ch, nil
 }
