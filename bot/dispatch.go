@@ -476,10 +476,5 @@ func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// clock returns the configured clock, or the real one.
-func (b *Bot) clock() clockwork.Clock {
-	if b.cfg.Clock != nil {
-		return b.cfg.Clock
-	}
-	return clockwork.NewRealClock()
-}
+// clock returns the configured clock (New sets the real one when none is given).
+func (b *Bot) clock() clockwork.Clock { return b.cfg.Clock }

@@ -75,7 +75,7 @@ func (h *harness) advanceTo(t *testing.T, at time.Time) {
 // pass runs one scheduled job run (resume, then dispatch) and waits for it.
 func (h *harness) pass(t *testing.T) {
 	t.Helper()
-	h.bot.tick(h.ctx)
+	h.bot.Tick(h.ctx)
 }
 
 // dms returns the messages in user's DM channel.
@@ -357,7 +357,7 @@ func newFaultBot(t *testing.T, h *harness) *faultBot {
 	t.Helper()
 	clk := clockwork.NewFakeClockAt(h.clock.Now())
 	cfg := h.bot.cfg
-	cfg.Clock, cfg.Now = clk, clk.Now
+	cfg.Clock = clk
 	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

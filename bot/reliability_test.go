@@ -230,7 +230,7 @@ func TestAuthFailureEndsRun(t *testing.T) {
 	b, err := New(Config{
 		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
 		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: cadence.DefaultWindow(),
-		Now: clock.Now, Clock: clock, Tick: time.Hour,
+		Clock: clock, Tick: time.Hour,
 	})
 	if err != nil {
 		t.Fatal(err)
