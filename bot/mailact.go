@@ -253,29 +253,25 @@ func renderMailDM(m cadence.MailSeen, c cadence.Contact, undo bool, cadenceName 
 
 // onMailAction handles a click on a "seen in your mailbox" DM (the ack was sent already): Undo
 // puts the follow-up back where it was; the referral button enrolls the person the contact named
-// in the same cadence. Only the follow-up's owner or an admin may click.
-func (b *Bot) onMailAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
+// in the same cadence. Only the follow-up's owner or an admin may click. The reply and the error
+// are for the person who clicked (answerClick).
+func (b *Bot) onMailAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) (Reply, error) {
 	id, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil || id <= 0 {
-		return b.tellClicker(ctx, cb, Reply{Text: "This button is out of date; nothing was changed."})
+		return Reply{Text: "This button is out of date; nothing was changed."}, nil
 	}
 	m, err := b.store.MailSeen(ctx, id)
 	if err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err))
+		return Reply{}, err
 	}
-	var r Reply
 	switch a.ActionID {
 	case actionMailUndo:
-		r, err = b.undoMail(ctx, cb.User.ID, m)
+		return b.undoMail(ctx, cb.User.ID, m)
 	case actionMailRefer:
-		r, err = b.enrollReferral(ctx, cb.User.ID, m)
+		return b.enrollReferral(ctx, cb.User.ID, m)
 	default:
-		return nil
+		return Reply{}, nil
 	}
-	if err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID, "mail", id))
-	}
-	return b.tellClicker(ctx, cb, r)
 }
 
 // undoMail puts back the follow-up a kept message changed: a completed or bounced one is active
