@@ -16,21 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
-
-// ReportStore is what the weekly report and the App Home need from the database beyond Store.
-// *store.DB implements it.
-type ReportStore interface {
-	Report(ctx context.Context, from, to, now time.Time) (store.Report, error)
-	LastReportedWeek(ctx context.Context) (time.Time, error)
-	MarkReported(ctx context.Context, end time.Time) (bool, error)
-	BeginReport(ctx context.Context, end time.Time, owner string, now time.Time, lease time.Duration) (store.ReportState, error)
-	UnmarkReported(ctx context.Context, end, prev time.Time) error
-	RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]store.EnrollmentView, int, error)
-}
-
-var _ ReportStore = (*store.DB)(nil)
 
 // Limits that keep the report message inside Block Kit's (50 blocks, 3000 characters a section)
 // however many cadences and reps there are.
@@ -40,24 +26,15 @@ const (
 	reportSectionCap  = 2900 // a little under 3000, for the "and N more" line
 )
 
-// reportStore returns the store's report methods, or an error when the Store does not have them.
-func (b *Bot) reportStore() (ReportStore, error) {
-	rs, ok := b.store.(ReportStore)
-	if !ok {
-		return nil, fmt.Errorf("report: the store (%T) has no report queries", b.store)
-	}
-	return rs, nil
-}
-
 // ReportView is a computed report with what it takes to show it to people.
 type ReportView struct {
-	Report store.Report
+	Report cadence.Report
 	Loc    *time.Location                          // the team's zone: dates are shown in it
 	Lookup func(id string) (cadence.Cadence, bool) // the cadence library; nil shows ids only
 }
 
 // NewReportView returns the view of r with cadence names from lib (which may be nil).
-func NewReportView(r store.Report, lib *cadence.Library, loc *time.Location) ReportView {
+func NewReportView(r cadence.Report, lib *cadence.Library, loc *time.Location) ReportView {
 	return ReportView{Report: r, Loc: orUTC(loc), Lookup: libLookup(lib)}
 }
 
@@ -108,13 +85,13 @@ func (v ReportView) purpose(cadID string, step int) string {
 }
 
 // stepStats returns the numbers of step among steps, or zero ones when the step had no touches.
-func stepStats(steps []store.StepStats, step int) store.StepStats {
+func stepStats(steps []cadence.StepStats, step int) cadence.StepStats {
 	for _, st := range steps {
 		if st.Step == step {
 			return st
 		}
 	}
-	return store.StepStats{}
+	return cadence.StepStats{}
 }
 
 // rate shows a rate with its counts: "3/12 (25%)"; "0/0" when there is nothing to divide by.
@@ -192,9 +169,9 @@ func (v ReportView) Highlights() []string {
 	var out []string
 	r := v.Report
 	this, before := v.periodNames()
-	best := func(s store.Section, when string) bool {
+	best := func(s cadence.Section, when string) bool {
 		var bc string
-		var bs store.StepStats
+		var bs cadence.StepStats
 		for _, c := range s.Cadences {
 			for _, st := range c.Steps {
 				if st.Touches < minStepTouches {
@@ -239,7 +216,7 @@ func (v ReportView) Highlights() []string {
 }
 
 // countsLine is one line of a cadence's or the team's numbers.
-func countsLine(c store.Counts, withOverdue bool) string {
+func countsLine(c cadence.Counts, withOverdue bool) string {
 	s := fmt.Sprintf("Enrolled %d · Touches %d · Replies %s · Meetings %d · Opt-outs %d · Complaints %d · Bounces %d",
 		c.Enrolled, c.Touches, rate(c.Replies, c.Touches), c.Meetings, c.OptOuts, c.Complaints, c.Bounces)
 	if c.OutOfOffice > 0 {
@@ -410,11 +387,7 @@ func (v ReportView) WriteCSV(w io.Writer) error {
 
 // buildReport computes the report for [from, to) as of now.
 func (b *Bot) buildReport(ctx context.Context, from, to time.Time) (ReportView, error) {
-	rs, err := b.reportStore()
-	if err != nil {
-		return ReportView{}, err
-	}
-	r, err := rs.Report(ctx, from, to, b.now())
+	r, err := b.store.Report(ctx, from, to, b.now())
 	if err != nil {
 		return ReportView{}, err
 	}
@@ -492,8 +465,8 @@ const reportEvery = time.Minute
 
 // onlyRep keeps of the per-rep rows only the rep's own; the team and cadence numbers stay.
 func (v ReportView) onlyRep(user string) ReportView {
-	keep := func(s *store.Section) {
-		var reps []store.RepStats
+	keep := func(s *cadence.Section) {
+		var reps []cadence.RepStats
 		for _, r := range s.Reps {
 			if r.Rep == user {
 				reps = append(reps, r)
@@ -546,15 +519,11 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rs, err := b.reportStore()
-	if err != nil {
-		return err
-	}
 	due := lastFiring(sched, b.now())
 	if due.IsZero() {
 		return nil
 	}
-	prev, err := rs.LastReportedWeek(ctx)
+	prev, err := b.store.LastReportedWeek(ctx)
 	if err != nil {
 		return err
 	}
@@ -571,15 +540,15 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	// Exactly once across crashes and replicas, the way reminder DMs are: the intent is recorded
 	// before the post, the post carries metadata naming its week, and the post is recorded after.
 	// A run that finds the intent of an earlier one looks for that post before posting again.
-	state, err := rs.BeginReport(ctx, due, b.report.ownerToken(), b.now(), b.reportLease())
-	if err != nil || state == store.ReportDone {
+	state, err := b.store.BeginReport(ctx, due, b.report.ownerToken(), b.now(), b.reportLease())
+	if err != nil || state == cadence.ReportDone {
 		return err
 	}
-	if state == store.ReportBusy {
+	if state == cadence.ReportBusy {
 		b.log.Info("weekly report being posted by another process", "period_end", due)
 		return nil
 	}
-	if state == store.ReportRetry {
+	if state == cadence.ReportRetry {
 		found, err := b.findReport(ctx, due)
 		switch {
 		case err != nil && historyRefused(err):
@@ -593,7 +562,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 			return fmt.Errorf("weekly report for %s: look for an earlier post: %w", due.Format(time.RFC3339), err)
 		}
 		if found {
-			if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+			if _, err := b.store.MarkReported(context.WithoutCancel(ctx), due); err != nil {
 				return err
 			}
 			b.log.Info("weekly report found already posted", "channel", b.cfg.ReportChannel, "period_end", due)
@@ -605,7 +574,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 		// tick, the next start, or the next leader) looks for the post before posting again.
 		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
 	}
-	if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+	if _, err := b.store.MarkReported(context.WithoutCancel(ctx), due); err != nil {
 		return fmt.Errorf("weekly report for %s posted, not recorded: %w", due.Format(time.RFC3339), err)
 	}
 	b.log.Info("weekly report posted", "channel", b.cfg.ReportChannel, "period_end", due)

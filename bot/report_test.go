@@ -13,7 +13,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // testLookup is a cadence library of n cadences "c000"… with four steps each.
@@ -33,15 +32,15 @@ func testLookup(n int) func(string) (cadence.Cadence, bool) {
 }
 
 // bigReport has n cadences and n reps, with activity everywhere.
-func bigReport(n int) store.Report {
+func bigReport(n int) cadence.Report {
 	from := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 7)
-	mk := func(scale int) store.Section {
-		s := store.Section{From: from, To: to}
+	mk := func(scale int) cadence.Section {
+		s := cadence.Section{From: from, To: to}
 		for i := range n {
-			c := store.CadenceStats{CadenceID: fmt.Sprintf("c%03d", i), Stopped: map[cadence.StopReason]int{}}
+			c := cadence.CadenceStats{CadenceID: fmt.Sprintf("c%03d", i), Stopped: map[cadence.StopReason]int{}}
 			for st := range 4 {
-				c.Steps = append(c.Steps, store.StepStats{Step: st, Touches: 10 * scale, Replies: (i + st) % 5 * scale})
+				c.Steps = append(c.Steps, cadence.StepStats{Step: st, Touches: 10 * scale, Replies: (i + st) % 5 * scale})
 				c.Touches += 10 * scale
 				c.Replies += (i + st) % 5 * scale
 			}
@@ -50,7 +49,7 @@ func bigReport(n int) store.Report {
 				c.Stopped[r] = scale
 			}
 			s.Cadences = append(s.Cadences, c)
-			s.Reps = append(s.Reps, store.RepStats{Rep: fmt.Sprintf("U%08d", i), Touches: 40 * scale, Replies: 9 * scale, Meetings: scale, Overdue: 2})
+			s.Reps = append(s.Reps, cadence.RepStats{Rep: fmt.Sprintf("U%08d", i), Touches: 40 * scale, Replies: 9 * scale, Meetings: scale, Overdue: 2})
 			s.Team.Touches += c.Touches
 			s.Team.Replies += c.Replies
 		}
@@ -60,7 +59,7 @@ func bigReport(n int) store.Report {
 	for i := range prev.Cadences {
 		prev.Cadences[i].OptOuts = 0
 	}
-	return store.Report{Now: to, Period: mk(1), Previous: prev, AllTime: mk(5)}
+	return cadence.Report{Now: to, Period: mk(1), Previous: prev, AllTime: mk(5)}
 }
 
 func checkBlockLimits(t *testing.T, blocks []slack.Block, maxBlocks int) {
@@ -114,13 +113,13 @@ func TestReportBlocksStayWithinLimits(t *testing.T) {
 }
 
 func TestReportHighlightsAndRates(t *testing.T) {
-	sec := func(optouts int, steps ...store.StepStats) store.Section {
-		c := store.CadenceStats{CadenceID: "c000", Steps: steps}
+	sec := func(optouts int, steps ...cadence.StepStats) cadence.Section {
+		c := cadence.CadenceStats{CadenceID: "c000", Steps: steps}
 		c.OptOuts = optouts
-		return store.Section{Cadences: []store.CadenceStats{c}}
+		return cadence.Section{Cadences: []cadence.CadenceStats{c}}
 	}
-	r := store.Report{
-		Period:   sec(3, store.StepStats{Step: 0, Touches: 12, Replies: 3}, store.StepStats{Step: 1, Touches: 4, Replies: 2}, store.StepStats{Step: 2, Touches: 1, Replies: 1}),
+	r := cadence.Report{
+		Period:   sec(3, cadence.StepStats{Step: 0, Touches: 12, Replies: 3}, cadence.StepStats{Step: 1, Touches: 4, Replies: 2}, cadence.StepStats{Step: 2, Touches: 1, Replies: 1}),
 		Previous: sec(1),
 		AllTime:  sec(4),
 	}
@@ -165,7 +164,7 @@ func TestReportTextCSVAndChart(t *testing.T) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Errorf("chart is not a PNG (%d bytes)", len(png))
 	}
-	empty := ReportView{Report: store.Report{}, Loc: time.UTC}
+	empty := ReportView{Report: cadence.Report{}, Loc: time.UTC}
 	if png, err := empty.ChartPNG(); png != nil || err != nil {
 		t.Errorf("empty chart = %d bytes, %v; want nothing", len(png), err)
 	}

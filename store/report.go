@@ -34,82 +34,15 @@ import (
 //   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
 //   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
 
-// Counts are the numbers of one cadence, one rep or the whole team over a range.
-type Counts struct {
-	Enrolled    int
-	Touches     int
-	Replies     int
-	Meetings    int
-	DealsClosed int
-	OptOuts     int
-	Complaints  int
-	Bounces     int
-	OutOfOffice int // follow-ups paused by an out-of-office reply (issue 14); never replies
-	Overdue     int // now, not over the range
-}
-
-// StepStats are the touches and replies of one step of a cadence.
-type StepStats struct {
-	Step    int // index into the cadence's steps (shown to people as Step+1)
-	Touches int
-	Replies int
-}
-
-// CadenceStats are the numbers of one cadence.
-type CadenceStats struct {
-	CadenceID string
-	Counts
-	Stopped map[cadence.StopReason]int // follow-ups ended in the range, by reason
-	Steps   []StepStats                // by step, only steps with a touch or a reply
-	// NoStepReplies counts replies that came before any touch of their follow-up.
-	NoStepReplies int
-}
-
-// RepStats are the numbers of one rep.
-type RepStats struct {
-	Rep      string // Slack user id
-	Touches  int
-	Replies  int
-	Meetings int
-	Overdue  int // now
-}
-
-// Section is the report over one range.
-type Section struct {
-	From, To time.Time
-	Team     Counts         // every cadence together
-	Cadences []CadenceStats // most touches first, then by id
-	Reps     []RepStats     // most touches first, then by id
-}
-
-// Cadence returns the stats of the cadence with id, and false when it had no activity.
-func (s Section) Cadence(id string) (CadenceStats, bool) {
-	for _, c := range s.Cadences {
-		if c.CadenceID == id {
-			return c, true
-		}
-	}
-	return CadenceStats{}, false
-}
-
-// Report is the team report for one range, with the range just before it (same length, for
-// "opt-outs rose") and everything since the start up to To.
-type Report struct {
-	Now      time.Time // when overdue touchpoints were counted
-	Period   Section   // [From, To)
-	Previous Section   // as long as Period, just before it (as many calendar days, across a DST change)
-	AllTime  Section   // [zero, To)
-}
-
 // Report computes the team report for [from, to), the range of the same length before it and
 // everything before to, from one consistent snapshot of the database. Overdue touchpoints are
 // counted as of now. It returns EINVALID when to is not after from.
-func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, error) {
+func (db *DB) Report(ctx context.Context, from, to, now time.Time) (cadence.Report, error) {
 	if !to.After(from) {
-		return Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
+		return cadence.Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
 			to.Format(time.DateOnly), from.Format(time.DateOnly))
 	}
-	r := Report{Now: now}
+	r := cadence.Report{Now: now}
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		overdue, err := overdueCounts(ctx, tx, now)
 		if err != nil {
@@ -126,7 +59,7 @@ func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, erro
 		return err
 	})
 	if err != nil {
-		return Report{}, fmt.Errorf("report: %w", err)
+		return cadence.Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
 }
@@ -196,41 +129,41 @@ func rangeArgs(from, to time.Time) (int64, int64) {
 }
 
 // section computes one range of the report. ov, when not nil, fills in the overdue numbers.
-func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *overdue) (Section, error) {
+func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *overdue) (cadence.Section, error) {
 	lo, hi := rangeArgs(from, to)
-	cads := map[string]*CadenceStats{}
-	reps := map[string]*RepStats{}
-	cad := func(id string) *CadenceStats {
+	cads := map[string]*cadence.CadenceStats{}
+	reps := map[string]*cadence.RepStats{}
+	cad := func(id string) *cadence.CadenceStats {
 		c, ok := cads[id]
 		if !ok {
-			c = &CadenceStats{CadenceID: id, Stopped: map[cadence.StopReason]int{}}
+			c = &cadence.CadenceStats{CadenceID: id, Stopped: map[cadence.StopReason]int{}}
 			cads[id] = c
 		}
 		return c
 	}
-	rep := func(id string) *RepStats {
+	rep := func(id string) *cadence.RepStats {
 		r, ok := reps[id]
 		if !ok {
-			r = &RepStats{Rep: id}
+			r = &cadence.RepStats{Rep: id}
 			reps[id] = r
 		}
 		return r
 	}
-	steps := map[string]map[int]*StepStats{}
-	step := func(cadID string, n int) *StepStats {
+	steps := map[string]map[int]*cadence.StepStats{}
+	step := func(cadID string, n int) *cadence.StepStats {
 		m, ok := steps[cadID]
 		if !ok {
-			m = map[int]*StepStats{}
+			m = map[int]*cadence.StepStats{}
 			steps[cadID] = m
 		}
 		s, ok := m[n]
 		if !ok {
-			s = &StepStats{Step: n}
+			s = &cadence.StepStats{Step: n}
 			m[n] = s
 		}
 		return s
 	}
-	var team Counts
+	var team cadence.Counts
 
 	// Plain counts of enrollments, touches, meetings and deals, by cadence, step and rep. Both
 	// indexes cover this query: events_report reads a week's range and sorts it for the grouping,
@@ -239,14 +172,14 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 	// slower there), so SQLite is told which; PostgreSQL's planner has statistics and chooses.
 	rows, err := tx.QueryContext(ctx, countsSQL(pg, from.IsZero()), lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count events: %w", err)
+		return cadence.Section{}, fmt.Errorf("count events: %w", err)
 	}
 	for rows.Next() {
 		var kind, cadID, repID string
 		var st, n int
 		if err := rows.Scan(&kind, &cadID, &st, &repID, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count events: %w", err)
+			return cadence.Section{}, fmt.Errorf("count events: %w", err)
 		}
 		c, r := cad(cadID), rep(repID)
 		switch kind {
@@ -269,7 +202,7 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count events: %w", err)
+		return cadence.Section{}, fmt.Errorf("count events: %w", err)
 	}
 
 	// Replies: each positive answer with the step of the touch sent last before it (-1 when none),
@@ -297,14 +230,14 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 				AND (s.id IS NULL OR p.at > s.at OR (p.at = s.at AND p.id > s.id)))
 		GROUP BY a.cadence_id, a.rep, COALESCE(s.step, -1)`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID, repID string
 		var st, n int
 		if err := rows.Scan(&cadID, &repID, &st, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count replies: %w", err)
+			return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 		}
 		c := cad(cadID)
 		c.Replies += n
@@ -318,7 +251,7 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 	}
 
 	// Follow-ups ended in the range, by cadence and reason.
@@ -326,14 +259,14 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 		WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at < ? AND status IN ('completed', 'stopped')
 		GROUP BY cadence_id, stop_reason`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 	for rows.Next() {
 		var cadID, reason string
 		var n int
 		if err := rows.Scan(&cadID, &reason, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+			return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 		}
 		c := cad(cadID)
 		c.Stopped[cadence.StopReason(reason)] += n
@@ -350,7 +283,7 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 
 	// Out-of-office replies, by cadence: the pauses they caused. lower() makes the match the same on
@@ -358,21 +291,21 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
 		WHERE kind = 'paused' AND lower(detail) LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID string
 		var n int
 		if err := rows.Scan(&cadID, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+			return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 		}
 		cad(cadID).OutOfOffice += n
 		team.OutOfOffice += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 
 	// The team's opt-outs: distinct contacts, in a follow-up or not; one a rep undid later (a
@@ -381,7 +314,7 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 		WHERE kind = 'opted_out' AND at >= ? AND at < ?
 		AND NOT EXISTS (SELECT 1 FROM events u WHERE u.contact_id = o.contact_id AND u.kind = '`+EventOptOutUndone+`' AND u.at >= o.at)`,
 		lo, hi).Scan(&team.OptOuts); err != nil {
-		return Section{}, fmt.Errorf("count opt-outs: %w", err)
+		return cadence.Section{}, fmt.Errorf("count opt-outs: %w", err)
 	}
 
 	if ov != nil {
@@ -394,7 +327,7 @@ func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *o
 		}
 	}
 
-	s := Section{From: from, To: to, Team: team}
+	s := cadence.Section{From: from, To: to, Team: team}
 	for id, c := range cads {
 		if id == "" {
 			continue // contact-wide events belong to no cadence; they count in Team only
@@ -511,8 +444,8 @@ func (db *DB) UnmarkReported(ctx context.Context, end, prev time.Time) error {
 
 // RecentlyEnded returns owner's follow-ups that ended (completed or stopped) at or after since,
 // the most recent first, at most limit of them, with the total number that ended since then.
-func (db *DB) RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]EnrollmentView, int, error) {
-	var vs []EnrollmentView
+func (db *DB) RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]cadence.EnrollmentView, int, error) {
+	var vs []cadence.EnrollmentView
 	var total int
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE owner = ? AND ended_at IS NOT NULL AND ended_at >= ?`,

@@ -116,7 +116,7 @@ func TestReportNumbers(t *testing.T) {
 	if !ok {
 		t.Fatal("no demo cadence in the period")
 	}
-	wantDemo := Counts{Enrolled: 1, Touches: 2, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}
+	wantDemo := cadence.Counts{Enrolled: 1, Touches: 2, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}
 	if demo.Counts != wantDemo {
 		t.Errorf("demo counts = %+v, want %+v", demo.Counts, wantDemo)
 	}
@@ -127,14 +127,14 @@ func TestReportNumbers(t *testing.T) {
 		t.Errorf("demo stopped = %v", demo.Stopped)
 	}
 	cold, _ := p.Cadence("cold-email")
-	wantCold := Counts{Enrolled: 1, Touches: 2, Bounces: 1}
+	wantCold := cadence.Counts{Enrolled: 1, Touches: 2, Bounces: 1}
 	if cold.Counts != wantCold {
 		t.Errorf("cold counts = %+v, want %+v", cold.Counts, wantCold)
 	}
 	if got := fmt.Sprint(cold.Steps); got != "[{0 1 0} {1 1 0}]" {
 		t.Errorf("cold steps = %s", got)
 	}
-	wantTeam := Counts{Enrolled: 2, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Bounces: 1, Overdue: 1}
+	wantTeam := cadence.Counts{Enrolled: 2, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Bounces: 1, Overdue: 1}
 	if p.Team != wantTeam {
 		t.Errorf("team = %+v, want %+v", p.Team, wantTeam)
 	}
@@ -154,7 +154,7 @@ func TestReportNumbers(t *testing.T) {
 
 	// Since the start.
 	all, _ := r.AllTime.Cadence("demo")
-	if want := (Counts{Enrolled: 3, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}); all.Counts != want {
+	if want := (cadence.Counts{Enrolled: 3, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}); all.Counts != want {
 		t.Errorf("all-time demo = %+v, want %+v", all.Counts, want)
 	}
 	if got := fmt.Sprint(all.Steps); got != "[{0 3 1} {1 1 1}]" {
@@ -329,25 +329,25 @@ func TestBeginReport(t *testing.T) {
 	w1 := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
 	now := w1.Add(time.Minute)
 	lease := 3 * time.Minute
-	step := func(what string, end time.Time, owner string, at time.Time, want ReportState) {
+	step := func(what string, end time.Time, owner string, at time.Time, want cadence.ReportState) {
 		t.Helper()
 		if got, err := db.BeginReport(ctx, end, owner, at, lease); err != nil || got != want {
 			t.Fatalf("%s: BeginReport = %v, %v; want %v", what, got, err, want)
 		}
 	}
-	step("first", w1, "a", now, ReportNew)
-	step("the same process again", w1, "a", now.Add(time.Second), ReportRetry)
-	step("another process within the lease", w1, "b", now.Add(2*time.Minute), ReportBusy)
-	step("another process after the lease", w1, "b", now.Add(4*time.Minute), ReportRetry)
-	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), ReportBusy)
+	step("first", w1, "a", now, cadence.ReportNew)
+	step("the same process again", w1, "a", now.Add(time.Second), cadence.ReportRetry)
+	step("another process within the lease", w1, "b", now.Add(2*time.Minute), cadence.ReportBusy)
+	step("another process after the lease", w1, "b", now.Add(4*time.Minute), cadence.ReportRetry)
+	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), cadence.ReportBusy)
 	if ok, err := db.MarkReported(ctx, w1); err != nil || !ok {
 		t.Fatalf("MarkReported = %v, %v", ok, err)
 	}
-	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), ReportDone)
+	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), cadence.ReportDone)
 	w2 := w1.AddDate(0, 0, 7)
-	step("the next week", w2, "c", w2, ReportNew)
-	step("another process within the lease", w2, "d", w2, ReportBusy)
-	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != ReportRetry {
+	step("the next week", w2, "c", w2, cadence.ReportNew)
+	step("another process within the lease", w2, "d", w2, cadence.ReportBusy)
+	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != cadence.ReportRetry {
 		t.Fatalf("no lease (a dead process's intent): BeginReport = %v, %v; want ReportRetry", got, err)
 	}
 }
