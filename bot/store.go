@@ -21,9 +21,8 @@ type Store interface {
 	ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]store.EnrollmentView, error)
 	Queue(ctx context.Context, owner string) ([]store.EnrollmentView, error)
 	DueQueue(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
-	QueueOrder(ctx context.Context, owner string) ([]store.EnrollmentView, error)
-	DueQueueOrder(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
-	FillContacts(ctx context.Context, vs []store.EnrollmentView) error
+	QueuePage(ctx context.Context, owner string, offset, limit int) ([]store.EnrollmentView, int, error)
+	DueQueuePage(ctx context.Context, owner string, now time.Time, offset, limit int) ([]store.EnrollmentView, int, error)
 	Due(ctx context.Context, owner string, now time.Time) ([]store.EnrollmentView, error)
 	Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error)
 	Touchpoint(ctx context.Context, id int64) (store.TouchView, error)
