@@ -56,11 +56,8 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 	}{
 		{"list", queueRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
 		{"due", queueDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
-		{"list order", orderRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
-		{"due order", orderDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
 		{"list page", pageRunningSQL, []any{"U1", 40, 0}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, true},
 		{"due page", pageDueSQL, []any{"U1", t0.UnixMilli(), 40, 0}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, true},
-		{"list contacts", contactsSQL + "?, ?)", []any{1, 2}, []string{"INTEGER PRIMARY KEY"}, false},
 		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}, false},
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}, false},
 		{"show: the follow-up", viewSelect + ` WHERE e.id = ?`, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
@@ -142,32 +139,6 @@ func TestListOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// QueueOrder and DueQueueOrder: the same, with only the contact's ID until FillContacts.
-	qo, err := db.QueueOrder(ctx, "U1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dqo, err := db.DueQueueOrder(ctx, "U1", t0.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name        string
-		full, order []EnrollmentView
-	}{{"QueueOrder", q, qo}, {"DueQueueOrder", dq, dqo}} {
-		for i, f := range c.full {
-			if i < len(c.order) && !reflect.DeepEqual(c.order[i].Contact, cadence.Contact{ID: f.Contact.ID}) {
-				t.Errorf("%s[%d].Contact = %+v before FillContacts, want only ID %d", c.name, i, c.order[i].Contact, f.Contact.ID)
-			}
-		}
-		if err := db.FillContacts(ctx, c.order); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(c.order, c.full) {
-			t.Errorf("%s with FillContacts =\n%+v\nwant (as %s)\n%+v", c.name, c.order, strings.TrimSuffix(c.name, "Order"), c.full)
-		}
-	}
-
 	// QueuePage and DueQueuePage: the same follow-ups, in the same order, filled the same, a page
 	// at a time, with the number in the whole list.
 	for _, c := range []struct {
@@ -230,33 +201,6 @@ func TestListOrder(t *testing.T) {
 	}
 }
 
-// TestFillContactsInParts: FillContacts fills more contacts than one query reads (maxFill), and
-// the same contact twice, and leaves a contact that is not there as it was.
-func TestFillContactsInParts(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	var vs []EnrollmentView
-	for i := range maxFill + 3 {
-		v := mustEnroll(t, db, cadence.Contact{Name: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@example.com", i)}, "U1", t0)
-		vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: v.Contact.ID}})
-	}
-	vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: vs[0].Contact.ID}}, EnrollmentView{Contact: cadence.Contact{ID: 1 << 40}})
-	if err := db.FillContacts(ctx, vs); err != nil {
-		t.Fatal(err)
-	}
-	for i := range maxFill + 3 {
-		if want := fmt.Sprintf("p%d@example.com", i); vs[i].Contact.Email != want || vs[i].Contact.Name != fmt.Sprintf("P%d", i) {
-			t.Errorf("contact %d = %+v, want P%d %s", i, vs[i].Contact, i, want)
-		}
-	}
-	if got := vs[maxFill+3].Contact.Name; got != "P0" {
-		t.Errorf("the same contact again: name %q, want P0", got)
-	}
-	if got := vs[maxFill+4].Contact; got != (cadence.Contact{ID: 1 << 40}) {
-		t.Errorf("a contact not there = %+v, want it left as it was", got)
-	}
-}
-
 // TestSynchronousNormal: both pools run synchronous=NORMAL in WAL mode, said explicitly so a
 // driver upgrade cannot change it unseen.
 func TestSynchronousNormal(t *testing.T) {
@@ -273,7 +217,7 @@ func TestSynchronousNormal(t *testing.T) {
 // TestListQueriesUnhintedOnPostgres: the lists' SQLite index hint, which PostgreSQL would refuse
 // as a syntax error, is left out there and kept on SQLite.
 func TestListQueriesUnhintedOnPostgres(t *testing.T) {
-	for _, q := range []string{queueRunningSQL, queueDueSQL, orderRunningSQL, orderDueSQL} {
+	for _, q := range []string{queueRunningSQL, queueDueSQL, pageRunningSQL, pageDueSQL} {
 		if got := (&DB{pg: true}).unhinted(q); strings.Contains(got, "INDEXED BY") || !strings.Contains(got, "LEFT JOIN touchpoints t ON") {
 			t.Errorf("on PostgreSQL:\n%s", got)
 		}
