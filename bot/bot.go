@@ -3,6 +3,12 @@
 // dispatcher, the weekly report and the App Home. It reaches the database only through the Store
 // interface it declares in cadence's terms (it does not import package store), and drafts only
 // through prompts.Drafter.
+//
+// Every change of a follow-up, whatever asked for it (a command, a button, the reply modal, the
+// dispatcher, the resumer, a mailbox reader), goes through one pipeline (change.go): change runs
+// the state machine inside Store.Update, publish then brings the reminder DMs and the App Homes
+// it concerns up to date. The dispatcher runs a pass every Config.Tick, or when the caller runs
+// Tick; all time comes from Config.Clock.
 package bot
 
 import (
