@@ -306,11 +306,7 @@ func (b *Bot) runJob(j job) {
 	defer b.work.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			b.log.Error("handler panicked", "handler", j.name, "panic", r)
-		}
-	}()
+	defer b.logPanic(j.name)
 	if err := j.fn(ctx); err != nil {
 		b.log.Error("handler failed", "handler", j.name, "err", err)
 	}
@@ -325,4 +321,12 @@ type slogAdapter struct{ l *slog.Logger }
 func (a slogAdapter) Output(_ int, s string) error {
 	a.l.Debug(strings.TrimSpace(s), "component", "socketmode")
 	return nil
+}
+
+// logPanic, deferred, recovers a panic of the handler name and logs it: one bad request never
+// takes the process down.
+func (b *Bot) logPanic(name string) {
+	if r := recover(); r != nil {
+		b.log.Error("handler panicked", "handler", name, "panic", r)
+	}
 }
