@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,5 +349,21 @@ func TestBeginReport(t *testing.T) {
 	step("another process within the lease", w2, "d", w2, cadence.ReportBusy)
 	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != cadence.ReportRetry {
 		t.Fatalf("no lease (a dead process's intent): BeginReport = %v, %v; want ReportRetry", got, err)
+	}
+}
+
+// TestReportCountsStreamTheWholeHistory: the "since the start" counts read events_report_all in
+// the grouping's order, with no temporary b-tree to sort a million events; a week's counts read
+// events_report's range (and sort the week's few rows).
+func TestReportCountsStreamTheWholeHistory(t *testing.T) {
+	sqliteOnly(t)
+	db := mustOpen(t)
+	all := queryPlan(t, db, countsSQL(false, true), 0, t0.UnixMilli())
+	if !strings.Contains(all, "COVERING INDEX events_report_all") || strings.Contains(all, "TEMP B-TREE") {
+		t.Errorf("all-time counts plan:\n%s", all)
+	}
+	week := queryPlan(t, db, countsSQL(false, false), t0.UnixMilli(), t0.Add(7*24*time.Hour).UnixMilli())
+	if !strings.Contains(week, "COVERING INDEX events_report (kind=? AND at>? AND at<?)") {
+		t.Errorf("week counts plan:\n%s", week)
 	}
 }
