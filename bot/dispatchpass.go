@@ -17,9 +17,15 @@ import (
 func (b *Bot) dispatch(ctx context.Context) error {
 	p := &dispatchPass{b: b, queues: map[string][]store.Claim{}, gone: map[string]bool{}}
 	p.room = sync.NewCond(&p.mu)
-	defer p.wg.Wait()
 	stopBeat := b.beatWhile(ctx)
-	defer stopBeat()
+	defer func() {
+		p.wg.Wait()
+		stopBeat() // only now: the claims in the queues are this process's until they are handled
+		// The reps this pass held may be claimed by another replica a second after their last DM.
+		if err := b.store.EndDispatch(context.WithoutCancel(ctx), b.now(), postInterval); err != nil {
+			b.log.Warn("end dispatch pass", "err", err)
+		}
+	}()
 	for range dispatchRounds {
 		if b.authBroken.Load() {
 			return nil
