@@ -190,22 +190,20 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 // draft or a long 429 wait. The caller decides from the view whether a reminder is still due.
 func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (TouchView, error) {
 	var tv TouchView
-	var until sql.NullInt64
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := checkFence(ctx, tx, touchID, token); err != nil {
+	err := db.readEach(ctx, func(q queryer) error {
+		var err error
+		if tv, err = touchView(ctx, q, touchID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT lease_until FROM touchpoints WHERE id = ?`, touchID).Scan(&until); err != nil {
-			return fmt.Errorf("recheck touchpoint %d: %w", touchID, err)
+		if token != 0 && tv.Touch.Attempts != token {
+			return leaseLost(touchID)
 		}
-		var err error
-		tv, err = touchView(ctx, tx, touchID)
-		return err
+		return nil
 	})
 	if err != nil || tv.Touch.State != cadence.TouchPending {
 		return tv, err
 	}
-	if until.Valid && time.UnixMilli(until.Int64).Sub(now) > lease/2 {
+	if until := tv.Touch.LeaseUntil; !until.IsZero() && until.Sub(now) > lease/2 {
 		return tv, nil
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
@@ -272,14 +270,13 @@ type Draft struct {
 
 func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *Draft) error {
 	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
-		if err := checkFence(ctx, tx, touchID, token); err != nil {
-			return err
-		}
 		tv, err := touchView(ctx, tx, touchID)
 		if err != nil {
 			return err
 		}
 		switch {
+		case token != 0 && tv.Touch.Attempts != token:
+			return leaseLost(touchID)
 		case tv.Touch.State == cadence.TouchCancelled || tv.Enrollment.Status == cadence.StatusStopped ||
 			tv.Enrollment.Status == cadence.StatusCompleted:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
@@ -293,16 +290,14 @@ func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channe
 		case tv.Enrollment.Status == cadence.StatusPaused:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, tv.Contact.Label())
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
-			claim_owner = '' WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
-			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
+		set, args := ``, []any{string(cadence.TouchReminded), channel, ts}
+		if d != nil { // the draft in the same statement
+			set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
+			args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
 		}
-		if d != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
-				draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ?`,
-				d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens, touchID); err != nil {
-				return fmt.Errorf("save draft of touchpoint %d: %w", touchID, err)
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
+			claim_owner = ''`+set+` WHERE id = ?`, append(args, touchID)...); err != nil {
+			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
 		}
 		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
 			tv.Enrollment, now))
