@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/store"
 	"github.com/followup-bot/followup/store/pgtest"
@@ -148,13 +150,16 @@ func benchDispatchReplicas(ctx context.Context, b *bench) error {
 		if err != nil {
 			return err
 		}
-		perDM := r.cpu / time.Duration(max(r.done, 1))
-		b.logf("  %d replica(s): %d/%d reminded in %s, %d posts of %d touchpoints, %d posts < 1 s after the previous in their channel, bots' CPU %s per reminder",
-			replicas, r.done, n, ms(r.elapsed), r.posts, r.distinct, r.tooClose, ms(perDM))
+		each := time.Duration(max(r.done, 1))
+		perDM, dbPerDM, xPerDM := r.cpu/each, r.dbCPU/each, float64(r.xacts)/float64(each)
+		b.logf("  %d replica(s): %d/%d reminded in %s, %d posts of %d touchpoints, %d posts < 1 s after the previous in their "+
+			"channel; CPU per reminder: bots %s, PostgreSQL backends %s; %.1f transactions per reminder",
+			replicas, r.done, n, ms(r.elapsed), r.posts, r.distinct, r.tooClose, ms(perDM), ms(dbPerDM), xPerDM)
 		figs = append(figs, fmt.Sprintf("%d: %s", replicas, ms(r.elapsed)))
 		notes = append(notes, fmt.Sprintf("%d replica(s): %d reminded, %d posts of %d distinct touchpoints, %d posts less than "+
-			"a second after the previous one in their channel; the bots' CPU time (user+system, start-up included) %s per reminder.",
-			replicas, r.done, r.posts, r.distinct, r.tooClose, ms(perDM)))
+			"a second after the previous one in their channel. CPU time per reminder (user+system, start-up included): the "+
+			"bots %s, their PostgreSQL backends %s; %.1f database transactions per reminder.",
+			replicas, r.done, r.posts, r.distinct, r.tooClose, ms(perDM), ms(dbPerDM), xPerDM))
 		ok = ok && r.done == n && r.posts == n && r.distinct == n && r.tooClose == 0
 		els = append(els, r.elapsed)
 	}
@@ -174,6 +179,36 @@ func benchDispatchReplicas(ctx context.Context, b *bench) error {
 			"Slack's record shows whether any two posts reached one channel less than a second apart (the target wants " +
 			"none). The 20-per-rep, one-a-second floor is the same for one replica and two."}, notes...)})
 	return nil
+}
+
+// serverWork sums the CPU time of the PostgreSQL backends connected to the database at url, other
+// than its own, and returns the transactions committed and rolled back in that database so far.
+// It needs the server on this machine (/proc); elsewhere the CPU time is 0.
+func serverWork(ctx context.Context, url string) (time.Duration, int64, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close(ctx)
+	var xacts int64
+	if err := conn.QueryRow(ctx, `SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()`).Scan(&xacts); err != nil {
+		return 0, 0, err
+	}
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		return 0, 0, err
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0, 0, err
+	}
+	var cpu time.Duration
+	for _, pid := range pids {
+		if c, err := procCPU(int(pid)); err == nil {
+			cpu += c
+		}
+	}
+	return cpu, xacts, nil
 }
 
 // dispatchReplicas runs replicas bots on the PostgreSQL database at url until the n due touchpoints
@@ -217,6 +252,12 @@ func dispatchReplicas(ctx context.Context, b *bench, url string, n, replicas int
 		if st.PendingTouchpoints == 0 || r.elapsed > timeout {
 			break
 		}
+	}
+	// The PostgreSQL backends serving the bots (the bots' pools keep their connections for the
+	// run): their CPU time, and the transactions, are the database's side of the work.
+	r.dbCPU, r.xacts, err = serverWork(ctx, url)
+	if err != nil {
+		return r, err
 	}
 	for _, c := range children {
 		cpu, err := c.cpu()
