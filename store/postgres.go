@@ -173,6 +173,11 @@ func (db *DB) unavailable(err error) error {
 	if err == nil || !db.pg || cadence.ErrorCode(err) != cadence.EINTERNAL || !lostConnection(err) {
 		return err
 	}
+	// The idle connections were most likely lost with this one (the server restarted, or ended
+	// them): close them now, so that the requests after the database is back open new ones
+	// instead of each failing once on a dead one.
+	db.w.SetMaxIdleConns(0)
+	db.w.SetMaxIdleConns(poolSize)
 	return fmt.Errorf("%w: %w", cadence.Errorf(cadence.EUNAVAIL,
 		"The database is not answering just now; nothing was changed. Try again in a moment."), err)
 }
