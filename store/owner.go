@@ -18,6 +18,9 @@ const (
 	// BeatInterval is how often a dispatcher should call Beat while it holds claims.
 	BeatInterval = 5 * time.Second
 	staleAfter   = 3 * BeatInterval // 15 s: a replica that died on another host is taken over this soon
+	// takeoverGap is how long the reps of a dispatcher that is gone stay its own after the takeover:
+	// Slack's pace of one message a second per channel, in case its last DM went out just before.
+	takeoverGap = time.Second
 )
 
 // owner is one open database handle's identity as a dispatcher: a random id, its host and pid.
@@ -115,7 +118,9 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 		if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?`, id); err != nil {
 			return 0, fmt.Errorf("take over claims: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE dispatcher = ?`, id); err != nil {
+		// Its reps are free a second from now, not at once: its last DM may have just gone out.
+		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
+			now.Add(takeoverGap).UnixMilli(), id, now.Add(takeoverGap).UnixMilli()); err != nil {
 			return 0, fmt.Errorf("take over reps: %w", err)
 		}
 	}
