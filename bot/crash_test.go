@@ -269,7 +269,8 @@ func TestSIGKILLDuringDispatch(t *testing.T) {
 		}
 	})
 	// Restarted at once, within the dead child's leases: its claims are taken over at the first
-	// pass (its process is gone), and still nothing is doubled.
+	// pass (its process is gone), its reps a second later (its last DM may have just gone out), so
+	// the next pass, a tick later, reminds them; and still nothing is doubled.
 	t.Run("at once", func(t *testing.T) {
 		for k := 1; k <= calls; k++ {
 			point := fmt.Sprintf("after:%d", k)
@@ -281,6 +282,7 @@ func TestSIGKILLDuringDispatch(t *testing.T) {
 					killed.Add(1)
 				}
 				crashRun(t, path, srv.APIURL(), crashBase.Add(time.Second), "")
+				crashRun(t, path, srv.APIURL(), crashBase.Add(2*time.Second), "")
 				checkOneDMEach(t, srv, path, ids, point+", restarted at once")
 			})
 		}

@@ -17,9 +17,19 @@ import (
 func (b *Bot) dispatch(ctx context.Context) error {
 	p := &dispatchPass{b: b, queues: map[string][]cadence.Claim{}, gone: map[string]bool{}}
 	p.room = sync.NewCond(&p.mu)
-	defer p.wg.Wait()
 	stopBeat := b.beatWhile(ctx)
-	defer stopBeat()
+	claimed := false
+	defer func() {
+		p.wg.Wait()
+		stopBeat() // only now: the claims in the queues are this process's until they are handled
+		if !claimed {
+			return // the reps of an earlier pass were let go when it ended
+		}
+		// The reps this pass held may be claimed by another replica a second after their last DM.
+		if err := b.store.EndDispatch(context.WithoutCancel(ctx), b.now(), postInterval); err != nil {
+			b.log.Warn("end dispatch pass", "err", err)
+		}
+	}()
 	for range dispatchRounds {
 		if b.authBroken.Load() {
 			return nil
@@ -32,6 +42,7 @@ func (b *Bot) dispatch(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		claimed = claimed || len(batch) > 0
 		for _, c := range batch {
 			b.metrics.Claimed(b.now().Sub(c.Touch.Due))
 			p.enqueue(ctx, c)

@@ -33,8 +33,10 @@ import (
 // connections, as Slack does) and prepares a PostgreSQL database with due touchpoints; replicas
 // are this test binary re-executed (TestReplicaChild), each a whole bot with its own connection,
 // on the real clock. Replica A is SIGKILLed just after Slack answered one of its DMs; B runs beside
-// it, and A is started again (a rolling restart). Every touch must get exactly one DM, the weekly
-// report go out once, and clicks be answered by whichever replica Slack hands them to. (The killed
+// it, and A is started again; then B is stopped with SIGTERM while DMs are still going out and
+// started again (a rolling restart). Every touch must get exactly one DM, no two DMs reach one
+// rep less than a second apart whichever replica sent them, the weekly report go out once, and
+// clicks be answered by whichever replica Slack hands them to. (The killed
 // replica has no report channel: a leader killed while its report is being posted loses that
 // week's report, a known gap this test does not cover.)
 
@@ -45,8 +47,12 @@ const (
 	envReplicaNoReport = "FOLLOWUP_REPLICA_NO_REPORT"
 )
 
-// replicaReps is how many reps (one due touch each) the replicas share.
-const replicaReps = 12
+// replicaReps is how many reps the replicas share, each with replicaTouches due touches (of as
+// many follow-ups), which their paced DMs take a few seconds to work through.
+const (
+	replicaReps    = 12
+	replicaTouches = 3
+)
 
 // TestReplicaChild is one replica of TestTwoReplicasOnPostgres; it does nothing in a normal run.
 func TestReplicaChild(t *testing.T) {
@@ -212,21 +218,24 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	defer db.Close()
 	now := time.Now()
 	var reps []string
-	ids := map[string]int64{}
+	ids := map[string][]int64{} // rep → the ids of their due touches
 	for i := range replicaReps {
 		rep := fmt.Sprintf("U0REPL%04d", i)
 		reps = append(reps, rep)
 		srv.AddUser(slacktest.User{ID: rep, Name: rep, RealName: rep, TZ: "UTC"})
-		v, err := db.Enroll(ctx, cadence.Contact{Name: "Contact " + rep, Email: fmt.Sprintf("c%d@example.com", i)}, cadence.Change{
-			Enrollment: cadence.Enrollment{Owner: rep, CadenceID: "demo", Trigger: cadence.TriggerDemo, TriggerAt: now,
-				Intent: cadence.IntentWarm, Status: cadence.StatusActive},
-			Next:  &cadence.Touchpoint{Step: 0, Due: now.Add(-time.Minute)},
-			Event: cadence.Event{Kind: cadence.EventEnrolled, Actor: rep, Step: -1},
-		}, now)
-		if err != nil {
-			t.Fatal(err)
+		for k := range replicaTouches {
+			v, err := db.Enroll(ctx, cadence.Contact{Name: fmt.Sprintf("Contact %s %d", rep, k),
+				Email: fmt.Sprintf("c%d-%d@example.com", i, k)}, cadence.Change{
+				Enrollment: cadence.Enrollment{Owner: rep, CadenceID: "demo", Trigger: cadence.TriggerDemo, TriggerAt: now,
+					Intent: cadence.IntentWarm, Status: cadence.StatusActive},
+				Next:  &cadence.Touchpoint{Step: 0, Due: now.Add(-time.Minute + time.Duration(k)*time.Second)},
+				Event: cadence.Event{Kind: cadence.EventEnrolled, Actor: rep, Step: -1},
+			}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[rep] = append(ids[rep], v.Open.ID)
 		}
-		ids[rep] = v.Open.ID
 	}
 
 	// A starts dispatching and dies just after Slack answered its third DM; B starts once A has
@@ -243,15 +252,31 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	if err := srv.WaitConnections(ctx, 3); err != nil {
 		t.Fatalf("the replicas did not connect: %v\nB:\n%s\nA again:\n%s", err, b.out, a2.out)
 	}
+	// The rolling restart goes on: B is stopped (SIGTERM, as a deploy does) while the reps' paced
+	// DMs are still going out, and started again.
+	if n := len(srv.CallsTo("chat.postMessage")); n >= replicaReps*replicaTouches {
+		t.Logf("every DM was out (%d posts) before B was restarted", n)
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if b.wait(ctx, t) {
+		t.Fatal("replica B was killed")
+	}
+	b = startReplica(t, dsn, srv.APIURL(), 0)
+	if err := srv.WaitConnections(ctx, 4); err != nil {
+		t.Fatalf("replica B did not connect again: %v\n%s", err, b.out)
+	}
 
 	// Every touch is reminded, once. The database records each DM just after Slack has it: wait
 	// for the record, checking again on each change in Slack or every 100 ms.
 	for _, rep := range reps {
-		if _, err := srv.WaitMessages(ctx, rep, 1); err != nil {
-			t.Fatalf("no DM to %s: %v\nB:\n%s\nA again:\n%s", rep, err, b.out, a2.out)
+		if _, err := srv.WaitMessages(ctx, rep, replicaTouches); err != nil {
+			t.Fatalf("too few DMs to %s: %v\nB:\n%s\nA again:\n%s", rep, err, b.out, a2.out)
 		}
 	}
 	dms := waitReminded(ctx, t, db, srv, reps, ids)
+	checkPaced(t, srv)
 
 	// Clicks go to either replica; each is answered.
 	conns := map[int]bool{}
@@ -275,7 +300,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 		t.Fatalf("not every click was answered with an updated DM: %v", err)
 	}
 	for _, rep := range reps {
-		tv, err := db.Touchpoint(ctx, ids[rep])
+		tv, err := db.Touchpoint(ctx, ids[rep][0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,54 +325,83 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 		t.Errorf("%d weekly reports, want 1", n)
 	}
 	for _, rep := range reps {
-		if n := countTouchDMs(t, srv, rep, ids[rep]); n != 1 {
-			t.Errorf("%s: %d DMs at the end, want 1", rep, n)
+		for _, id := range ids[rep] {
+			if n := countTouchDMs(t, srv, rep, id); n != 1 {
+				t.Errorf("%s: %d DMs of touch %d at the end, want 1", rep, n, id)
+			}
 		}
+	}
+	checkPaced(t, srv)
+}
+
+// checkPaced fails the test when two DMs reached one channel less than a second apart (by the
+// fake Slack's clock): whichever replica sent them, a rep's DMs are paced by one at a time.
+func checkPaced(t *testing.T, srv *slacktest.Server) {
+	t.Helper()
+	last := map[string]time.Time{}
+	for _, c := range srv.CallsTo("chat.postMessage") {
+		ch := c.Param("channel")
+		if c.Status != 200 || c.Error != "" || ch == reportChannel {
+			continue
+		}
+		if prev, ok := last[ch]; ok && c.At.Sub(prev) < time.Second {
+			t.Errorf("two DMs to %s %s apart", ch, c.At.Sub(prev))
+		}
+		last[ch] = c.At
 	}
 }
 
-// waitReminded waits until the database has recorded every rep's DM, then checks that each touch
-// has exactly one DM, the one recorded, and returns those DMs.
-func waitReminded(ctx context.Context, t *testing.T, db *store.DB, srv *slacktest.Server, reps []string, ids map[string]int64) map[string]slacktest.Message {
+// waitReminded waits until the database has recorded every touch's DM, then checks that each
+// touch has exactly one DM, the one recorded, and returns the DM of each rep's first touch.
+func waitReminded(ctx context.Context, t *testing.T, db *store.DB, srv *slacktest.Server, reps []string, ids map[string][]int64) map[string]slacktest.Message {
 	t.Helper()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		done := 0
+		done, all := 0, 0
 		for _, rep := range reps {
-			tv, err := db.Touchpoint(ctx, ids[rep])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tv.Touch.State == cadence.TouchReminded {
-				done++
+			for _, id := range ids[rep] {
+				all++
+				tv, err := db.Touchpoint(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tv.Touch.State == cadence.TouchReminded {
+					done++
+				}
 			}
 		}
-		if done == len(reps) {
+		if done == all {
 			break
 		}
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			t.Fatalf("only %d of %d touches recorded as reminded", done, len(reps))
+			t.Fatalf("only %d of %d touches recorded as reminded", done, all)
 		}
 	}
 	dms := map[string]slacktest.Message{}
 	for _, rep := range reps {
-		if n := countTouchDMs(t, srv, rep, ids[rep]); n != 1 {
-			t.Errorf("%s: %d DMs for touch %d, want exactly 1", rep, n, ids[rep])
-		}
-		tv, err := db.Touchpoint(ctx, ids[rep])
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range srv.Messages(rep) {
-			if m.Ts == tv.Touch.DMTS {
-				dms[rep] = m
+		for k, id := range ids[rep] {
+			if n := countTouchDMs(t, srv, rep, id); n != 1 {
+				t.Errorf("%s: %d DMs for touch %d, want exactly 1", rep, n, id)
 			}
-		}
-		if _, ok := dms[rep]; !ok {
-			t.Fatalf("%s: the recorded DM %q is not in Slack", rep, tv.Touch.DMTS)
+			tv, err := db.Touchpoint(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, m := range srv.Messages(rep) {
+				if m.Ts == tv.Touch.DMTS {
+					found = true
+					if k == 0 {
+						dms[rep] = m
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("%s: the recorded DM %q of touch %d is not in Slack", rep, tv.Touch.DMTS, id)
+			}
 		}
 	}
 	return dms

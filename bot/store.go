@@ -38,6 +38,7 @@ type Store interface {
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error)
 	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error)
 	Beat(ctx context.Context, now time.Time) error
+	EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error
 	TakeRedraft(ctx context.Context, touchID int64, max int) error
 	SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error
 	MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error

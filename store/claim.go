@@ -12,12 +12,15 @@ import (
 // claimable selects the ids of touchpoints a dispatcher may take. It walks the partial index
 // touchpoints_pending_due in due order and stops after the limit, so its cost grows with the
 // number of touchpoints due (including those leased, paused or opted out), not the number stored.
+// Touchpoints of a rep another dispatcher holds (rep_leases) are left to that one, so that one
+// process paces each rep's DMs. Its arguments are: now, now, this owner, now, limit.
 const claimable = `SELECT t.id FROM touchpoints t
 	JOIN enrollments e ON e.id = t.enrollment_id
 	JOIN contacts c ON c.id = e.contact_id
 	WHERE t.state = 'pending' AND t.due <= ?
 	  AND (t.lease_until IS NULL OR t.lease_until <= ?)
 	  AND e.status = 'active' AND c.dnc = 0
+	  AND NOT EXISTS (SELECT 1 FROM rep_leases r WHERE r.rep = e.owner AND r.dispatcher <> ? AND r.until > ?)
 	ORDER BY t.due, t.id
 	LIMIT ?`
 
@@ -39,42 +42,24 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	if limit <= 0 {
 		return nil, nil
 	}
-	if db.pg {
-		return db.claimPostgres(ctx, now, limit, lease)
-	}
 	var claims []cadence.Claim
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
+	// must see the reps the previous one took (rep_leases), and commands' writes need not wait for
+	// it. Row locks keep it apart from everything else (claimIDs).
+	err := db.writeWith(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
 		}
 		if _, err := db.takeOver(ctx, tx, now); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, claimable, now.UnixMilli(), now.UnixMilli(), limit)
-		if err != nil {
-			return fmt.Errorf("find due touchpoints: %w", err)
-		}
-		var ids []any
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("find due touchpoints: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("find due touchpoints: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil
+		ids, err := db.claimIDs(ctx, tx, now, limit, lease)
+		if err != nil || len(ids) == 0 {
+			return err
 		}
 		in := `(` + placeholders(len(ids)) + `)`
-		args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
-			WHERE id IN `+in, args...); err != nil {
-			return fmt.Errorf("lease due touchpoints: %w", err)
+		if err := db.holdReps(ctx, tx, in, ids, now.Add(lease)); err != nil {
+			return err
 		}
 		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
 		vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
@@ -86,11 +71,81 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
-	})
+	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey))
 	if err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
 	return claims, nil
+}
+
+// claimIDs leases up to limit claimable touchpoints to this handle and returns their ids.
+func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
+	var rows *sql.Rows
+	var err error
+	if db.pg {
+		rows, err = tx.QueryContext(ctx, claimSkipLocked, now.Add(lease).UnixMilli(), db.self.id,
+			now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
+	} else {
+		rows, err = tx.QueryContext(ctx, claimable, now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find due touchpoints: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find due touchpoints: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find due touchpoints: %w", err)
+	}
+	if db.pg || len(ids) == 0 {
+		return ids, nil // PostgreSQL's statement leased them already
+	}
+	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
+	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
+		WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		return nil, fmt.Errorf("lease due touchpoints: %w", err)
+	}
+	return ids, nil
+}
+
+// holdReps records that this handle holds the reps of the touchpoints ids (in is their
+// placeholder list) until until, so that no other dispatcher claims their touchpoints meanwhile.
+func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, until time.Time) error {
+	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
+		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id IN `+in+`
+		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until`, args...); err != nil {
+		return fmt.Errorf("hold reps: %w", err)
+	}
+	return nil
+}
+
+// EndDispatch lets other dispatchers claim the touchpoints of the reps this handle holds, from
+// now+gap on: gap is the pacing interval, so that a rep's next DM, from whichever dispatcher,
+// comes no sooner than a second after this one's last. The dispatcher calls it when a pass
+// ends, with every rep's queue empty.
+func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error {
+	db.self.init()
+	err := db.writeWith(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE dispatcher = ? AND until <= ?`,
+			db.self.id, now.UnixMilli()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
+			now.Add(gap).UnixMilli(), db.self.id, now.Add(gap).UnixMilli())
+		return err
+	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey))
+	if err != nil {
+		return fmt.Errorf("end dispatch: %w", err)
+	}
+	return nil
 }
 
 // fenced is the condition a write that finishes a claim adds: token 0 (a person's action, not a
@@ -122,22 +177,20 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 // draft or a long 429 wait. The caller decides from the view whether a reminder is still due.
 func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error) {
 	var tv cadence.TouchView
-	var until sql.NullInt64
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := checkFence(ctx, tx, touchID, token); err != nil {
+	err := db.readEach(ctx, func(q queryer) error {
+		var err error
+		if tv, err = touchView(ctx, q, touchID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT lease_until FROM touchpoints WHERE id = ?`, touchID).Scan(&until); err != nil {
-			return fmt.Errorf("recheck touchpoint %d: %w", touchID, err)
+		if token != 0 && tv.Touch.Attempts != token {
+			return leaseLost(touchID)
 		}
-		var err error
-		tv, err = touchView(ctx, tx, touchID)
-		return err
+		return nil
 	})
 	if err != nil || tv.Touch.State != cadence.TouchPending {
 		return tv, err
 	}
-	if until.Valid && time.UnixMilli(until.Int64).Sub(now) > lease/2 {
+	if until := tv.Touch.LeaseUntil; !until.IsZero() && until.Sub(now) > lease/2 {
 		return tv, nil
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
@@ -198,14 +251,13 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 
 func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *cadence.Draft) error {
 	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
-		if err := checkFence(ctx, tx, touchID, token); err != nil {
-			return err
-		}
 		tv, err := touchView(ctx, tx, touchID)
 		if err != nil {
 			return err
 		}
 		switch {
+		case token != 0 && tv.Touch.Attempts != token:
+			return leaseLost(touchID)
 		case tv.Touch.State == cadence.TouchCancelled || tv.Enrollment.Status == cadence.StatusStopped ||
 			tv.Enrollment.Status == cadence.StatusCompleted:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
@@ -219,16 +271,14 @@ func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channe
 		case tv.Enrollment.Status == cadence.StatusPaused:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, tv.Contact.Label())
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
-			claim_owner = '' WHERE id = ?`, string(cadence.TouchReminded), channel, ts, touchID); err != nil {
-			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
+		set, args := ``, []any{string(cadence.TouchReminded), channel, ts}
+		if d != nil { // the draft in the same statement
+			set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
+			args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
 		}
-		if d != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
-				draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ?`,
-				d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens, touchID); err != nil {
-				return fmt.Errorf("save draft of touchpoint %d: %w", touchID, err)
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
+			claim_owner = ''`+set+` WHERE id = ?`, append(args, touchID)...); err != nil {
+			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
 		}
 		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
 			tv.Enrollment, now))

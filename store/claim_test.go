@@ -95,7 +95,7 @@ func TestClaimSkipsPausedOptedOutAndClosed(t *testing.T) {
 func TestClaimUsesPendingDueIndex(t *testing.T) {
 	sqliteOnly(t)
 	db := mustOpen(t)
-	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+claimable, t0.UnixMilli(), t0.UnixMilli(), 10)
+	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+claimable, t0.UnixMilli(), t0.UnixMilli(), "me", t0.UnixMilli(), 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,9 @@ var copyFirst = []string{"settings", "reps", "contacts", "enrollments", "touchpo
 	"enrollment_origins", "company_news"}
 
 // copySkip are tables CopyTo leaves out: the target has its own migration record, and the
-// dispatchers of the source are not running against the target (their claims are taken over).
-var copySkip = []string{"schema_migrations", "dispatchers"}
+// dispatchers of the source, and the reps they hold, are not running against the target (their
+// claims are taken over).
+var copySkip = []string{"schema_migrations", "dispatchers", "rep_leases"}
 
 // maxParams keeps a multi-row INSERT under PostgreSQL's 65535 parameters.
 const maxParams = 30000

@@ -38,8 +38,8 @@ func insertOrigin(ctx context.Context, tx *sql.Tx, e cadence.Enrollment) error {
 // not started on one (or does not exist).
 func (db *DB) Link(ctx context.Context, enrollmentID string) (string, error) {
 	var link string
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
+	err := db.readEach(ctx, func(q queryer) error {
+		err := q.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -166,8 +166,8 @@ func (db *DB) FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome)
 // CompanyNews returns the news a follow-up was flagged with, oldest first.
 func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.CompanyNews, error) {
 	var out []cadence.CompanyNews
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
+	err := db.readEach(ctx, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
 			WHERE enrollment_id = ? ORDER BY at, source_id`, enrollmentID)
 		if err != nil {
 			return err

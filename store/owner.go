@@ -18,6 +18,9 @@ import (
 // that hangs). The bot beats at least every cadence.BeatInterval while it dispatches.
 const (
 	staleAfter = 3 * cadence.BeatInterval // 15 s: a replica that died on another host is taken over this soon
+	// takeoverGap is how long the reps of a dispatcher that is gone stay its own after the takeover:
+	// Slack's pace of one message a second per channel, in case its last DM went out just before.
+	takeoverGap = time.Second
 )
 
 // owner is one open database handle's identity as a dispatcher: a random id, its host and pid.
@@ -46,9 +49,11 @@ func (db *DB) Owner() string {
 }
 
 // Beat records that this handle's dispatcher is alive at now, so that no other one takes over
-// its claims while it works on them.
+// its claims while it works on them. On PostgreSQL it takes no lock but its row's: a beat late or early only decides when a takeover
+// may happen, and the fencing token keeps a taken-over claim from being finished twice.
 func (db *DB) Beat(ctx context.Context, now time.Time) error {
-	return db.write(ctx, func(tx *sql.Tx) error { return db.beat(ctx, tx, now) })
+	return db.writeWith(ctx, func(tx *sql.Tx) error { return db.beat(ctx, tx, now) },
+		`SELECT set_config('synchronous_commit', 'off', true)`)
 }
 
 func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
@@ -61,15 +66,17 @@ func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	return nil
 }
 
-// takeOver frees the claims of every dispatcher that is gone: a process on this host that no
+// takeOver frees the claims and the reps of every dispatcher that is gone: a process on this host that no
 // longer runs, or one that has not beaten for staleAfter. (Another handle in this same process is
 // alive as long as it beats.) Their touchpoints become claimable at
 // once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
 // It returns how many claims it freed.
 func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT t.claim_owner, d.host, d.pid, d.beat_at FROM touchpoints t
-		LEFT JOIN dispatchers d ON d.owner = t.claim_owner
-		WHERE t.claim_owner <> '' AND t.state = 'pending' AND t.claim_owner <> ?`, db.self.id)
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, d.host, d.pid, d.beat_at FROM
+		(SELECT claim_owner AS id FROM touchpoints WHERE claim_owner <> '' AND state = 'pending'
+		 UNION SELECT dispatcher FROM rep_leases WHERE until > ?) o
+		LEFT JOIN dispatchers d ON d.owner = o.id
+		WHERE o.id <> ?`, now.UnixMilli(), db.self.id)
 	if err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
 	}
@@ -91,9 +98,13 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
 	}
-	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work).
+	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work),
+	// and reps nobody holds any more.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
 		return 0, fmt.Errorf("prune dispatchers: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE until <= ?`, now.UnixMilli()); err != nil {
+		return 0, fmt.Errorf("prune rep leases: %w", err)
 	}
 	var freed int64
 	for _, id := range dead {
@@ -106,6 +117,11 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 		freed += n
 		if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?`, id); err != nil {
 			return 0, fmt.Errorf("take over claims: %w", err)
+		}
+		// Its reps are free a second from now, not at once: its last DM may have just gone out.
+		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
+			now.Add(takeoverGap).UnixMilli(), id, now.Add(takeoverGap).UnixMilli()); err != nil {
+			return 0, fmt.Errorf("take over reps: %w", err)
 		}
 	}
 	return freed, nil

@@ -111,6 +111,11 @@ func TestClaimTakesOverGoneOwner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(got) == 0 { // the claim was freed; its rep is a's for takeoverGap more
+				if got, err = b.Claim(ctx, t0.Add(tc.after+takeoverGap), 1, time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if taken := len(got) == 1; taken != tc.taken {
 				t.Fatalf("taken over: %v, want %v", taken, tc.taken)
 			}
@@ -151,4 +156,82 @@ func TestUndoOptOutKeepsBothInTheLog(t *testing.T) {
 		t.Fatalf("events %v %q", kinds, details)
 	}
 	wantCode(t, func() error { _, err := db.UndoOptOut(ctx, "dana@acme.com", "again", "UADMIN", t0); return err }(), cadence.ECONFLICT)
+}
+
+// TestClaimLeavesHeldRepsToTheirHolder: while one dispatcher holds a rep (it claimed one of the
+// rep's touchpoints), another claims none of that rep's touchpoints, so one process paces each
+// rep's DMs; the holder's pass ending frees the rep a second later, and a holder that is gone
+// loses it a second after the takeover (its last DM may have just gone out), even when it holds
+// no claim any more.
+func TestClaimLeavesHeldRepsToTheirHolder(t *testing.T) {
+	ctx := context.Background()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skipf("no process to reap: %v", err)
+	}
+	setup := func(t *testing.T) (a, b *DB, u1 []int64, u2 int64) {
+		path := filepath.Join(t.TempDir(), "followup.db")
+		a, b = mustOpenPath(t, path), mustOpenPath(t, path)
+		for i := range 3 {
+			u1 = append(u1, mustEnroll(t, a, contactN(i+1), "U1", t0.Add(time.Duration(i)*time.Millisecond)).Open.ID)
+		}
+		u2 = mustEnroll(t, a, contactN(9), "U2", t0.Add(time.Second)).Open.ID
+		return a, b, u1, u2
+	}
+	claim := func(t *testing.T, db *DB, now time.Time, limit int) []int64 {
+		t.Helper()
+		cs, err := db.Claim(ctx, now, limit, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, c := range cs {
+			ids = append(ids, c.Touch.ID)
+		}
+		return ids
+	}
+	same := func(t *testing.T, what string, got []int64, want ...int64) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s claimed %v, want %v", what, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s claimed %v, want %v", what, got, want)
+			}
+		}
+	}
+
+	t.Run("held until the pass ends, then a second more", func(t *testing.T) {
+		a, b, u1, u2 := setup(t)
+		same(t, "a", claim(t, a, t0.Add(2*time.Second), 1), u1[0])
+		same(t, "b beside a", claim(t, b, t0.Add(2*time.Second), 10), u2)
+		same(t, "a again", claim(t, a, t0.Add(2*time.Second), 1), u1[1])
+		if err := a.MarkReminded(ctx, u1[0], 1, "D1", "1.1", t0.Add(3*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Release(ctx, u1[1], 1, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.EndDispatch(ctx, t0.Add(3*time.Second), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		same(t, "b within a second of a's pass end", claim(t, b, t0.Add(3500*time.Millisecond), 10))
+		same(t, "b a second after a's pass end", claim(t, b, t0.Add(4*time.Second), 10), u1[1], u1[2])
+		same(t, "a while b holds U1", claim(t, a, t0.Add(4*time.Second), 10))
+	})
+
+	t.Run("a holder that is gone loses its reps a second later", func(t *testing.T) {
+		a, b, u1, u2 := setup(t)
+		same(t, "a", claim(t, a, t0.Add(2*time.Second), 1), u1[0])
+		if err := a.MarkReminded(ctx, u1[0], 1, "D1", "1.1", t0.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		// a holds U1 and no claim; its process is gone.
+		if _, err := a.w.ExecContext(ctx, `UPDATE dispatchers SET pid = ? WHERE owner = ?`, dead.Process.Pid, a.Owner()); err != nil {
+			t.Fatal(err)
+		}
+		same(t, "b just after a died", claim(t, b, t0.Add(2*time.Second), 10), u2)
+		same(t, "b a second after a died", claim(t, b, t0.Add(3*time.Second), 1), u1[1])
+	})
 }

@@ -28,8 +28,11 @@ import (
 //     SQLite file: a method that reads before it writes decides on fresh data. Reads never wait.
 //     The records of a dispatched reminder (SaveDraft, MarkReminded) take that lock shared and
 //     their touchpoint's exclusively, so replicas write them side by side (writeTouch).
-//   - Claim does not take that lock: one UPDATE over a sub-select with FOR UPDATE SKIP LOCKED
-//     (claim_pg.go) lets replicas claim side by side without ever taking the same touchpoint.
+//   - Claim does not take that lock but its own (claimLockKey), so claims from every replica take
+//     turns without holding up commands: one UPDATE over a sub-select with FOR UPDATE SKIP LOCKED
+//     (claim_pg.go) leases the touchpoints, and rep_leases records whose reps they are, so that
+//     the next claim, from another replica, leaves those reps alone and each rep's DMs are paced
+//     by one process. Beat takes no lock but its row's.
 //   - The schema is the same, with BIGINT for times and identity columns for ids
 //     (migrations_pg/, kept in step with migrations/ by TestSchemasInStep).
 
@@ -170,6 +173,11 @@ func (db *DB) unavailable(err error) error {
 	if err == nil || !db.pg || cadence.ErrorCode(err) != cadence.EINTERNAL || !lostConnection(err) {
 		return err
 	}
+	// The idle connections were most likely lost with this one (the server restarted, or ended
+	// them): close them now, so that the requests after the database is back open new ones
+	// instead of each failing once on a dead one.
+	db.w.SetMaxIdleConns(0)
+	db.w.SetMaxIdleConns(poolSize)
 	return fmt.Errorf("%w: %w", cadence.Errorf(cadence.EUNAVAIL,
 		"The database is not answering just now; nothing was changed. Try again in a moment."), err)
 }

@@ -71,8 +71,8 @@ func (db *DB) PausedDue(ctx context.Context, now time.Time) ([]cadence.Enrollmen
 // no such touchpoint.
 func (db *DB) Touchpoint(ctx context.Context, id int64) (cadence.TouchView, error) {
 	var tv cadence.TouchView
-	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		tv, err = touchView(ctx, tx, id)
+	err := db.readEach(ctx, func(q queryer) (err error) {
+		tv, err = touchView(ctx, q, id)
 		return err
 	})
 	return tv, err
@@ -82,11 +82,11 @@ func (db *DB) Touchpoint(ctx context.Context, id int64) (cadence.TouchView, erro
 // ENOTFOUND when there is no such follow-up.
 func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error) {
 	var ts []cadence.Touchpoint
-	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+	err := db.readEach(ctx, func(q queryer) (err error) {
+		if err := mustExist(ctx, q, enrollmentID); err != nil {
 			return err
 		}
-		ts, err = touches(ctx, tx, touchpointsSQL, enrollmentID)
+		ts, err = touches(ctx, q, touchpointsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list touchpoints: %w", err)
 		}
@@ -127,11 +127,11 @@ func (db *DB) Events(ctx context.Context, enrollmentID string) ([]cadence.Event,
 // ENOTFOUND when there is no such follow-up.
 func (db *DB) Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error) {
 	var ss []cadence.Signal
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+	err := db.readEach(ctx, func(q queryer) error {
+		if err := mustExist(ctx, q, enrollmentID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, signalsSQL, enrollmentID)
+		rows, err := q.QueryContext(ctx, signalsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list signals: %w", err)
 		}

@@ -13,10 +13,10 @@ import (
 // been stored (callers then use the team defaults).
 func (db *DB) GetRep(ctx context.Context, userID string) (cadence.Rep, error) {
 	var rep cadence.Rep
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.readEach(ctx, func(q queryer) error {
 		var manual, gone int
 		var checked sql.NullInt64
-		err := tx.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
+		err := q.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
 			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone, &rep.Booking, &rep.Signature)
 		if err == sql.ErrNoRows {
 			return cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)

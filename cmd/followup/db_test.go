@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,7 +86,9 @@ func TestMigrateDBCopiesIntoEmptyPostgres(t *testing.T) {
 }
 
 // TestRunStopsOnABadPostgres: a FOLLOWUP_DB URL that does not parse, a server that does not
-// answer and a database of a newer schema each stop "followup run" with one line naming it.
+// answer, a login the server refuses (here a role it does not know; a wrong password is the same
+// path, store.TestPostgresBadInput) and a database of a newer schema each stop "followup run" with
+// one line naming it, and nothing else.
 func TestRunStopsOnABadPostgres(t *testing.T) {
 	pg := pgtest.New(t)
 	// A database migrated by a newer followup.
@@ -104,6 +107,7 @@ func TestRunStopsOnABadPostgres(t *testing.T) {
 	for _, c := range []struct{ db, want string }{
 		{"postgres://u:s3cret@localhost:notaport/db", "FOLLOWUP_DB is not a valid PostgreSQL URL"},
 		{"postgres://u:s3cret@127.0.0.1:1/db?connect_timeout=5", "cannot reach PostgreSQL at u@127.0.0.1:1/db"},
+		{asNobody(t, pg), "refused the login"},
 		{pg, "newer than this followup knows"},
 	} {
 		env := map[string]string{"FOLLOWUP_DB": c.db, "SLACK_APP_TOKEN": "xapp-1-A-1-x", "SLACK_BOT_TOKEN": "xoxb-1-x",
@@ -117,8 +121,19 @@ func TestRunStopsOnABadPostgres(t *testing.T) {
 		out := b.String()
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		last := lines[len(lines)-1]
-		if !strings.Contains(last, c.want) || strings.Contains(out, "s3cret") {
-			t.Errorf("FOLLOWUP_DB=%s: output %q, want a line containing %q and no password", c.db, out, c.want)
+		if len(lines) != 1 || !strings.Contains(last, c.want) || strings.Contains(out, "s3cret") {
+			t.Errorf("FOLLOWUP_DB=%s: output %q, want one line containing %q and no password", c.db, out, c.want)
 		}
 	}
+}
+
+// asNobody is the PostgreSQL URL u with a user the server does not know, and a password.
+func asNobody(t *testing.T, u string) string {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.User = url.UserPassword("followup_nobody", "s3cret")
+	return p.String()
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -123,6 +124,9 @@ func (e *env) parse(args []string) ([]string, Config, error) {
 		return nil, Config{}, usageError{err.Error()}
 	}
 	c, err := e.raw.load()
+	if err != nil && !strings.Contains(err.Error(), "\n") {
+		return nil, Config{}, fmt.Errorf("invalid configuration: %w", err) // one problem, one line
+	}
 	if err != nil {
 		return nil, Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}

@@ -130,7 +130,12 @@ func (c *child) memory() (rss, peak int64, err error) {
 
 // cpu is the child's user plus system CPU time so far, from /proc/<pid>/stat.
 func (c *child) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	return procCPU(c.cmd.Process.Pid)
+}
+
+// procCPU is a process's user plus system CPU time so far, from /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}

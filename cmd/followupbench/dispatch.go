@@ -22,6 +22,8 @@ type dispatchRun struct {
 	tooClose  int           // posts to a channel less than 1 s after the previous post there
 	minGap    time.Duration // the smallest gap between two posts to the same channel
 	cpu       time.Duration // the bot's user+system CPU time, start-up included
+	dbCPU     time.Duration // PostgreSQL only: the CPU time of the backends serving the bots
+	xacts     int64         // PostgreSQL only: transactions in the database (the copy's included)
 	peak      int64         // the bot's VmHWM
 	firstLast time.Duration // first post to last post
 }
