@@ -1,6 +1,7 @@
 // Package bot is followup's Slack side: the Socket Mode loop, the routing of slash commands,
 // button clicks, modal submissions and events, the Block Kit rendering, the due-reminder
-// dispatcher, the weekly report and the App Home. It reaches the database only through the Store
+// dispatcher, the posting and scheduling of the weekly report (whose view, text and blocks are
+// bot/report's) and the App Home. It reaches the database only through the Store
 // interface it declares, and drafts only through prompts.Drafter.
 package bot
 

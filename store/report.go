@@ -12,104 +12,16 @@ import (
 	"github.com/followup-bot/followup/cadence"
 )
 
-// The numbers of the team report, and how they are counted. Every count is over the event log or
-// the enrollments table inside a half-open range [From, To) of event times:
-//
-//   - Enrolled: "enrolled" events (contacts put in a follow-up).
-//   - Touches: "sent" events (touches the rep logged as done).
-//   - Replies: positive answers, that is "replied" and "meeting_booked" events, counting once an
-//     answer to the same touch: a reply logged and then a meeting booked after the same touch is
-//     one reply (and one meeting). A reply is attributed to the step of the last touch sent to that
-//     contact in that follow-up before it; an answer before any touch has no step.
-//   - Reply rate: Replies / Touches, both inside the range, for a cadence or for one step (replies
-//     attributed to the step / touches of the step). In a short range a reply to a touch sent before
-//     the range can make it exceed 100%; "since the start" it cannot.
-//   - Meetings, Deals closed: "meeting_booked" and "deal_closed" events.
-//   - Opt-outs, Complaints, Bounces: follow-ups of the cadence that ended in the range for that
-//     reason (the same numbers as Stopped[reason]). The team total of opt-outs counts distinct
-//     contacts who opted out, whether or not they were in a follow-up.
-//   - Out of office: "paused" events of an out-of-office reply (seen in the mailbox or logged), by
-//     cadence; an auto-reply is never a reply. A reply whose automatic completion the rep undid
-//     (a later "reopened" event, "undid replied", with no answer between) is not counted either.
-//   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
-//   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
-
-// Counts are the numbers of one cadence, one rep or the whole team over a range.
-type Counts struct {
-	Enrolled    int
-	Touches     int
-	Replies     int
-	Meetings    int
-	DealsClosed int
-	OptOuts     int
-	Complaints  int
-	Bounces     int
-	OutOfOffice int // follow-ups paused by an out-of-office reply (issue 14); never replies
-	Overdue     int // now, not over the range
-}
-
-// StepStats are the touches and replies of one step of a cadence.
-type StepStats struct {
-	Step    int // index into the cadence's steps (shown to people as Step+1)
-	Touches int
-	Replies int
-}
-
-// CadenceStats are the numbers of one cadence.
-type CadenceStats struct {
-	CadenceID string
-	Counts
-	Stopped map[cadence.StopReason]int // follow-ups ended in the range, by reason
-	Steps   []StepStats                // by step, only steps with a touch or a reply
-	// NoStepReplies counts replies that came before any touch of their follow-up.
-	NoStepReplies int
-}
-
-// RepStats are the numbers of one rep.
-type RepStats struct {
-	Rep      string // Slack user id
-	Touches  int
-	Replies  int
-	Meetings int
-	Overdue  int // now
-}
-
-// Section is the report over one range.
-type Section struct {
-	From, To time.Time
-	Team     Counts         // every cadence together
-	Cadences []CadenceStats // most touches first, then by id
-	Reps     []RepStats     // most touches first, then by id
-}
-
-// Cadence returns the stats of the cadence with id, and false when it had no activity.
-func (s Section) Cadence(id string) (CadenceStats, bool) {
-	for _, c := range s.Cadences {
-		if c.CadenceID == id {
-			return c, true
-		}
-	}
-	return CadenceStats{}, false
-}
-
-// Report is the team report for one range, with the range just before it (same length, for
-// "opt-outs rose") and everything since the start up to To.
-type Report struct {
-	Now      time.Time // when overdue touchpoints were counted
-	Period   Section   // [From, To)
-	Previous Section   // as long as Period, just before it (as many calendar days, across a DST change)
-	AllTime  Section   // [zero, To)
-}
-
 // Report computes the team report for [from, to), the range of the same length before it and
 // everything before to, from one consistent snapshot of the database. Overdue touchpoints are
-// counted as of now. It returns EINVALID when to is not after from.
-func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, error) {
+// counted as of now; what each number counts is said with the types, in cadence/report.go. It
+// returns EINVALID when to is not after from.
+func (db *DB) Report(ctx context.Context, from, to, now time.Time) (cadence.Report, error) {
 	if !to.After(from) {
-		return Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
+		return cadence.Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
 			to.Format(time.DateOnly), from.Format(time.DateOnly))
 	}
-	r := Report{Now: now}
+	r := cadence.Report{Now: now}
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		overdue, err := overdueCounts(ctx, tx, now)
 		if err != nil {
@@ -126,7 +38,7 @@ func (db *DB) Report(ctx context.Context, from, to, now time.Time) (Report, erro
 		return err
 	})
 	if err != nil {
-		return Report{}, fmt.Errorf("report: %w", err)
+		return cadence.Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
 }
@@ -182,41 +94,41 @@ func rangeArgs(from, to time.Time) (int64, int64) {
 }
 
 // section computes one range of the report. ov, when not nil, fills in the overdue numbers.
-func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (Section, error) {
+func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (cadence.ReportSection, error) {
 	lo, hi := rangeArgs(from, to)
-	cads := map[string]*CadenceStats{}
-	reps := map[string]*RepStats{}
-	cad := func(id string) *CadenceStats {
+	cads := map[string]*cadence.CadenceStats{}
+	reps := map[string]*cadence.RepStats{}
+	cad := func(id string) *cadence.CadenceStats {
 		c, ok := cads[id]
 		if !ok {
-			c = &CadenceStats{CadenceID: id, Stopped: map[cadence.StopReason]int{}}
+			c = &cadence.CadenceStats{CadenceID: id, Stopped: map[cadence.StopReason]int{}}
 			cads[id] = c
 		}
 		return c
 	}
-	rep := func(id string) *RepStats {
+	rep := func(id string) *cadence.RepStats {
 		r, ok := reps[id]
 		if !ok {
-			r = &RepStats{Rep: id}
+			r = &cadence.RepStats{Rep: id}
 			reps[id] = r
 		}
 		return r
 	}
-	steps := map[string]map[int]*StepStats{}
-	step := func(cadID string, n int) *StepStats {
+	steps := map[string]map[int]*cadence.StepStats{}
+	step := func(cadID string, n int) *cadence.StepStats {
 		m, ok := steps[cadID]
 		if !ok {
-			m = map[int]*StepStats{}
+			m = map[int]*cadence.StepStats{}
 			steps[cadID] = m
 		}
 		s, ok := m[n]
 		if !ok {
-			s = &StepStats{Step: n}
+			s = &cadence.StepStats{Step: n}
 			m[n] = s
 		}
 		return s
 	}
-	var team Counts
+	var team cadence.Counts
 
 	// Plain counts of enrollments, touches, meetings and deals, by cadence, step and rep. The
 	// events_report index covers this query.
@@ -224,14 +136,14 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		WHERE kind IN ('enrolled', 'sent', 'meeting_booked', 'deal_closed') AND at >= ? AND at < ?
 		GROUP BY kind, cadence_id, step, rep`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count events: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
 	}
 	for rows.Next() {
 		var kind, cadID, repID string
 		var st, n int
 		if err := rows.Scan(&kind, &cadID, &st, &repID, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count events: %w", err)
+			return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
 		}
 		c, r := cad(cadID), rep(repID)
 		switch kind {
@@ -254,7 +166,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count events: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
 	}
 
 	// Replies: each positive answer with the step of the touch sent last before it (-1 when none),
@@ -282,14 +194,14 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 				AND (s.id IS NULL OR p.at > s.at OR (p.at = s.at AND p.id > s.id)))
 		GROUP BY a.cadence_id, a.rep, COALESCE(s.step, -1)`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count replies: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID, repID string
 		var st, n int
 		if err := rows.Scan(&cadID, &repID, &st, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count replies: %w", err)
+			return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
 		}
 		c := cad(cadID)
 		c.Replies += n
@@ -303,7 +215,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count replies: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
 	}
 
 	// Follow-ups ended in the range, by cadence and reason.
@@ -311,14 +223,14 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at < ? AND status IN ('completed', 'stopped')
 		GROUP BY cadence_id, stop_reason`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 	for rows.Next() {
 		var cadID, reason string
 		var n int
 		if err := rows.Scan(&cadID, &reason, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+			return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
 		}
 		c := cad(cadID)
 		c.Stopped[cadence.StopReason(reason)] += n
@@ -335,7 +247,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 
 	// Out-of-office replies, by cadence: the pauses they caused. lower() makes the match the same on
@@ -343,21 +255,21 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
 		WHERE kind = 'paused' AND lower(detail) LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
 	if err != nil {
-		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID string
 		var n int
 		if err := rows.Scan(&cadID, &n); err != nil {
 			rows.Close()
-			return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+			return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
 		}
 		cad(cadID).OutOfOffice += n
 		team.OutOfOffice += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Section{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 
 	// The team's opt-outs: distinct contacts, in a follow-up or not; one a rep undid later (a
@@ -366,7 +278,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		WHERE kind = 'opted_out' AND at >= ? AND at < ?
 		AND NOT EXISTS (SELECT 1 FROM events u WHERE u.contact_id = o.contact_id AND u.kind = '`+EventOptOutUndone+`' AND u.at >= o.at)`,
 		lo, hi).Scan(&team.OptOuts); err != nil {
-		return Section{}, fmt.Errorf("count opt-outs: %w", err)
+		return cadence.ReportSection{}, fmt.Errorf("count opt-outs: %w", err)
 	}
 
 	if ov != nil {
@@ -379,7 +291,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		}
 	}
 
-	s := Section{From: from, To: to, Team: team}
+	s := cadence.ReportSection{From: from, To: to, Team: team}
 	for id, c := range cads {
 		if id == "" {
 			continue // contact-wide events belong to no cadence; they count in Team only

@@ -115,7 +115,7 @@ func TestReportNumbers(t *testing.T) {
 	if !ok {
 		t.Fatal("no demo cadence in the period")
 	}
-	wantDemo := Counts{Enrolled: 1, Touches: 2, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}
+	wantDemo := cadence.Counts{Enrolled: 1, Touches: 2, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}
 	if demo.Counts != wantDemo {
 		t.Errorf("demo counts = %+v, want %+v", demo.Counts, wantDemo)
 	}
@@ -126,14 +126,14 @@ func TestReportNumbers(t *testing.T) {
 		t.Errorf("demo stopped = %v", demo.Stopped)
 	}
 	cold, _ := p.Cadence("cold-email")
-	wantCold := Counts{Enrolled: 1, Touches: 2, Bounces: 1}
+	wantCold := cadence.Counts{Enrolled: 1, Touches: 2, Bounces: 1}
 	if cold.Counts != wantCold {
 		t.Errorf("cold counts = %+v, want %+v", cold.Counts, wantCold)
 	}
 	if got := fmt.Sprint(cold.Steps); got != "[{0 1 0} {1 1 0}]" {
 		t.Errorf("cold steps = %s", got)
 	}
-	wantTeam := Counts{Enrolled: 2, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Bounces: 1, Overdue: 1}
+	wantTeam := cadence.Counts{Enrolled: 2, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Bounces: 1, Overdue: 1}
 	if p.Team != wantTeam {
 		t.Errorf("team = %+v, want %+v", p.Team, wantTeam)
 	}
@@ -153,7 +153,7 @@ func TestReportNumbers(t *testing.T) {
 
 	// Since the start.
 	all, _ := r.AllTime.Cadence("demo")
-	if want := (Counts{Enrolled: 3, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}); all.Counts != want {
+	if want := (cadence.Counts{Enrolled: 3, Touches: 4, Replies: 2, Meetings: 1, OptOuts: 1, Overdue: 1}); all.Counts != want {
 		t.Errorf("all-time demo = %+v, want %+v", all.Counts, want)
 	}
 	if got := fmt.Sprint(all.Steps); got != "[{0 3 1} {1 1 1}]" {

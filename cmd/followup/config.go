@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/profile"
 	"github.com/followup-bot/followup/store"
@@ -180,8 +179,8 @@ func (raw rawConfig) load() (Config, error) {
 	if ch := c.ReportChannel; ch != "" && !isSlackChannelID(ch) {
 		bad("FOLLOWUP_REPORT_CHANNEL", "%q is not a channel id (like C0123ABCD); find it in the channel's details", ch)
 	}
-	if _, err := cron.ParseStandard(c.ReportCron); err != nil {
-		bad("FOLLOWUP_REPORT_CRON", "%q is not a cron expression: %v", c.ReportCron, err)
+	if _, err := report.Schedule(c.ReportCron, c.Team.Location); err != nil {
+		bad("FOLLOWUP_REPORT_CRON", "%s", cadence.ErrorMessage(err))
 	}
 	switch strings.ToLower(strings.TrimSpace(raw["FOLLOWUP_DOMAIN_STOP"])) {
 	case "on", "true", "yes", "1":
