@@ -2,12 +2,12 @@ package bot
 
 import (
 	"context"
+	"github.com/followup-bot/followup/cadence"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/followup-bot/followup/bot/slacktest"
-	"github.com/followup-bot/followup/store"
 )
 
 // panicListStore panics in the first QueueOrder (what /followup list reads) once armed, as a bug in a command would.
@@ -16,7 +16,7 @@ type panicListStore struct {
 	armed *atomic.Bool
 }
 
-func (s panicListStore) QueueOrder(ctx context.Context, owner string) ([]store.EnrollmentView, error) {
+func (s panicListStore) QueueOrder(ctx context.Context, owner string) ([]cadence.EnrollmentView, error) {
 	if s.armed.CompareAndSwap(true, false) {
 		panic("a bug in a command")
 	}

@@ -34,48 +34,44 @@ var snoozeGaps = map[string]cadence.Gap{
 // touchpoint's owner or an admin may click; anyone else is told so and nothing changes. A click on
 // a touchpoint that is no longer open (a second click, an old DM) says what already happened and
 // changes nothing. An outcome goes through applyOutcome, which updates the DM; "New draft" drafts
-// again from the next angle and updates the DM in place.
-func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
+// again from the next angle and updates the DM in place. The reply and the error are for the
+// person who clicked (answerClick).
+func (b *Bot) onTouchAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) (Reply, error) {
 	user := cb.User.ID
 	touchID, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil || touchID <= 0 {
-		return b.tellClicker(ctx, cb, Reply{Text: "This button is out of date; nothing was changed."})
+		return Reply{Text: "This button is out of date; nothing was changed."}, nil
 	}
 	tv, err := b.store.Touchpoint(ctx, touchID)
 	if err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
+		return Reply{}, err
 	}
 	if err := b.authorize(user, tv.Enrollment); err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err))
+		return Reply{}, err
 	}
 	if !tv.Touch.State.Open() || tv.Enrollment.Status != cadence.StatusActive {
 		loc := b.locOf(ctx, tv.Enrollment.Owner)
-		return b.tellClicker(ctx, cb, Reply{Text: whatHappened(tv, loc, b.now()) + " Nothing was changed."})
+		return Reply{Text: whatHappened(tv, loc, b.now()) + " Nothing was changed."}, nil
 	}
 
 	if a.ActionID == actRedraft {
 		// Each new draft may be a model call: bounded per touch and per person.
 		if ok, wait := b.limits.allow("redraft:"+user, b.now(), maxRedraftsPerHour, time.Hour); !ok {
-			return b.tellClicker(ctx, cb, Reply{Text: fmt.Sprintf("You asked for %d new drafts in the past hour, the most there can be; "+
-				"the next one is possible in %d min. Nothing was changed.", maxRedraftsPerHour, int(wait/time.Minute)+1)})
+			return textReply("You asked for %d new drafts in the past hour, the most there can be; "+
+				"the next one is possible in %d min. Nothing was changed.", maxRedraftsPerHour, int(wait/time.Minute)+1), nil
 		}
 		if err := b.store.TakeRedraft(ctx, touchID, maxRedraftsPerTouch); err != nil {
-			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
+			return Reply{}, err
 		}
-		if err := b.redraft(ctx, touchID, angleOf(a.BlockID)+1); err != nil {
-			return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
-		}
-		return nil
+		return Reply{}, b.redraft(ctx, touchID, angleOf(a.BlockID)+1)
 	}
 	o, known := touchActions[a.ActionID]
 	if !known {
 		b.log.Debug("unknown touchpoint action", "action_id", a.ActionID)
-		return nil
+		return Reply{}, nil
 	}
-	if _, err := b.applyOutcome(ctx, user, tv.Enrollment.ID, touchID, o, snoozeGaps[a.ActionID]); err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err, "user", user, "touchpoint", touchID))
-	}
-	return nil
+	_, err = b.applyOutcome(ctx, user, tv.Enrollment.ID, touchID, o, snoozeGaps[a.ActionID])
+	return Reply{}, err
 }
 
 // Limits of "New draft": per touch, and per person an hour.

@@ -1,8 +1,9 @@
 // Package bot is followup's Slack side: the Socket Mode loop, the routing of slash commands,
 // button clicks, modal submissions and events, the Block Kit rendering, the due-reminder
 // dispatcher, the posting and scheduling of the weekly report (whose view, text and blocks are
-// bot/report's) and the App Home. It reaches the database only through the Store
-// interface it declares, and drafts only through prompts.Drafter.
+// bot/report's) and the App Home. It reaches the database only through the Store interface it
+// declares in cadence's terms (it does not import package store), and drafts only through
+// prompts.Drafter.
 package bot
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -25,7 +27,7 @@ import (
 	"github.com/followup-bot/followup/prompts/classify"
 )
 
-// Config is what the bot needs from its wiring. Now, Store, Library, API and Drafter are required.
+// Config is what the bot needs from its wiring. Store, Library, API and Drafter are required.
 type Config struct {
 	API     *slack.Client // built with the bot token, the app token and the API URL
 	Store   Store
@@ -33,13 +35,16 @@ type Config struct {
 	Drafter prompts.Drafter
 	Team    cadence.Window // the team's default working time (FOLLOWUP_TIMEZONE, _WORK_HOURS, _WORK_DAYS, _HOLIDAYS)
 	Admins  []string       // Slack user ids that may change anyone's enrollments
-	Now     func() time.Time
 	Logger  *slog.Logger
 
-	Tick          time.Duration // how often due touchpoints are looked for (FOLLOWUP_TICK)
-	ReportChannel string        // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
-	ReportCron    string        // FOLLOWUP_REPORT_CRON
-	Clock         Clock         // the scheduler's clock; nil means the real one
+	Tick time.Duration // how often due touchpoints are looked for (FOLLOWUP_TICK)
+	// ManualDispatch leaves the dispatch pass to the caller, who runs Tick when it wants one (the
+	// demo, which moves a fake clock and must know when each pass is over); nothing is dispatched by
+	// itself. The weekly report's catch-up still runs every Tick.
+	ManualDispatch bool
+	ReportChannel  string // FOLLOWUP_REPORT_CHANNEL; "" means no scheduled report
+	ReportCron     string // FOLLOWUP_REPORT_CRON
+	Clock          Clock  // the one clock: the time of every change, the scheduler's and the dispatcher's waits; nil means the real one
 	// Metrics receives ack and reply latencies, reminders, claims, 429 waits and the connection's
 	// state; nil keeps none.
 	Metrics Metrics
@@ -125,8 +130,9 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: Config.Library is required")
 	case cfg.Drafter == nil:
 		return nil, errors.New("bot: Config.Drafter is required")
-	case cfg.Now == nil:
-		return nil, errors.New("bot: Config.Now is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -148,7 +154,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Metrics = noMetrics{}
 	}
 	return &Bot{
-		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
+		cfg: cfg, api: cfg.API, store: cfg.Store, lib: cfg.Library, now: cfg.Clock.Now, log: cfg.Logger, metrics: cfg.Metrics,
 		admins: admins, slots: make(chan struct{}, cfg.Workers), posting: make(chan struct{}, postParallel),
 		homeBusy: map[string]bool{}, homeLive: map[string]bool{}, fatal: make(chan error, 1),
 	}, nil

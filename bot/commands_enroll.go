@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // Limits on what a rep types when enrolling.
@@ -238,10 +237,10 @@ func (b *Bot) cadenceIDs() string { return codeList(b.lib.IDs(), "") }
 // enroll stores a validated enrollment with its first touchpoint. The store refuses a
 // do-not-contact contact (EOPTEDOUT, with date and reason) and one already in a running
 // follow-up (ECONFLICT, naming owner and follow-up).
-func (b *Bot) enroll(ctx context.Context, p enrollPlan, w cadence.Window, now time.Time) (store.EnrollmentView, error) {
+func (b *Bot) enroll(ctx context.Context, p enrollPlan, w cadence.Window, now time.Time) (cadence.EnrollmentView, error) {
 	ch, err := cadence.Start(p.Cadence, p.Enrollment, w, now)
 	if err != nil {
-		return store.EnrollmentView{}, err
+		return cadence.EnrollmentView{}, err
 	}
 	// start= pushes the first touch later without moving the interaction (on=) it counts from.
 	if ch.Next != nil && ch.Next.Due.Before(p.NotBefore) {
@@ -252,7 +251,7 @@ func (b *Bot) enroll(ctx context.Context, p enrollPlan, w cadence.Window, now ti
 }
 
 // enrolledReply confirms an enrollment with its id and the whole planned schedule.
-func enrolledReply(v store.EnrollmentView, cd cadence.Cadence, w cadence.Window, now time.Time) Reply {
+func enrolledReply(v cadence.EnrollmentView, cd cadence.Cadence, w cadence.Window, now time.Time) Reply {
 	e := v.Enrollment
 	who := "*" + escapeText(v.Contact.Label()) + "*"
 	if v.Contact.Company != "" {
@@ -269,7 +268,7 @@ func enrolledReply(v store.EnrollmentView, cd cadence.Cadence, w cadence.Window,
 
 // scheduleText lists the planned steps from the open touchpoint to the last step: when, where,
 // why. done lists lines of past steps to put first.
-func scheduleText(v store.EnrollmentView, cd cadence.Cadence, w cadence.Window, now time.Time, done []string) string {
+func scheduleText(v cadence.EnrollmentView, cd cadence.Cadence, w cadence.Window, now time.Time, done []string) string {
 	lines := append([]string(nil), done...)
 	if v.Open != nil {
 		due := cadence.Plan(cd, v.Enrollment, w, v.Open.Step, v.Open.Due)

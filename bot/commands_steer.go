@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // maxReasonLen bounds a stop reason, an opt-out reason and a signal's text.
@@ -15,57 +14,29 @@ const maxReasonLen = 500
 
 // steer changes one follow-up through the state machine: it checks the id and the actor's right
 // first (so a stranger learns nothing more than "not yours"), then runs decide inside the store's
-// transaction, checking the right again there, and re-renders the reminder DM of the touchpoint
-// the change closed or moved.
-func (b *Bot) steer(ctx context.Context, actor, id string, decide func(cadence.Cadence, store.EnrollmentView, cadence.Window, time.Time) (cadence.Change, error)) (store.UpdateResult, error) {
+// transaction, checking the right again there, and publishes the change (its DMs and Homes).
+func (b *Bot) steer(ctx context.Context, actor, id string, decide decision) (cadence.UpdateResult, error) {
 	v, err := b.ownEnrollment(ctx, actor, id)
 	if err != nil {
-		return store.UpdateResult{}, err
+		return cadence.UpdateResult{}, err
 	}
 	return b.steerView(ctx, actor, v, decide)
 }
 
 // steerView is steer for a follow-up the caller has just read with ownEnrollment (v): it is read
 // again, fresh, only inside the store's transaction.
-func (b *Bot) steerView(ctx context.Context, actor string, v store.EnrollmentView, decide func(cadence.Cadence, store.EnrollmentView, cadence.Window, time.Time) (cadence.Change, error)) (store.UpdateResult, error) {
-	cd, err := b.lib.Get(v.Enrollment.CadenceID)
-	if err != nil {
-		return store.UpdateResult{}, err
-	}
-	w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
-	if err != nil {
-		return store.UpdateResult{}, err
-	}
-	now := b.now()
-	res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+func (b *Bot) steerView(ctx context.Context, actor string, v cadence.EnrollmentView, decide decision) (cadence.UpdateResult, error) {
+	c, err := b.change(ctx, actor, v, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if err := b.authorize(actor, cur.Enrollment); err != nil {
 			return cadence.Change{}, err
 		}
-		ch, err := decide(cd, cur, w, now)
-		if err != nil {
-			return cadence.Change{}, err
-		}
-		ch.Event.Actor = actor
-		return ch, nil
+		return decide(cd, cur, w, now)
 	})
 	if err != nil {
-		return store.UpdateResult{}, err
+		return cadence.UpdateResult{}, err
 	}
-	b.syncAfter(ctx, v, res)
-	return res, nil
-}
-
-// syncAfter re-renders the reminder DMs a steering change touched: the touchpoint open before
-// the change (closed, cancelled or moved), and the one open after it if it is a different one.
-func (b *Bot) syncAfter(ctx context.Context, before store.EnrollmentView, res store.UpdateResult) {
-	seen := map[int64]bool{}
-	for _, t := range []*cadence.Touchpoint{res.ClosedTouch, before.Open, res.View.Open} {
-		if t == nil || seen[t.ID] {
-			continue
-		}
-		seen[t.ID] = true
-		b.syncDMLogged(ctx, *t, "", time.Time{})
-	}
+	b.publish(ctx, c)
+	return c.UpdateResult, nil
 }
 
 // checkAssignee asks users.info whether a follow-up may be given to user: a person (not a bot)
@@ -104,7 +75,7 @@ func idAndRest(name string, toks []token) (string, string, error) {
 }
 
 // nextText says when the follow-up's next touch is due, for confirmations.
-func (b *Bot) nextText(ctx context.Context, v store.EnrollmentView) string {
+func (b *Bot) nextText(ctx context.Context, v cadence.EnrollmentView) string {
 	if v.Open == nil {
 		return ""
 	}
@@ -128,7 +99,7 @@ func (b *Bot) cmdPause(ctx context.Context, r request) (Reply, error) {
 			return Reply{}, err
 		}
 	}
-	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if s, ok := opts["until"]; ok { // the start of the owner's working day on that date
 			t, err := w.StartOn(s)
 			if err != nil {
@@ -165,7 +136,7 @@ func (b *Bot) cmdResume(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("resume", pos, 1, 1); err != nil {
 		return Reply{}, err
 	}
-	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		return cadence.Resume(cd, v.Enrollment, v.Open, w, now)
 	})
 	if err != nil {
@@ -180,7 +151,7 @@ func (b *Bot) cmdStop(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := b.steer(ctx, r.user, id, func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steer(ctx, r.user, id, func(cd cadence.Cadence, v cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		return cadence.Stop(v.Enrollment, cadence.StopManual, reason, now)
 	})
 	if err != nil {
@@ -264,7 +235,7 @@ func (b *Bot) cmdSignal(ctx context.Context, r request) (Reply, error) {
 		return Reply{}, err
 	}
 	msg := fmt.Sprintf("Noted for `%s` (%s): “%s”. The drafts will use it.", v.Enrollment.ID, escapeText(v.Contact.Label()), escapeText(text))
-	res, err := b.steerView(ctx, r.user, v, func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steerView(ctx, r.user, v, func(cd cadence.Cadence, v cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		return cadence.RecordSignal(cd, v.Enrollment, v.Open, w, text, now)
 	})
 	if err != nil {
@@ -286,7 +257,7 @@ func (b *Bot) cmdOptOut(ctx context.Context, r request) (Reply, error) {
 	if reason == "" {
 		reason = "asked not to be contacted"
 	}
-	var res store.OptOutResult
+	var res cadence.OptOutResult
 	if strings.Contains(who, "@") {
 		email, err := cadence.NormalizeEmail(who)
 		if err != nil {
@@ -365,12 +336,10 @@ func (b *Bot) cmdReassign(ctx context.Context, r request) (Reply, error) {
 	if err := b.checkAssignee(ctx, to); err != nil {
 		return Reply{}, err
 	}
-	var before store.EnrollmentView
-	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+	res, err := b.steer(ctx, r.user, pos[0], func(cd cadence.Cadence, v cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if v.Enrollment.Owner == to {
 			return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT, "Follow-up %s already belongs to <@%s>.", v.Enrollment.ID, to)
 		}
-		before = v
 		ch, err := cadence.Reassign(v.Enrollment, to, now)
 		if err == nil && v.Open != nil && v.Open.State == cadence.TouchReminded {
 			// The old owner was reminded and did not act: the touch is due again, for the new one.
@@ -380,17 +349,6 @@ func (b *Bot) cmdReassign(ctx context.Context, r request) (Reply, error) {
 	})
 	if err != nil {
 		return Reply{}, err
-	}
-	if t := before.Open; t != nil && t.DMTS != "" && t.DMChannel != "" {
-		// The old owner's DM says who has the follow-up now, instead of buttons that would only
-		// answer "not yours".
-		if v, err := b.loadDM(ctx, t.ID); err == nil {
-			v.Touch.DMChannel, v.Touch.DMTS = t.DMChannel, t.DMTS
-			v.ReassignedTo, v.By, v.At = to, r.user, b.now()
-			if err := b.updateDM(ctx, v); err != nil {
-				b.log.Warn("old owner's reminder DM not updated after a reassign", "touchpoint", t.ID, "err", err)
-			}
-		}
 	}
 	return textReply("Follow-up `%s` (%s) now belongs to <@%s>; reminders go to them from now on.",
 		res.View.Enrollment.ID, escapeText(res.View.Contact.Label()), to), nil

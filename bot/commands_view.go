@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // maxReplyBlocks keeps a reply under Block Kit's 50 blocks a message.
@@ -69,7 +68,7 @@ const fillBatch = 40
 // reads only what Store.Queue fills in, and reads the contacts (FillContacts) only of the
 // follow-ups whose lines it renders, a batch at a time until the section is full: of a rep's 200
 // follow-ups a list shows about 40.
-func (b *Bot) enrollmentLines(ctx context.Context, vs []store.EnrollmentView, w cadence.Window) (string, error) {
+func (b *Bot) enrollmentLines(ctx context.Context, vs []cadence.EnrollmentView, w cadence.Window) (string, error) {
 	now := b.now()
 	lines := make([]string, 0, min(len(vs), 2*fillBatch))
 	size := 0
@@ -270,20 +269,20 @@ func values(toks []token) []string {
 
 // ownEnrollment loads the follow-up with id and checks that actor may see and change it: its
 // owner or an admin. An unknown id is ENOTFOUND, someone else's EFORBIDDEN ("not yours").
-func (b *Bot) ownEnrollment(ctx context.Context, actor, id string) (store.EnrollmentView, error) {
+func (b *Bot) ownEnrollment(ctx context.Context, actor, id string) (cadence.EnrollmentView, error) {
 	id = strings.ToLower(strings.Trim(strings.TrimSpace(id), "`"))
 	if !validID(id) {
-		return store.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q; ids look like `k3f9a2` (see `/followup list`).", truncate(id, 40))
+		return cadence.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q; ids look like `k3f9a2` (see `/followup list`).", truncate(id, 40))
 	}
 	v, err := b.store.Enrollment(ctx, id)
 	if err != nil {
 		if cadence.ErrorCode(err) == cadence.ENOTFOUND {
-			return store.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id `%s`; see `/followup list` for yours.", id)
+			return cadence.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id `%s`; see `/followup list` for yours.", id)
 		}
-		return store.EnrollmentView{}, err
+		return cadence.EnrollmentView{}, err
 	}
 	if err := b.authorize(actor, v.Enrollment); err != nil {
-		return store.EnrollmentView{}, err
+		return cadence.EnrollmentView{}, err
 	}
 	return v, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // maxNoticeLines bounds the follow-ups listed in one owner's notice.
@@ -22,7 +21,7 @@ const maxNoticeLines = 20
 // never lost; here an open reminder among them shows it at once (or, with Config.DomainStop, each
 // is paused), and each owner is told once by DM. A failure here is logged and never undoes the
 // outcome; running it again (a redelivered click) changes nothing twice.
-func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o cadence.Outcome, now time.Time) {
+func (b *Bot) companyNews(ctx context.Context, src cadence.EnrollmentView, o cadence.Outcome, now time.Time) {
 	if !cadence.CompanyNewsOutcome(o) {
 		return
 	}
@@ -44,15 +43,15 @@ func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o caden
 	}
 	who := src.Contact.Label()
 
-	var affected []store.EnrollmentView
+	var affected []cadence.EnrollmentView
 	if b.cfg.DomainStop {
 		for _, v := range others {
 			if v.Enrollment.Status != cadence.StatusActive {
 				continue // paused already
 			}
-			res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+			// A pause needs neither the cadence nor the window.
+			c, err := b.changeIn(ctx, "bot", v.Enrollment.ID, cadence.Cadence{}, cadence.Window{}, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 				ch, err := cadence.Pause(cur.Enrollment, time.Time{}, now)
-				ch.Event.Actor = "bot"
 				ch.Event.Detail = strings.TrimSpace(ch.Event.Detail + " company news from " + src.Enrollment.ID)
 				return ch, err
 			})
@@ -60,8 +59,9 @@ func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o caden
 				b.log.Warn("company news: not paused", "enrollment", v.Enrollment.ID, "err", err)
 				continue
 			}
-			b.afterUpdate(ctx, res, "bot", now)
-			affected = append(affected, res.View)
+			c.By = "bot"
+			b.publish(ctx, c)
+			affected = append(affected, c.View)
 		}
 	} else {
 		for _, v := range others {
@@ -75,8 +75,8 @@ func (b *Bot) companyNews(ctx context.Context, src store.EnrollmentView, o caden
 }
 
 // tellOwners DMs each owner of the affected follow-ups, once per source follow-up and outcome.
-func (b *Bot) tellOwners(ctx context.Context, src store.EnrollmentView, o cadence.Outcome, who, company string, affected []store.EnrollmentView, now time.Time) {
-	byOwner := map[string][]store.EnrollmentView{}
+func (b *Bot) tellOwners(ctx context.Context, src cadence.EnrollmentView, o cadence.Outcome, who, company string, affected []cadence.EnrollmentView, now time.Time) {
+	byOwner := map[string][]cadence.EnrollmentView{}
 	for _, v := range affected {
 		byOwner[v.Enrollment.Owner] = append(byOwner[v.Enrollment.Owner], v)
 	}
@@ -127,8 +127,8 @@ func (b *Bot) tellOwners(ctx context.Context, src store.EnrollmentView, o cadenc
 // stillRunning re-reads vs and keeps the follow-ups still running (active or paused) whose
 // contact has not opted out. One that cannot be read is left out: not naming a contact is the
 // safe side.
-func (b *Bot) stillRunning(ctx context.Context, vs []store.EnrollmentView) []store.EnrollmentView {
-	var out []store.EnrollmentView
+func (b *Bot) stillRunning(ctx context.Context, vs []cadence.EnrollmentView) []cadence.EnrollmentView {
+	var out []cadence.EnrollmentView
 	for _, v := range vs {
 		cur, err := b.store.Enrollment(ctx, v.Enrollment.ID)
 		if err != nil {

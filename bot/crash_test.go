@@ -78,7 +78,6 @@ func TestCrashChild(t *testing.T) {
 		Library: cadence.Builtin(),
 		Drafter: prompts.Offline{},
 		Team:    cadence.DefaultWindow(),
-		Now:     clock.Now,
 		Clock:   clock,
 	})
 	if err != nil {

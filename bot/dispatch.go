@@ -12,7 +12,6 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
-	"github.com/followup-bot/followup/store"
 )
 
 // Dispatch tuning. A claim's lease covers a draft, a paced DM and its retries; a touchpoint whose
@@ -58,7 +57,7 @@ func (b *Bot) busy(ctx context.Context) (func(), error) {
 // release gives a claimed touchpoint back, claimable again at at. A failure is logged, not
 // returned: the caller is already reporting why it gives the claim back, and the lease ends by
 // itself. The claim's token fences it: a claim taken over meanwhile is left alone.
-func (b *Bot) release(ctx context.Context, c store.Claim, at time.Time) {
+func (b *Bot) release(ctx context.Context, c cadence.Claim, at time.Time) {
 	if err := b.store.Release(context.WithoutCancel(ctx), c.Touch.ID, c.Attempts, at); err != nil {
 		b.log.Error("release touchpoint", "touchpoint", c.Touch.ID, "err", err)
 	}
@@ -71,11 +70,11 @@ var errStopDispatch = errors.New("touchpoint no longer to be reminded")
 // recheck re-reads a claimed touchpoint (renewing its lease when it runs low) and returns
 // errStopDispatch unless a reminder is still due now, to the owner it was claimed for, and the
 // claim is still this dispatcher's.
-func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, error) {
+func (b *Bot) recheck(ctx context.Context, c cadence.Claim) (cadence.TouchView, error) {
 	now := b.now()
 	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
 	switch {
-	case errors.Is(err, store.ErrLeaseLost):
+	case errors.Is(err, cadence.ErrLeaseLost):
 		b.log.Warn("claim taken over by another dispatcher; leaving it", "touchpoint", c.Touch.ID)
 		return tv, errStopDispatch
 	case err != nil:
@@ -96,7 +95,7 @@ func (b *Bot) recheck(ctx context.Context, c store.Claim) (store.TouchView, erro
 // follow-up when its decision date passed, drafts the message once, and reminds the rep by DM,
 // exactly once however often it is claimed. A panic is recovered: the claim is given back and
 // the panic logged, so one bad touchpoint never takes the process down.
-func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
+func (b *Bot) dispatchOne(ctx context.Context, c cadence.Claim) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.release(ctx, c, b.now().Add(retryLater))
@@ -139,7 +138,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		next := w.Next(now)
 		b.log.Debug("touchpoint moved into working time", "touchpoint", t.ID, "due", next)
 		err := b.store.Reschedule(ctx, t.ID, c.Attempts, next)
-		if errors.Is(err, store.ErrLeaseLost) {
+		if errors.Is(err, cadence.ErrLeaseLost) {
 			return nil
 		}
 		return err
@@ -150,7 +149,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		b.release(ctx, c, now.Add(retryLater))
 		return err
 	}
-	var unsaved *store.Draft // a draft made for nothing, stored with the DM rather than before it
+	var unsaved *cadence.Draft // a draft made for nothing, stored with the DM rather than before it
 	if v.Touch.Draft == "" {
 		// Drafted once: a draft a model wrote is stored before the DM is posted, so a retry or a
 		// restart reuses it and never pays for it twice. A touch closed or taken over while it
@@ -163,7 +162,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 		case err != nil:
 			b.log.Warn("no draft for touchpoint; reminding without one", "touchpoint", t.ID, "err", err)
 		case d.Source == prompts.SourceOffline && d.Fallback == "" && d.PromptTokens+d.CompletionTokens == 0:
-			unsaved = &store.Draft{Text: d.Text(), Source: d.Source}
+			unsaved = &cadence.Draft{Text: d.Text(), Source: d.Source}
 			v.Touch.Draft, v.Touch.DraftSource, v.Touch.DraftModel = unsaved.Text, d.Source, ""
 		default:
 			err := b.saveDraft(ctx, &v, d, c.Attempts)
@@ -219,7 +218,7 @@ func (b *Bot) dispatchOne(ctx context.Context, c store.Claim) (err error) {
 // foundEarlier looks for a DM of a re-claimed touchpoint posted by an earlier attempt, and
 // records it when there is one. done is true when the claim is finished (found and recorded, or
 // given back because the look-up failed).
-func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpoint, d *store.Draft) (done bool, err error) {
+func (b *Bot) foundEarlier(ctx context.Context, c cadence.Claim, t cadence.Touchpoint, d *cadence.Draft) (done bool, err error) {
 	ch, ts, found, err := b.findPosted(ctx, c.Enrollment.Owner, t)
 	if err != nil {
 		if isAuthFailure(err) {
@@ -242,7 +241,7 @@ func (b *Bot) foundEarlier(ctx context.Context, c store.Claim, t cadence.Touchpo
 }
 
 // stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
-func stillDue(tv store.TouchView, now time.Time) bool {
+func stillDue(tv cadence.TouchView, now time.Time) bool {
 	return tv.Touch.State == cadence.TouchPending && !tv.Touch.Due.After(now) &&
 		tv.Enrollment.Status == cadence.StatusActive && !tv.Contact.DoNotContact
 }
@@ -250,14 +249,14 @@ func stillDue(tv store.TouchView, now time.Time) bool {
 // markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
 // When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once
 // so that it shows no buttons that would only fail.
-func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts string, d *store.Draft) error {
+func (b *Bot) markReminded(ctx context.Context, c cadence.Claim, channel, ts string, d *cadence.Draft) error {
 	touchID := c.Touch.ID
-	var drafts []store.Draft
+	var drafts []cadence.Draft
 	if d != nil {
 		drafts = append(drafts, *d)
 	}
 	err := b.store.MarkReminded(context.WithoutCancel(ctx), touchID, c.Attempts, channel, ts, b.now(), drafts...)
-	if errors.Is(err, store.ErrLeaseLost) {
+	if errors.Is(err, cadence.ErrLeaseLost) {
 		// Only possible when another dispatcher took the claim over while this DM went out; it
 		// finds this DM by its metadata before posting its own.
 		b.log.Warn("claim taken over while its DM went out", "touchpoint", touchID)
@@ -279,12 +278,12 @@ func (b *Bot) markReminded(ctx context.Context, c store.Claim, channel, ts strin
 
 // stopTimeline stops a follow-up whose decision date passed, and brings its DM and the rep's
 // App Home up to date.
-func (b *Bot) stopTimeline(ctx context.Context, cl store.Claim, c store.TouchView, now time.Time) error {
-	res, err := b.store.Update(ctx, c.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+func (b *Bot) stopTimeline(ctx context.Context, cl cadence.Claim, c cadence.TouchView, now time.Time) error {
+	ch, err := b.changeIn(ctx, "bot", c.Enrollment.ID, cadence.Cadence{}, cadence.Window{}, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 		if cur.Enrollment.Status != cadence.StatusActive {
 			return cadence.Change{}, errNotOpen
 		}
-		return stopChange(cur, cadence.StopTimelinePassed, "bot", now)
+		return cadence.Stop(cur.Enrollment, cadence.StopTimelinePassed, "", now)
 	})
 	if errors.Is(err, errNotOpen) {
 		return nil
@@ -294,7 +293,8 @@ func (b *Bot) stopTimeline(ctx context.Context, cl store.Claim, c store.TouchVie
 		return fmt.Errorf("stop follow-up %s (timeline passed): %w", c.Enrollment.ID, err)
 	}
 	b.log.Info("follow-up stopped: decision date passed", "follow_up", c.Enrollment.ID)
-	b.afterUpdate(ctx, res, "bot", now)
+	ch.By, ch.At = "bot", now
+	b.publish(ctx, ch)
 	return nil
 }
 
@@ -476,10 +476,5 @@ func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// clock returns the configured clock, or the real one.
-func (b *Bot) clock() clockwork.Clock {
-	if b.cfg.Clock != nil {
-		return b.cfg.Clock
-	}
-	return clockwork.NewRealClock()
-}
+// clock returns the configured clock (New sets the real one when none is given).
+func (b *Bot) clock() clockwork.Clock { return b.cfg.Clock }

@@ -13,27 +13,26 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // faultStore is the real store with hooks: a nil hook calls through.
 type faultStore struct {
 	Store
-	claim        func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error)
-	markReminded func(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error
+	claim        func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error)
+	markReminded func(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error
 	release      func(ctx context.Context, touchID int64, token int, retryAt time.Time) error
 }
 
 var _ Store = (*faultStore)(nil)
 
-func (s *faultStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error) {
+func (s *faultStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error) {
 	if s.claim != nil {
 		return s.claim(ctx, now, limit, lease)
 	}
 	return s.Store.Claim(ctx, now, limit, lease)
 }
 
-func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...store.Draft) error {
+func (s *faultStore) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error {
 	if s.markReminded != nil {
 		return s.markReminded(ctx, touchID, token, channel, ts, now, d...)
 	}
@@ -69,7 +68,7 @@ func TestCrashBeforeRecordThenAfterHours(t *testing.T) {
 	}
 	var crashed atomic.Bool
 	fs := &faultStore{}
-	fs.markReminded = func(ctx context.Context, id int64, token int, ch, ts string, now time.Time, d ...store.Draft) error {
+	fs.markReminded = func(ctx context.Context, id int64, token int, ch, ts string, now time.Time, d ...cadence.Draft) error {
 		if crashed.CompareAndSwap(false, true) {
 			return errors.New("process died") // the DM exists, the database does not know it
 		}
@@ -110,7 +109,7 @@ func TestStoppedWhileQueuedGetsNoDM(t *testing.T) {
 	h := newDispatchHarness(t)
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	fs := &faultStore{}
-	fs.claim = func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Claim, error) {
+	fs.claim = func(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error) {
 		cs, err := fs.Store.Claim(ctx, now, limit, lease)
 		if len(cs) > 0 { // the opt-out comes while the claims wait in their queues
 			if _, err := h.bot.optOut(ctx, bob, v.Contact.ID, "asked on a call"); err != nil {

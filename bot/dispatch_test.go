@@ -14,7 +14,6 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // Reps east and west of UTC, added to the harness's fake Slack by the tests that need them.
@@ -39,7 +38,7 @@ func newDispatchHarness(t *testing.T, opts ...func(*Config)) *harness {
 
 // enroll starts a follow-up for owner through the state machine and the store, as /followup add
 // does, with the trigger at trigger.
-func (h *harness) enroll(t *testing.T, owner string, c cadence.Contact, cadenceID string, trigger time.Time, mods ...func(*cadence.Enrollment)) store.EnrollmentView {
+func (h *harness) enroll(t *testing.T, owner string, c cadence.Contact, cadenceID string, trigger time.Time, mods ...func(*cadence.Enrollment)) cadence.EnrollmentView {
 	t.Helper()
 	cd, err := h.bot.lib.Get(cadenceID)
 	if err != nil {
@@ -76,7 +75,7 @@ func (h *harness) advanceTo(t *testing.T, at time.Time) {
 // pass runs one scheduled job run (resume, then dispatch) and waits for it.
 func (h *harness) pass(t *testing.T) {
 	t.Helper()
-	h.bot.tick(h.ctx)
+	h.bot.Tick(h.ctx)
 }
 
 // dms returns the messages in user's DM channel.
@@ -358,7 +357,7 @@ func newFaultBot(t *testing.T, h *harness) *faultBot {
 	t.Helper()
 	clk := clockwork.NewFakeClockAt(h.clock.Now())
 	cfg := h.bot.cfg
-	cfg.Clock, cfg.Now = clk, clk.Now
+	cfg.Clock = clk
 	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

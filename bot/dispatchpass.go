@@ -3,10 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
+	"github.com/followup-bot/followup/cadence"
 	"sync"
 	"time"
-
-	"github.com/followup-bot/followup/store"
 )
 
 // dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, in batches,
@@ -15,7 +14,7 @@ import (
 // never waits for its slowest rep. The pass claims again while full batches come back, so a
 // backlog after downtime is worked off in one pass, and it ends when every queue is empty.
 func (b *Bot) dispatch(ctx context.Context) error {
-	p := &dispatchPass{b: b, queues: map[string][]store.Claim{}, gone: map[string]bool{}}
+	p := &dispatchPass{b: b, queues: map[string][]cadence.Claim{}, gone: map[string]bool{}}
 	p.room = sync.NewCond(&p.mu)
 	defer p.wg.Wait()
 	stopBeat := b.beatWhile(ctx)
@@ -52,8 +51,8 @@ type dispatchPass struct {
 	mu          sync.Mutex
 	room        *sync.Cond // signalled when outstanding drops
 	outstanding int
-	queues      map[string][]store.Claim // rep → claims not yet handled, oldest first
-	gone        map[string]bool          // reps Slack no longer knows
+	queues      map[string][]cadence.Claim // rep → claims not yet handled, oldest first
+	gone        map[string]bool            // reps Slack no longer knows
 }
 
 // reserve waits until n more claims fit under maxOutstanding and counts them as held. It returns
@@ -90,7 +89,7 @@ func (p *dispatchPass) done(n int) {
 
 // enqueue adds a claim to its rep's queue and starts the rep's worker if none runs. A claim for a
 // rep who is gone, or beyond a full queue, is given back at once.
-func (p *dispatchPass) enqueue(ctx context.Context, c store.Claim) {
+func (p *dispatchPass) enqueue(ctx context.Context, c cadence.Claim) {
 	rep := c.Enrollment.Owner
 	p.mu.Lock()
 	q, running := p.queues[rep]
@@ -154,7 +153,7 @@ func (p *dispatchPass) work(ctx context.Context, rep string) {
 }
 
 // giveBack releases a claim unhandled, claimable again at retryAt.
-func (p *dispatchPass) giveBack(ctx context.Context, c store.Claim, retryAt time.Time) {
+func (p *dispatchPass) giveBack(ctx context.Context, c cadence.Claim, retryAt time.Time) {
 	p.b.release(ctx, c, retryAt)
 	p.done(1)
 }
@@ -168,7 +167,7 @@ func (b *Bot) beatWhile(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(store.BeatInterval)
+		t := time.NewTicker(cadence.BeatInterval)
 		defer t.Stop()
 		for {
 			select {

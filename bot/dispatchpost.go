@@ -11,7 +11,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // postHooks let a paced post check before every attempt and look for its message after an
@@ -30,7 +29,7 @@ type postHooks struct {
 // touchpoint is read again (errStopDispatch when it is no longer to be reminded, or was taken
 // over), and after an answer that was lost the DM conversation is searched for the DM before it
 // is posted again, so the rep never gets it twice.
-func (b *Bot) postReminder(ctx context.Context, c store.Claim, t cadence.Touchpoint, opts ...slack.MsgOption) (string, string, error) {
+func (b *Bot) postReminder(ctx context.Context, c cadence.Claim, t cadence.Touchpoint, opts ...slack.MsgOption) (string, string, error) {
 	return b.postHooked(ctx, c.Enrollment.Owner, postHooks{
 		before: func(ctx context.Context) error {
 			_, err := b.recheck(ctx, c)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts"
-	"github.com/followup-bot/followup/store"
 )
 
 // Limits of a rep's own drafting settings.
@@ -57,13 +56,13 @@ func signatureText(s string) (string, error) {
 // skipBlockedSMS skips the due touch of tv when it is an SMS step the contact may not be texted
 // for (no consent, or no phone number): it is never drafted or reminded, and the timeline says
 // why. It reports whether it handled the touch; c is the dispatcher's claim on it.
-func (b *Bot) skipBlockedSMS(ctx context.Context, c store.Claim, tv store.TouchView, w cadence.Window, now time.Time) (bool, error) {
+func (b *Bot) skipBlockedSMS(ctx context.Context, c cadence.Claim, tv cadence.TouchView, w cadence.Window, now time.Time) (bool, error) {
 	cd, err := b.lib.Get(tv.Enrollment.CadenceID)
 	if err != nil || tv.Touch.Step >= len(cd.Steps) ||
 		cadence.SMSBlocked(cd.Steps[tv.Touch.Step].Channel, tv.Contact, tv.Contact.SMSConsent) == "" {
 		return false, nil
 	}
-	res, err := b.store.Update(ctx, tv.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+	res, err := b.changeIn(ctx, "bot", tv.Enrollment.ID, cd, w, func(_ cadence.Cadence, cur cadence.EnrollmentView, _ cadence.Window, _ time.Time) (cadence.Change, error) {
 		if cur.Open == nil || cur.Open.ID != tv.Touch.ID {
 			return cadence.Change{}, errNotOpen
 		}
@@ -82,7 +81,8 @@ func (b *Bot) skipBlockedSMS(ctx context.Context, c store.Claim, tv store.TouchV
 		return true, fmt.Errorf("skip SMS step of %s: %w", tv.Enrollment.ID, err)
 	}
 	b.log.Info("SMS step skipped: no consent or no phone", "follow_up", tv.Enrollment.ID, "step", tv.Touch.Step+1)
-	b.afterUpdate(ctx, res, "bot", now)
+	res.By, res.At = "bot", now
+	b.publish(ctx, res)
 	return true, nil
 }
 

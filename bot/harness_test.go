@@ -86,7 +86,6 @@ func newHarness(t *testing.T, opts ...func(*Config)) *harness {
 		Drafter: prompts.Offline{},
 		Team:    cadence.DefaultWindow(),
 		Admins:  []string{admin},
-		Now:     clock.Now,
 		Clock:   clock,
 		Logger:  logger,
 		FunctionAPI: func(token string) *slack.Client {

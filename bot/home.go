@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // Limits that keep the App Home inside Slack's (100 blocks, 250 KB) for a rep with hundreds of
@@ -28,9 +27,9 @@ const (
 type homeData struct {
 	Rep     cadence.Rep
 	Window  cadence.Window
-	Running []store.EnrollmentView // active and paused, soonest due first, as Store.Queue fills them
-	Ended   []store.EnrollmentView // most recent first
-	EndedN  int                    // how many ended in the last homeRecentDays
+	Running []cadence.EnrollmentView // active and paused, soonest due first, as Store.Queue fills them
+	Ended   []cadence.EnrollmentView // most recent first
+	EndedN  int                      // how many ended in the last homeRecentDays
 	Now     time.Time
 	Lookup  func(id string) (cadence.Cadence, bool)
 	Pages   homePages // the pages of the overdue and today sections shown (home_pages.go)
@@ -87,17 +86,15 @@ func (b *Bot) loadHome(ctx context.Context, user string) (homeData, error) {
 	}
 	d := homeData{Rep: rep, Window: w, Running: running, Now: now, Lookup: libLookup(b.lib), Pages: b.homePagesOf(user),
 		Mailbox: b.homeMailbox(ctx, user)}
-	if rs, ok := b.store.(ReportStore); ok {
-		d.Ended, d.EndedN, err = rs.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
-		if err != nil {
-			return homeData{}, err
-		}
+	d.Ended, d.EndedN, err = b.store.RecentlyEnded(ctx, user, now.AddDate(0, 0, -homeRecentDays), maxHomeEnded)
+	if err != nil {
+		return homeData{}, err
 	}
 	return d, nil
 }
 
 // homeLine is one follow-up on one line: who, where it stands, when, and its id.
-func (d homeData) homeLine(v store.EnrollmentView, loc *time.Location) string {
+func (d homeData) homeLine(v cadence.EnrollmentView, loc *time.Location) string {
 	e := v.Enrollment
 	who := "*" + escapeText(truncate(v.Contact.Label(), 80)) + "*"
 	if v.Contact.Company != "" {
@@ -130,7 +127,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	tomorrow := today.AddDate(0, 0, 1)
 	weekEnd := today.AddDate(0, 0, 8)
 
-	var overdue, dueToday, upcoming, paused []store.EnrollmentView
+	var overdue, dueToday, upcoming, paused []cadence.EnrollmentView
 	for _, v := range d.Running {
 		switch {
 		case v.Enrollment.Status == cadence.StatusPaused:
@@ -156,7 +153,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	}
 
 	// Due touches, the most overdue first, a page at a time, each with outcome buttons.
-	dueSection := func(key, title string, vs []store.EnrollmentView, page int) {
+	dueSection := func(key, title string, vs []cadence.EnrollmentView, page int) {
 		page, from, to := pageOf(len(vs), page)
 		head := fmt.Sprintf("*%s (%d)*", title, len(vs))
 		if len(vs) > homePageSize {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // TestHomeScales publishes the App Home of a rep with 0, 1, 99, 100 and 1,000 overdue follow-ups
@@ -93,7 +92,7 @@ func TestHomeRendersAnySize(t *testing.T) {
 			if i%2 == 1 {
 				due = now // today
 			}
-			d.Running = append(d.Running, store.EnrollmentView{
+			d.Running = append(d.Running, cadence.EnrollmentView{
 				Enrollment: cadence.Enrollment{ID: fmt.Sprintf("e%05d", i), CadenceID: "c001", Status: cadence.StatusActive},
 				Contact:    cadence.Contact{Name: fmt.Sprintf("Contact %d", i), Company: strings.Repeat("Ü", 200)},
 				Open:       &cadence.Touchpoint{ID: int64(i + 1), Due: due},

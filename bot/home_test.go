@@ -9,7 +9,6 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 func TestHomeStaysWithinLimits(t *testing.T) {
@@ -23,7 +22,7 @@ func TestHomeStaysWithinLimits(t *testing.T) {
 	}
 	long := strings.Repeat("Ü", 300)
 	for i := range 500 {
-		v := store.EnrollmentView{
+		v := cadence.EnrollmentView{
 			Enrollment: cadence.Enrollment{ID: fmt.Sprintf("e%05d", i), CadenceID: fmt.Sprintf("c%03d", i%5), Status: cadence.StatusActive},
 			Contact:    cadence.Contact{Name: fmt.Sprintf("Contact %d %s", i, long), Company: long},
 			Open:       &cadence.Touchpoint{ID: int64(i + 1), Step: i % 4, Due: now.Add(time.Duration(i-200) * time.Hour)},
@@ -34,7 +33,7 @@ func TestHomeStaysWithinLimits(t *testing.T) {
 		d.Running = append(d.Running, v)
 	}
 	for i := range maxHomeEnded {
-		d.Ended = append(d.Ended, store.EnrollmentView{
+		d.Ended = append(d.Ended, cadence.EnrollmentView{
 			Enrollment: cadence.Enrollment{ID: fmt.Sprintf("x%05d", i), CadenceID: "c001", Status: cadence.StatusCompleted,
 				StopReason: cadence.StopReplied, EndedAt: now.Add(-time.Duration(i) * time.Hour)},
 			Contact: cadence.Contact{Name: fmt.Sprintf("Done %d", i)},

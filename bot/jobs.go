@@ -10,7 +10,6 @@ import (
 	"github.com/go-co-op/gocron/v2"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // jobsStopTimeout bounds how long stopping the scheduler waits for a running dispatch pass to
@@ -28,10 +27,7 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	if b.jobs.stopTimeout > 0 {
 		stopTimeout = b.jobs.stopTimeout
 	}
-	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(stopTimeout)}
-	if b.cfg.Clock != nil {
-		opts = append(opts, gocron.WithClock(b.cfg.Clock))
-	}
+	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(stopTimeout), gocron.WithClock(b.cfg.Clock)}
 	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start scheduler: %w", err)
@@ -59,18 +55,20 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 			fn(jobCtx)
 		}
 	}
-	_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
-		gocron.NewTask(guard(func(ctx context.Context) {
-			b.tick(ctx)
-			b.jobs.passed()
-		})),
-		gocron.WithName("dispatch"),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		gocron.WithStartAt(gocron.WithStartImmediately()),
-	)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("schedule dispatch: %w", err)
+	if !b.cfg.ManualDispatch {
+		_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
+			gocron.NewTask(guard(func(ctx context.Context) {
+				b.Tick(ctx)
+				b.jobs.passed()
+			})),
+			gocron.WithName("dispatch"),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithStartAt(gocron.WithStartImmediately()),
+		)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("schedule dispatch: %w", err)
+		}
 	}
 	// The singletons go on a scheduler of their own when replicas elect who runs them: gocron asks
 	// the elector before every run of every job of a scheduler, and dispatch runs everywhere.
@@ -133,9 +131,13 @@ func (j *jobState) passed() {
 	j.closed.Do(func() { close(j.first) })
 }
 
-// tick is one run of the dispatch job: resume the follow-ups whose pause ended, then dispatch what
-// is due. It logs its errors: a failed tick is tried again at the next.
-func (b *Bot) tick(ctx context.Context) {
+// Tick runs one dispatch pass, the work of the scheduled job every Config.Tick: it resumes the
+// follow-ups whose pause ended, then dispatches what is due, and returns when the pass is done (its
+// DMs posted and recorded, or given back to be tried again). Its pacing waits are on Config.Clock,
+// so with a fake clock the caller moves the clock for a pass that paces DMs to one rep. It logs its
+// errors: a failed pass is tried again at the next. Tests and the demo call it to run a pass and
+// know when it is over; passes may overlap (claims are leased), as on replicas.
+func (b *Bot) Tick(ctx context.Context) {
 	if b.authBroken.Load() {
 		return // Slack refused the bot token: Run is ending
 	}
@@ -148,7 +150,7 @@ func (b *Bot) tick(ctx context.Context) {
 }
 
 // resumeDue resumes the follow-ups paused until a time that has come, through the state machine,
-// and brings their reminder DMs up to date.
+// and brings their reminder DMs and their owners' App Homes up to date.
 func (b *Bot) resumeDue(ctx context.Context) error {
 	now := b.now()
 	due, err := b.store.PausedDue(ctx, now)
@@ -156,22 +158,12 @@ func (b *Bot) resumeDue(ctx context.Context) error {
 		return err
 	}
 	for _, v := range due {
-		cd, err := b.lib.Get(v.Enrollment.CadenceID)
-		if err != nil {
-			b.log.Error("resume follow-up: unknown cadence", "follow_up", v.Enrollment.ID, "err", err)
-			continue
-		}
-		w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
-		if err != nil {
-			b.log.Error("resume follow-up", "follow_up", v.Enrollment.ID, "err", err)
-			continue
-		}
-		res, err := b.store.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+		c, err := b.change(ctx, "bot", v, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, _ time.Time) (cadence.Change, error) {
 			if cur.Enrollment.Status != cadence.StatusPaused || cur.Enrollment.PausedUntil.IsZero() ||
 				cur.Enrollment.PausedUntil.After(now) {
 				return cadence.Change{}, errNotOpen // resumed or changed meanwhile
 			}
-			return resumeChange(cd, cur, w, now)
+			return cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
 		})
 		if errors.Is(err, errNotOpen) {
 			continue
@@ -181,9 +173,7 @@ func (b *Bot) resumeDue(ctx context.Context) error {
 			continue
 		}
 		b.log.Info("follow-up resumed", "follow_up", v.Enrollment.ID)
-		if res.View.Open != nil {
-			b.syncDMLogged(ctx, *res.View.Open, "", time.Time{})
-		}
+		b.publish(ctx, c)
 	}
 	return nil
 }

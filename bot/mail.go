@@ -15,7 +15,6 @@ import (
 	"github.com/followup-bot/followup/bot/mailbox"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
-	"github.com/followup-bot/followup/store"
 )
 
 // MailStore is what reading mailboxes needs from the database (store/mail.go). Every method owns
@@ -30,10 +29,8 @@ type MailStore interface {
 	PendingMail(ctx context.Context) ([]cadence.MailSeen, error)
 	MailActed(ctx context.Context, id int64, action string, prior cadence.Status, priorStep int, priorDue, now time.Time) error
 	MailUndone(ctx context.Context, id int64, by string, now time.Time) error
-	UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]store.EnrollmentView, error)
+	UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]cadence.EnrollmentView, error)
 }
-
-var _ MailStore = (*store.DB)(nil)
 
 // The bounds of FOLLOWUP_MAIL_POLL.
 const (
@@ -77,7 +74,7 @@ func (b *Bot) scheduleMail(s gocron.Scheduler, guard func(func(ctx context.Conte
 // watched is one rep's running follow-ups, by their contact's email address.
 type watched struct {
 	rep      string
-	contacts map[string]store.EnrollmentView
+	contacts map[string]cadence.EnrollmentView
 	since    time.Time // the earliest enrollment: nothing older is read
 }
 
@@ -137,7 +134,7 @@ func (b *Bot) mailPoll() time.Duration {
 }
 
 // watchList groups the running follow-ups with an email address by rep, in a stable order.
-func watchList(views []store.EnrollmentView) []watched {
+func watchList(views []cadence.EnrollmentView) []watched {
 	byRep := map[string]*watched{}
 	for _, v := range views {
 		if v.Contact.Email == "" || v.Contact.DoNotContact {
@@ -145,7 +142,7 @@ func watchList(views []store.EnrollmentView) []watched {
 		}
 		w := byRep[v.Enrollment.Owner]
 		if w == nil {
-			w = &watched{rep: v.Enrollment.Owner, contacts: map[string]store.EnrollmentView{}, since: v.Enrollment.CreatedAt}
+			w = &watched{rep: v.Enrollment.Owner, contacts: map[string]cadence.EnrollmentView{}, since: v.Enrollment.CreatedAt}
 			byRep[v.Enrollment.Owner] = w
 		}
 		w.contacts[strings.ToLower(v.Contact.Email)] = v
@@ -237,7 +234,7 @@ func bounceSender(addr string) bool { return classify.BounceSender(addr) }
 func (b *Bot) onMail(ctx context.Context, w watched, provider string, m mailbox.Message) error {
 	from := classify.Address(m.From)
 	var res classify.Result
-	var v store.EnrollmentView
+	var v cadence.EnrollmentView
 	found := false
 	if cv, ok := w.contacts[from]; ok {
 		v, found = cv, true

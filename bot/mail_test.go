@@ -12,7 +12,6 @@ import (
 	"github.com/followup-bot/followup/bot/mailbox/mailboxtest"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
-	"github.com/followup-bot/followup/store"
 )
 
 // mailHarness is a bot whose Gmail reader (the real Google client) reads a fake Gmail.
@@ -45,7 +44,7 @@ func mailRaw(from, subject, body string, headers ...string) []byte {
 }
 
 // enrollAs enrolls a contact for user with the demo cadence and returns the follow-up.
-func (h *mailHarness) enrollAs(t *testing.T, user, name, email string) store.EnrollmentView {
+func (h *mailHarness) enrollAs(t *testing.T, user, name, email string) cadence.EnrollmentView {
 	t.Helper()
 	reply := h.slash(t, user, fmt.Sprintf("add %q %s cadence=demo", name, email))
 	mustContain(t, reply, "Enrolled")
@@ -63,7 +62,7 @@ func (h *mailHarness) enrollAs(t *testing.T, user, name, email string) store.Enr
 		}
 	}
 	t.Fatalf("no running follow-up for %s", email)
-	return store.EnrollmentView{}
+	return cadence.EnrollmentView{}
 }
 
 func (h *mailHarness) poll(t *testing.T) {

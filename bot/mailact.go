@@ -12,7 +12,6 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
-	"github.com/followup-bot/followup/store"
 )
 
 // Action ids of the buttons on a "seen in your mailbox" DM; the value is the kept message's id.
@@ -42,7 +41,7 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 		if err != nil {
 			return err
 		}
-		b.afterOptOut(ctx, res)
+		b.publish(ctx, stoppedBy(res.Stopped, "bot", now))
 		action := "recorded an opt-out for every rep"
 		if err := b.store.MailActed(ctx, m.ID, action, "", 0, time.Time{}, now); err != nil {
 			return err
@@ -57,24 +56,15 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 	if err != nil {
 		return err
 	}
-	cd, err := b.lib.Get(before.Enrollment.CadenceID)
-	if err != nil {
-		return err
-	}
-	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
-	if err != nil {
-		return err
-	}
-	var prior store.EnrollmentView
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
-		prior = cur
+	var w cadence.Window
+	res, err := b.change(ctx, "bot", before, func(cd cadence.Cadence, cur cadence.EnrollmentView, win cadence.Window, _ time.Time) (cadence.Change, error) {
+		w = win
 		if cur.Enrollment.Status.Ended() {
 			return cadence.Change{}, errMailNoop
 		}
-		ch, err := mailChange(cd, cur, kind, m, w, now)
-		ch.Event.Actor = "bot"
-		return ch, err
+		return mailChange(cd, cur, kind, m, win, now)
 	})
+	prior := res.Before
 	if errors.Is(err, errMailNoop) {
 		what := "nothing: the follow-up had ended"
 		if prior.Enrollment.Status == cadence.StatusPaused {
@@ -85,7 +75,8 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 	if err != nil {
 		return err
 	}
-	b.afterUpdate(ctx, res, "bot", now)
+	res.By, res.At = "bot", now
+	b.publish(ctx, res)
 	var due time.Time
 	if prior.Open != nil {
 		due = prior.Open.Due
@@ -99,7 +90,7 @@ func (b *Bot) actOnMail(ctx context.Context, m cadence.MailSeen) error {
 }
 
 // mailChange is the state machine's decision on a message of kind about cur.
-func mailChange(cd cadence.Cadence, cur store.EnrollmentView, kind classify.Kind, m cadence.MailSeen, w cadence.Window, now time.Time) (cadence.Change, error) {
+func mailChange(cd cadence.Cadence, cur cadence.EnrollmentView, kind classify.Kind, m cadence.MailSeen, w cadence.Window, now time.Time) (cadence.Change, error) {
 	e := cur.Enrollment
 	switch kind {
 	case classify.KindReply, classify.KindReferral, classify.KindBounce:
@@ -262,29 +253,25 @@ func renderMailDM(m cadence.MailSeen, c cadence.Contact, undo bool, cadenceName 
 
 // onMailAction handles a click on a "seen in your mailbox" DM (the ack was sent already): Undo
 // puts the follow-up back where it was; the referral button enrolls the person the contact named
-// in the same cadence. Only the follow-up's owner or an admin may click.
-func (b *Bot) onMailAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) error {
+// in the same cadence. Only the follow-up's owner or an admin may click. The reply and the error
+// are for the person who clicked (answerClick).
+func (b *Bot) onMailAction(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) (Reply, error) {
 	id, err := strconv.ParseInt(a.Value, 10, 64)
 	if err != nil || id <= 0 {
-		return b.tellClicker(ctx, cb, Reply{Text: "This button is out of date; nothing was changed."})
+		return Reply{Text: "This button is out of date; nothing was changed."}, nil
 	}
 	m, err := b.store.MailSeen(ctx, id)
 	if err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err))
+		return Reply{}, err
 	}
-	var r Reply
 	switch a.ActionID {
 	case actionMailUndo:
-		r, err = b.undoMail(ctx, cb.User.ID, m)
+		return b.undoMail(ctx, cb.User.ID, m)
 	case actionMailRefer:
-		r, err = b.enrollReferral(ctx, cb.User.ID, m)
+		return b.enrollReferral(ctx, cb.User.ID, m)
 	default:
-		return nil
+		return Reply{}, nil
 	}
-	if err != nil {
-		return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID, "mail", id))
-	}
-	return b.tellClicker(ctx, cb, r)
 }
 
 // undoMail puts back the follow-up a kept message changed: a completed or bounced one is active
@@ -307,36 +294,23 @@ func (b *Bot) undoMail(ctx context.Context, user string, m cadence.MailSeen) (Re
 	if err := b.authorize(user, v.Enrollment); err != nil {
 		return Reply{}, err
 	}
-	cd, err := b.lib.Get(v.Enrollment.CadenceID)
-	if err != nil {
-		return Reply{}, err
-	}
-	w, _, err := b.repWindow(ctx, v.Enrollment.Owner)
-	if err != nil {
-		return Reply{}, err
-	}
-	now := b.now()
-	res, err := b.store.Update(ctx, m.EnrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+	res, err := b.change(ctx, user, v, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		if err := b.authorize(user, cur.Enrollment); err != nil {
 			return cadence.Change{}, err
 		}
-		var ch cadence.Change
-		var err error
 		if classify.Kind(m.Kind) == classify.KindOutOfOffice {
-			ch, err = cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
-		} else {
-			ch, err = cadence.Reopen(cd, cur.Enrollment, cur.Contact, m.PriorStep, m.PriorDue, w, now)
+			return cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
 		}
-		ch.Event.Actor = user
-		return ch, err
+		return cadence.Reopen(cd, cur.Enrollment, cur.Contact, m.PriorStep, m.PriorDue, w, now)
 	})
 	if err != nil {
 		return Reply{}, err
 	}
-	if err := b.store.MailUndone(ctx, m.ID, user, now); err != nil {
+	if err := b.store.MailUndone(ctx, m.ID, user, res.At); err != nil {
 		return Reply{}, err
 	}
-	b.afterUpdate(ctx, res, user, now)
+	res.By = user
+	b.publish(ctx, res)
 	return textReply("Undone: follow-up `%s` is %s again.", m.EnrollmentID, res.View.Enrollment.Status), nil
 }
 
@@ -356,14 +330,9 @@ func (b *Bot) undoMailOptOut(ctx context.Context, user string, m cadence.MailSee
 	if err != nil {
 		return Reply{}, err
 	}
-	owners := []string{v.Enrollment.Owner}
-	for _, nv := range back {
-		if nv.Open != nil {
-			b.syncDMLogged(ctx, *nv.Open, "", time.Time{})
-		}
-		owners = append(owners, nv.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
+	c := stoppedBy(back, user, b.now()) // running again, as an opt-out's are stopped
+	c.Before = v
+	b.publish(ctx, c)
 	b.log.Info("mail opt-out undone", "mail", m.ID, "by", user, "follow_ups", len(back))
 	who := escapeText(v.Contact.Label())
 	if len(back) == 0 {
@@ -391,7 +360,7 @@ func (b *Bot) enrollReferral(ctx context.Context, user string, m cadence.MailSee
 // enrollReferralOf enrolls the person at addr, whom the contact of follow-up v pointed to, in v's
 // cadence, owned by whoever clicked (v's owner or an admin), with a note saying who referred them.
 // The store refuses an address that opted out (EOPTEDOUT) or is followed up already (ECONFLICT).
-func (b *Bot) enrollReferralOf(ctx context.Context, user string, v store.EnrollmentView, addr string) (Reply, error) {
+func (b *Bot) enrollReferralOf(ctx context.Context, user string, v cadence.EnrollmentView, addr string) (Reply, error) {
 	if err := b.authorize(user, v.Enrollment); err != nil {
 		return Reply{}, err
 	}

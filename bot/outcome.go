@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // applyOutcome records outcome o on the open touchpoint of an enrollment for actor, through the
@@ -23,34 +22,25 @@ import (
 // (EFORBIDDEN), except an opt-out or complaint, which anyone may record. It returns ENOTFOUND for
 // an unknown enrollment and ECONFLICT when the enrollment has no open touchpoint (it ended, or is
 // paused).
-func (b *Bot) applyOutcome(ctx context.Context, actor, enrollmentID string, touchID int64, o cadence.Outcome, snooze cadence.Gap) (store.UpdateResult, error) {
+func (b *Bot) applyOutcome(ctx context.Context, actor, enrollmentID string, touchID int64, o cadence.Outcome, snooze cadence.Gap) (cadence.UpdateResult, error) {
 	before, err := b.store.Enrollment(ctx, enrollmentID)
 	if err != nil {
-		return store.UpdateResult{}, err
+		return cadence.UpdateResult{}, err
 	}
 	return b.applyOutcomeTo(ctx, actor, before, touchID, o, snooze)
 }
 
 // applyOutcomeTo is applyOutcome for a follow-up the caller has just read (before): it is read
 // again, fresh, only inside the store's transaction.
-func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before store.EnrollmentView, touchID int64, o cadence.Outcome, snooze cadence.Gap) (store.UpdateResult, error) {
+func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before cadence.EnrollmentView, touchID int64, o cadence.Outcome, snooze cadence.Gap) (cadence.UpdateResult, error) {
 	enrollmentID := before.Enrollment.ID
 	anyone := o == cadence.OutcomeOptedOut || o == cadence.OutcomeComplained
 	if !anyone {
 		if err := b.authorize(actor, before.Enrollment); err != nil {
-			return store.UpdateResult{}, err
+			return cadence.UpdateResult{}, err
 		}
 	}
-	cd, err := b.lib.Get(before.Enrollment.CadenceID)
-	if err != nil {
-		return store.UpdateResult{}, err
-	}
-	w, _, err := b.repWindow(ctx, before.Enrollment.Owner)
-	if err != nil {
-		return store.UpdateResult{}, err
-	}
-	now := b.now()
-	res, err := b.store.Update(ctx, enrollmentID, func(cur store.EnrollmentView) (cadence.Change, error) {
+	c, err := b.change(ctx, actor, before, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 		// Checked again inside the transaction: a concurrent click or command may have won.
 		if !anyone {
 			if err := b.authorize(actor, cur.Enrollment); err != nil {
@@ -64,17 +54,18 @@ func (b *Bot) applyOutcomeTo(ctx context.Context, actor string, before store.Enr
 			return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT,
 				"Follow-up %s is %s: `/followup resume %s` first.", cur.Enrollment.ID, cur.Enrollment.Status, cur.Enrollment.ID)
 		}
-		return decide(cd, cur, w, o, snooze, actor, now)
+		return cadence.Apply(cd, cur.Enrollment, *cur.Open, o, snooze, w, now)
 	})
 	if errors.Is(err, errNotOpen) {
-		return store.UpdateResult{}, b.notOpenError(ctx, enrollmentID, touchID)
+		return cadence.UpdateResult{}, b.notOpenError(ctx, enrollmentID, touchID)
 	}
 	if err != nil {
-		return store.UpdateResult{}, err
+		return cadence.UpdateResult{}, err
 	}
-	b.afterUpdate(ctx, res, actor, now)
-	b.companyNews(ctx, res.View, o, now)
-	return res, nil
+	c.By = actor // a snoozed DM says who snoozed it
+	b.publish(ctx, c)
+	b.companyNews(ctx, c.View, o, c.At)
+	return c.UpdateResult, nil
 }
 
 // errNotOpen stops an Update whose touchpoint is no longer open; notOpenError explains it.
@@ -102,7 +93,7 @@ func (b *Bot) notOpenError(ctx context.Context, enrollmentID string, touchID int
 }
 
 // whatHappened says, for a person, what became of a touchpoint that is no longer open.
-func whatHappened(tv store.TouchView, loc *time.Location, now time.Time) string {
+func whatHappened(tv cadence.TouchView, loc *time.Location, now time.Time) string {
 	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: now}
 	if v.isOpen() {
 		return "This touch is still open; please try again."
@@ -110,62 +101,29 @@ func whatHappened(tv store.TouchView, loc *time.Location, now time.Time) string 
 	return "Already handled: " + v.statusLine() + "."
 }
 
-// afterUpdate brings the reminder DMs up to date after an Update: the touchpoint it closed (or
-// moved), and the open touchpoints of the contact's other follow-ups it stopped. A failed
-// chat.update is logged, not returned: the outcome is recorded either way.
-func (b *Bot) afterUpdate(ctx context.Context, res store.UpdateResult, actor string, at time.Time) {
-	switch {
-	case res.ClosedTouch != nil:
-		b.syncDMLogged(ctx, *res.ClosedTouch, "", time.Time{})
-	case res.View.Open != nil && res.View.Open.DMTS != "":
-		b.syncDMLogged(ctx, *res.View.Open, actor, at) // snoozed: the same touchpoint, moved
-	}
-	owners := []string{res.View.Enrollment.Owner}
-	for _, v := range res.Also {
-		if v.Open != nil {
-			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
-		}
-		owners = append(owners, v.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
-}
-
 // optOut records that a contact asked not to be contacted again. Anyone may record it. It marks
 // the contact do-not-contact, stops every running follow-up of the contact whoever owns it,
 // cancels their pending reminders and updates the reminder DMs that were still open. It returns
 // ENOTFOUND for an unknown contact.
-func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason string) (store.OptOutResult, error) {
+func (b *Bot) optOut(ctx context.Context, actor string, contactID int64, reason string) (cadence.OptOutResult, error) {
 	res, err := b.store.OptOut(ctx, contactID, reason, actor, b.now())
 	if err != nil {
-		return store.OptOutResult{}, err
+		return cadence.OptOutResult{}, err
 	}
-	b.afterOptOut(ctx, res)
+	b.publish(ctx, stoppedBy(res.Stopped, actor, b.now()))
 	return res, nil
 }
 
 // optOutEmail is optOut by email address, also for a person no follow-up has named yet: the
 // address is kept as do-not-contact, so enrolling it later is refused. It returns EINVALID for an
 // address that is not an email address.
-func (b *Bot) optOutEmail(ctx context.Context, actor, email, reason string) (store.OptOutResult, error) {
+func (b *Bot) optOutEmail(ctx context.Context, actor, email, reason string) (cadence.OptOutResult, error) {
 	res, err := b.store.OptOutEmail(ctx, email, reason, actor, b.now())
 	if err != nil {
-		return store.OptOutResult{}, err
+		return cadence.OptOutResult{}, err
 	}
-	b.afterOptOut(ctx, res)
+	b.publish(ctx, stoppedBy(res.Stopped, actor, b.now()))
 	return res, nil
-}
-
-// afterOptOut updates the open reminder DMs of the follow-ups an opt-out stopped, and their
-// owners' App Homes.
-func (b *Bot) afterOptOut(ctx context.Context, res store.OptOutResult) {
-	owners := make([]string, 0, len(res.Stopped))
-	for _, v := range res.Stopped {
-		if v.Open != nil {
-			b.syncDMLogged(ctx, *v.Open, "", time.Time{})
-		}
-		owners = append(owners, v.Enrollment.Owner)
-	}
-	b.refreshHomes(ctx, owners...)
 }
 
 // syncDMLogged re-renders the reminder DM of touchpoint t, if it has one, from the current state
@@ -217,7 +175,7 @@ func (b *Bot) loadDM(ctx context.Context, touchID int64) (dmView, error) {
 // dmViewOf completes a touchpoint and its enrollment with the cadence, the earlier touches and
 // the signals. loc is the rep's time zone; it is passed in because the dispatcher has read the
 // rep's window already.
-func (b *Bot) dmViewOf(ctx context.Context, tv store.TouchView, loc *time.Location) (dmView, error) {
+func (b *Bot) dmViewOf(ctx context.Context, tv cadence.TouchView, loc *time.Location) (dmView, error) {
 	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: b.now()}
 	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
 		v.Cadence = cd
@@ -254,34 +212,4 @@ func (b *Bot) locOf(ctx context.Context, user string) *time.Location {
 		return orUTC(b.cfg.Team.Location)
 	}
 	return w.Location
-}
-
-// decide is the state machine's decision on outcome o for cur's open touchpoint.
-func decide(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, o cadence.Outcome, snooze cadence.Gap, actor string, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Apply(cd, cur.Enrollment, *cur.Open, o, snooze, w, now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = actor
-	return ch, nil
-}
-
-// stopChange is the state machine's stop of cur for reason, by actor.
-func stopChange(cur store.EnrollmentView, reason cadence.StopReason, actor string, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Stop(cur.Enrollment, reason, "", now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = actor
-	return ch, nil
-}
-
-// resumeChange is the state machine's resume of a paused follow-up whose pause ended.
-func resumeChange(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
-	ch, err := cadence.Resume(cd, cur.Enrollment, cur.Open, w, now)
-	if err != nil {
-		return cadence.Change{}, err
-	}
-	ch.Event.Actor = "bot"
-	return ch, nil
 }

@@ -194,7 +194,7 @@ func TestDispatcherPanicIsRecovered(t *testing.T) {
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	h.advanceTo(t, v.Open.Due)
 	fs := &faultStore{}
-	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...store.Draft) error {
+	fs.markReminded = func(context.Context, int64, int, string, string, time.Time, ...cadence.Draft) error {
 		panic("a bug")
 	}
 	f := newFaultBotOn(t, h, fs)
@@ -230,7 +230,7 @@ func TestAuthFailureEndsRun(t *testing.T) {
 	b, err := New(Config{
 		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
 		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: cadence.DefaultWindow(),
-		Now: clock.Now, Clock: clock, Tick: time.Hour,
+		Clock: clock, Tick: time.Hour,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -73,7 +73,7 @@ func TestReplicaChild(t *testing.T) {
 			slack.OptionAppLevelToken(slacktest.DefaultAppToken),
 			slack.OptionHTTPClient(&http.Client{Transport: &postKiller{after: killAfter}})),
 		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: allDay(t),
-		Now: time.Now, Clock: clockwork.NewRealClock(), Tick: time.Second,
+		Clock: clockwork.NewRealClock(), Tick: time.Second,
 		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		ReportChannel: channel, ReportCron: "0 9 * * MON", Elector: leader,
 	})

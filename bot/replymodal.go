@@ -11,7 +11,6 @@ import (
 
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/classify"
-	"github.com/followup-bot/followup/store"
 )
 
 // The "Log a reply" modal: a reply that came by any other channel (a Slack Connect thread, a
@@ -50,7 +49,7 @@ func (b *Bot) openReplyModal(ctx context.Context, triggerID, user, enrollmentID,
 	}
 	if enrollmentID != "" && !hasEnrollment(vs, enrollmentID) {
 		if v, err := b.store.Enrollment(ctx, enrollmentID); err == nil && !v.Enrollment.Status.Ended() && b.authorize(user, v.Enrollment) == nil {
-			vs = append([]store.EnrollmentView{v}, vs...)
+			vs = append([]cadence.EnrollmentView{v}, vs...)
 		}
 	}
 	if enrollmentID == "" {
@@ -66,7 +65,7 @@ func (b *Bot) openReplyModal(ctx context.Context, triggerID, user, enrollmentID,
 	return nil
 }
 
-func hasEnrollment(vs []store.EnrollmentView, id string) bool {
+func hasEnrollment(vs []cadence.EnrollmentView, id string) bool {
 	for _, v := range vs {
 		if v.Enrollment.ID == id {
 			return true
@@ -77,7 +76,7 @@ func hasEnrollment(vs []store.EnrollmentView, id string) bool {
 
 // guessFollowUp returns the follow-up whose contact's address, or else full name, the text
 // mentions; "" when none or more than one does.
-func guessFollowUp(vs []store.EnrollmentView, text string) string {
+func guessFollowUp(vs []cadence.EnrollmentView, text string) string {
 	low := strings.ToLower(text)
 	for _, byName := range []bool{false, true} {
 		found := ""
@@ -105,7 +104,7 @@ func pt(s string) *slack.TextBlockObject {
 }
 
 // replyModal is the first step: which follow-up, and the reply's text.
-func replyModal(vs []store.EnrollmentView, selected, text string) slack.ModalViewRequest {
+func replyModal(vs []cadence.EnrollmentView, selected, text string) slack.ModalViewRequest {
 	view := slack.ModalViewRequest{Type: slack.VTModal, Title: pt("Log a reply"), Close: pt("Cancel"), CallbackID: replyClassifyID}
 	if len(vs) == 0 {
 		view.Blocks = slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn(
@@ -195,7 +194,7 @@ func proposedOutcome(r classify.Result) string {
 }
 
 // confirmModal is the second step: what the reply was read as and why, and the outcome to log.
-func (b *Bot) confirmModal(ctx context.Context, v store.EnrollmentView, r classify.Result, p replyProposal) *slack.ModalViewRequest {
+func (b *Bot) confirmModal(ctx context.Context, v cadence.EnrollmentView, r classify.Result, p replyProposal) *slack.ModalViewRequest {
 	meta, _ := json.Marshal(p)
 	labels := []struct{ value, label string }{
 		{replyOutcomeReply, "Replied: complete the follow-up"},
@@ -311,7 +310,7 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 		if err := b.store.AddSignal(ctx, cadence.Signal{EnrollmentID: v.Enrollment.ID, Text: q, At: b.now(), By: user}); err != nil {
 			return "", err
 		}
-		res, err := b.steer(ctx, user, p.ID, func(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+		res, err := b.steer(ctx, user, p.ID, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 			return cadence.RecordSignal(cd, cur.Enrollment, cur.Open, w, q, now)
 		})
 		if err != nil {
@@ -327,7 +326,7 @@ func (b *Bot) logReply(ctx context.Context, user string, p replyProposal, outcom
 			}
 			back = d
 		}
-		res, err := b.steer(ctx, user, p.ID, func(cd cadence.Cadence, cur store.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
+		res, err := b.steer(ctx, user, p.ID, func(cd cadence.Cadence, cur cadence.EnrollmentView, w cadence.Window, now time.Time) (cadence.Change, error) {
 			if !back.IsZero() && back.Before(dayOf(now, w.Location)) {
 				return cadence.Change{}, cadence.Errorf(cadence.EINVALID, "The return date %s has passed; leave it empty to pause for 14 days.", until)
 			}

@@ -11,30 +11,7 @@ import (
 
 	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
-
-// ReportStore is what the weekly report and the App Home need from the database beyond Store.
-// *store.DB implements it.
-type ReportStore interface {
-	Report(ctx context.Context, from, to, now time.Time) (cadence.Report, error)
-	LastReportedWeek(ctx context.Context) (time.Time, error)
-	MarkReported(ctx context.Context, end time.Time) (bool, error)
-	BeginReport(ctx context.Context, end time.Time, owner string, now time.Time, lease time.Duration) (store.ReportState, error)
-	UnmarkReported(ctx context.Context, end, prev time.Time) error
-	RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]store.EnrollmentView, int, error)
-}
-
-var _ ReportStore = (*store.DB)(nil)
-
-// reportStore returns the store's report methods, or an error when the Store does not have them.
-func (b *Bot) reportStore() (ReportStore, error) {
-	rs, ok := b.store.(ReportStore)
-	if !ok {
-		return nil, fmt.Errorf("report: the store (%T) has no report queries", b.store)
-	}
-	return rs, nil
-}
 
 // libLookup is the lookup of cadences by id that the App Home takes, over lib; nil
 // when lib is nil.
@@ -61,11 +38,7 @@ func cadenceNameIn(lookup func(id string) (cadence.Cadence, bool), id string) st
 
 // buildReport computes the report for [from, to) as of now.
 func (b *Bot) buildReport(ctx context.Context, from, to time.Time) (report.View, error) {
-	rs, err := b.reportStore()
-	if err != nil {
-		return report.View{}, err
-	}
-	r, err := rs.Report(ctx, from, to, b.now())
+	r, err := b.store.Report(ctx, from, to, b.now())
 	if err != nil {
 		return report.View{}, err
 	}
@@ -138,15 +111,11 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("FOLLOWUP_REPORT_CRON: %w", err)
 	}
-	rs, err := b.reportStore()
-	if err != nil {
-		return err
-	}
 	due := sched.Last(b.now())
 	if due.IsZero() {
 		return nil
 	}
-	prev, err := rs.LastReportedWeek(ctx)
+	prev, err := b.store.LastReportedWeek(ctx)
 	if err != nil {
 		return err
 	}
@@ -163,15 +132,15 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 	// Exactly once across crashes and replicas, the way reminder DMs are: the intent is recorded
 	// before the post, the post carries metadata naming its week, and the post is recorded after.
 	// A run that finds the intent of an earlier one looks for that post before posting again.
-	state, err := rs.BeginReport(ctx, due, b.report.ownerToken(), b.now(), b.reportLease())
-	if err != nil || state == store.ReportDone {
+	state, err := b.store.BeginReport(ctx, due, b.report.ownerToken(), b.now(), b.reportLease())
+	if err != nil || state == cadence.ReportDone {
 		return err
 	}
-	if state == store.ReportBusy {
+	if state == cadence.ReportBusy {
 		b.log.Info("weekly report being posted by another process", "period_end", due)
 		return nil
 	}
-	if state == store.ReportRetry {
+	if state == cadence.ReportRetry {
 		found, err := b.findReport(ctx, due)
 		switch {
 		case err != nil && historyRefused(err):
@@ -185,7 +154,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 			return fmt.Errorf("weekly report for %s: look for an earlier post: %w", due.Format(time.RFC3339), err)
 		}
 		if found {
-			if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+			if _, err := b.store.MarkReported(context.WithoutCancel(ctx), due); err != nil {
 				return err
 			}
 			b.log.Info("weekly report found already posted", "channel", b.cfg.ReportChannel, "period_end", due)
@@ -197,7 +166,7 @@ func (b *Bot) runScheduledReport(ctx context.Context) error {
 		// tick, the next start, or the next leader) looks for the post before posting again.
 		return fmt.Errorf("weekly report for %s: %w", due.Format(time.RFC3339), err)
 	}
-	if _, err := rs.MarkReported(context.WithoutCancel(ctx), due); err != nil {
+	if _, err := b.store.MarkReported(context.WithoutCancel(ctx), due); err != nil {
 		return fmt.Errorf("weekly report for %s posted, not recorded: %w", due.Format(time.RFC3339), err)
 	}
 	b.log.Info("weekly report posted", "channel", b.cfg.ReportChannel, "period_end", due)

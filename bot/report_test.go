@@ -64,7 +64,7 @@ func checkBlockLimits(t *testing.T, blocks []slack.Block, maxBlocks int) {
 // bot/report's golden files hold, for every kind of block it makes.
 func TestSlackBlocksKeepTheJSON(t *testing.T) {
 	from := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-	sec := cadence.ReportSection{From: from, To: from.AddDate(0, 0, 7),
+	sec := cadence.Section{From: from, To: from.AddDate(0, 0, 7),
 		Team:     cadence.Counts{Enrolled: 2, Touches: 5, Replies: 2},
 		Cadences: []cadence.CadenceStats{{CadenceID: "demo", Counts: cadence.Counts{Touches: 5, Replies: 2}, Steps: []cadence.StepStats{{Step: 0, Touches: 5, Replies: 2}}}},
 		Reps:     []cadence.RepStats{{Rep: "U0ALICE001", Touches: 5, Replies: 2}},

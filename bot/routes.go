@@ -23,17 +23,15 @@ func (b *Bot) serveBlockActions(ctx context.Context, cb slack.InteractionCallbac
 		var err error
 		switch {
 		case strings.HasPrefix(a.ActionID, actionTouchPrefix):
-			err = b.onTouchAction(ctx, cb, *a)
-		case strings.HasPrefix(a.ActionID, actionHomePrefix):
-			err = b.onHomeAction(ctx, cb, *a)
+			err = b.answerClick(ctx, cb, *a, b.onTouchAction)
 		case strings.HasPrefix(a.ActionID, actionMailPrefix):
-			err = b.onMailAction(ctx, cb, *a)
-		case a.ActionID == actionAddOpen:
-			err = b.openAddModal(ctx, cb.TriggerID, cb.User.ID)
+			err = b.answerClick(ctx, cb, *a, b.onMailAction)
 		case a.ActionID == actionReplyOpen:
-			if err = b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, a.Value, ""); err != nil {
-				err = b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
-			}
+			err = b.answerClick(ctx, cb, *a, b.onReplyOpen)
+		case strings.HasPrefix(a.ActionID, actionHomePrefix):
+			err = b.onHomeAction(ctx, cb, *a) // the Home's own buttons: it is the answer
+		case a.ActionID == actionAddOpen:
+			err = b.openAddModal(ctx, cb.TriggerID, cb.User.ID) // the modal is the answer
 		default:
 			b.log.Debug("ignored block action", "action_id", a.ActionID)
 		}
@@ -42,6 +40,30 @@ func (b *Bot) serveBlockActions(ctx context.Context, cb slack.InteractionCallbac
 		}
 	}
 	return nil
+}
+
+// clickHandler handles one button of a click, after the ack. It returns the answer for the person
+// who clicked (an empty Reply for none: the DM or the Home it changed shows the result), or an
+// error, which answerClick renders for them.
+type clickHandler func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) (Reply, error)
+
+// answerClick runs h and tells the person who clicked its answer or its error: the one place where
+// a click's error becomes a message (errorReply: a coded error's own words, or "something went
+// wrong" with a ref to the log line).
+func (b *Bot) answerClick(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction, h clickHandler) error {
+	r, err := h(ctx, cb, a)
+	if err != nil {
+		r = b.errorReply(err, "user", cb.User.ID, "action_id", a.ActionID, "value", a.Value)
+	}
+	if r.Text == "" && len(r.Blocks) == 0 {
+		return nil
+	}
+	return b.tellClicker(ctx, cb, r)
+}
+
+// onReplyOpen opens the reply modal from a button ("Log a reply"), for the follow-up in its value.
+func (b *Bot) onReplyOpen(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) (Reply, error) {
+	return Reply{}, b.openReplyModal(ctx, cb.TriggerID, cb.User.ID, a.Value, "")
 }
 
 // serveEvent handles an Events API event after its ack and its redelivery check.

@@ -239,7 +239,7 @@ func TestShutdownFinishesAckedWork(t *testing.T) {
 	b, err := New(Config{
 		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
 		Store: db, Library: cadence.Builtin(), Drafter: prompts.Offline{}, Team: cadence.DefaultWindow(),
-		Now: time.Now, Clock: clockwork.NewRealClock(),
+		Clock: clockwork.NewRealClock(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 // Package cadence is the domain of followup: cadences and their steps, contacts, enrollments,
 // touchpoints, outcomes and stop rules, the due-date math that places every touch inside a rep's
-// working hours, and the enrollment state machine. It imports only the standard library and a YAML
+// working hours, and the enrollment state machine; and the plain views the other packages exchange
+// (views.go: an enrollment with its contact and open touchpoint, a claim, the result of an update;
+// report.go: the report's numbers). It imports only the standard library and a YAML
 // parser; it knows nothing of SQL, Slack or language models.
 //
 // A cadence is the planned rhythm of contact after an earlier interaction (the trigger). Each step

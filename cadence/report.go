@@ -2,28 +2,8 @@ package cadence
 
 import "time"
 
-// The numbers of the team report, computed by the store (store.DB.Report) and shown by bot/report,
-// which share them through this package, and how they are counted. Every count is over the event log or
-// the enrollments table inside a half-open range [From, To) of event times:
-//
-//   - Enrolled: "enrolled" events (contacts put in a follow-up).
-//   - Touches: "sent" events (touches the rep logged as done).
-//   - Replies: positive answers, that is "replied" and "meeting_booked" events, counting once an
-//     answer to the same touch: a reply logged and then a meeting booked after the same touch is
-//     one reply (and one meeting). A reply is attributed to the step of the last touch sent to that
-//     contact in that follow-up before it; an answer before any touch has no step.
-//   - Reply rate: Replies / Touches, both inside the range, for a cadence or for one step (replies
-//     attributed to the step / touches of the step). In a short range a reply to a touch sent before
-//     the range can make it exceed 100%; "since the start" it cannot.
-//   - Meetings, Deals closed: "meeting_booked" and "deal_closed" events.
-//   - Opt-outs, Complaints, Bounces: follow-ups of the cadence that ended in the range for that
-//     reason (the same numbers as Stopped[reason]). The team total of opt-outs counts distinct
-//     contacts who opted out, whether or not they were in a follow-up.
-//   - Out of office: "paused" events of an out-of-office reply (seen in the mailbox or logged), by
-//     cadence; an auto-reply is never a reply. A reply whose automatic completion the rep undid
-//     (a later "reopened" event, "undid replied", with no answer between) is not counted either.
-//   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
-//   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
+// The numbers of the team report. How each is counted is written down with the store's Report
+// query, which computes them.
 
 // Counts are the numbers of one cadence, one rep or the whole team over a range.
 type Counts struct {
@@ -65,8 +45,8 @@ type RepStats struct {
 	Overdue  int // now
 }
 
-// ReportSection is the report over one range.
-type ReportSection struct {
+// Section is the report over one range.
+type Section struct {
 	From, To time.Time
 	Team     Counts         // every cadence together
 	Cadences []CadenceStats // most touches first, then by id
@@ -74,7 +54,7 @@ type ReportSection struct {
 }
 
 // Cadence returns the stats of the cadence with id, and false when it had no activity.
-func (s ReportSection) Cadence(id string) (CadenceStats, bool) {
+func (s Section) Cadence(id string) (CadenceStats, bool) {
 	for _, c := range s.Cadences {
 		if c.CadenceID == id {
 			return c, true
@@ -86,8 +66,26 @@ func (s ReportSection) Cadence(id string) (CadenceStats, bool) {
 // Report is the team report for one range, with the range just before it (same length, for
 // "opt-outs rose") and everything since the start up to To.
 type Report struct {
-	Now      time.Time     // when overdue touchpoints were counted
-	Period   ReportSection // [From, To)
-	Previous ReportSection // as long as Period, just before it (as many calendar days, across a DST change)
-	AllTime  ReportSection // [zero, To)
+	Now      time.Time // when overdue touchpoints were counted
+	Period   Section   // [From, To)
+	Previous Section   // as long as Period, just before it (as many calendar days, across a DST change)
+	AllTime  Section   // [zero, To)
 }
+
+// ReportState is where the weekly report for one period stands, as the store found it when asked
+// to record the intent to post it.
+type ReportState int
+
+const (
+	// ReportDone: the report for the period (or a later one) was recorded as posted; post nothing.
+	ReportDone ReportState = iota
+	// ReportBusy: another run (another process) recorded its intent less than a lease ago and may
+	// be posting now; post nothing now, try again later.
+	ReportBusy
+	// ReportNew: no earlier attempt; the intent to post is now recorded.
+	ReportNew
+	// ReportRetry: an earlier attempt recorded its intent and did not record the post; it may
+	// have posted (a crash between the post and the record of it, or Slack's answer lost), so the
+	// caller must look for that post before posting again. The intent is now the caller's.
+	ReportRetry
+)

@@ -3,19 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
 )
-
-// Claim is a due touchpoint taken by one dispatcher until its lease ends.
-type Claim struct {
-	TouchView
-	// Attempts counts the claims of this touchpoint so far, this one included (1 the first time).
-	Attempts int
-}
 
 // claimable selects the ids of touchpoints a dispatcher may take. It walks the partial index
 // touchpoints_pending_due in due order and stops after the limit, so its cost grows with the
@@ -29,14 +21,9 @@ const claimable = `SELECT t.id FROM touchpoints t
 	ORDER BY t.due, t.id
 	LIMIT ?`
 
-// ErrLeaseLost is wrapped by the writes that finish a claim (SaveDraft, MarkReminded, Release,
-// Reschedule, Recheck) when the touchpoint was claimed again since the claim whose token they name:
-// another dispatcher holds it now, and this one must leave it alone. Such errors carry ECONFLICT.
-var ErrLeaseLost = errors.New("the claim was taken over by another dispatcher")
-
 // leaseLost is the coded error of a fenced write whose token is out of date.
 func leaseLost(touchID int64) error {
-	return fmt.Errorf("%w: %w", ErrLeaseLost,
+	return fmt.Errorf("%w: %w", cadence.ErrLeaseLost,
 		cadence.Errorf(cadence.ECONFLICT, "Touchpoint %d is being handled by another dispatcher.", touchID))
 }
 
@@ -48,14 +35,14 @@ func leaseLost(touchID int64) error {
 // A dispatcher then drafts, reminds the rep and calls MarkReminded, or calls Release or
 // Reschedule, each with the claim's Attempts as token. Two Claims at once, from this process or
 // another, never take the same touchpoint.
-func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Claim, error) {
+func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	if db.pg {
 		return db.claimPostgres(ctx, now, limit, lease)
 	}
-	var claims []Claim
+	var claims []cadence.Claim
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
@@ -94,9 +81,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if err != nil {
 			return fmt.Errorf("load claimed touchpoints: %w", err)
 		}
-		claims = make([]Claim, len(vs))
+		claims = make([]cadence.Claim, len(vs))
 		for i, v := range vs {
-			claims[i] = Claim{TouchView: TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
+			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
 	})
@@ -133,8 +120,8 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 // (ECONFLICT) when the touchpoint was claimed again since the claim with this token, and renews
 // the lease to now+lease when less than half of it is left, so that the claim outlives a long
 // draft or a long 429 wait. The caller decides from the view whether a reminder is still due.
-func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (TouchView, error) {
-	var tv TouchView
+func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error) {
+	var tv cadence.TouchView
 	var until sql.NullInt64
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
@@ -201,21 +188,15 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 // With a draft d, the draft the DM showed is stored in the same transaction: for a draft that
 // cost nothing to make (no model was asked), so that it need not be stored on its own before the
 // DM is posted; after a crash it is simply made again.
-func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...Draft) error {
-	var draft *Draft
+func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error {
+	var draft *cadence.Draft
 	if len(d) > 0 {
 		draft = &d[0]
 	}
 	return db.markReminded(ctx, touchID, token, channel, ts, now, draft)
 }
 
-// Draft is a drafted message as stored with its touchpoint.
-type Draft struct {
-	Text, Source, Model            string
-	PromptTokens, CompletionTokens int
-}
-
-func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *Draft) error {
+func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *cadence.Draft) error {
 	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
 		if err := checkFence(ctx, tx, touchID, token); err != nil {
 			return err

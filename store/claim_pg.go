@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/followup-bot/followup/cadence"
 	"time"
 )
 
@@ -26,7 +27,7 @@ const claimSkipLocked = `UPDATE touchpoints SET lease_until = ?, claim_owner = ?
 // claimPostgres is Claim on PostgreSQL. The heartbeat and the takeover of dead owners' claims run
 // first under the write lock; the claim itself does not take that lock, so replicas claim side by
 // side.
-func (db *DB) claimPostgres(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Claim, error) {
+func (db *DB) claimPostgres(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error) {
 	// Neither needs a disk flush before the claim: a heartbeat or a takeover lost in a crash of the
 	// server is made again at the next claim.
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
@@ -69,9 +70,9 @@ func (db *DB) claimPostgres(ctx context.Context, now time.Time, limit int, lease
 	if err != nil {
 		return nil, fmt.Errorf("load claimed touchpoints: %w", err)
 	}
-	claims := make([]Claim, len(vs))
+	claims := make([]cadence.Claim, len(vs))
 	for i, v := range vs {
-		claims[i] = Claim{TouchView: TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
+		claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)

@@ -17,7 +17,7 @@ func contactN(i int) cadence.Contact {
 	return cadence.Contact{Name: fmt.Sprintf("Contact %d", i), Email: fmt.Sprintf("c%d@example.com", i)}
 }
 
-func claimIDs(cs []Claim) []string {
+func claimIDs(cs []cadence.Claim) []string {
 	var ids []string
 	for _, c := range cs {
 		ids = append(ids, c.Enrollment.ID)
@@ -69,7 +69,7 @@ func TestClaimSkipsPausedOptedOutAndClosed(t *testing.T) {
 	optedOut := mustEnroll(t, db, contactN(2), "U1", t0)
 	reminded := mustEnroll(t, db, contactN(3), "U1", t0)
 	ok := mustEnroll(t, db, contactN(4), "U1", t0)
-	if _, err := db.Update(ctx, paused.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+	if _, err := db.Update(ctx, paused.Enrollment.ID, func(v cadence.EnrollmentView) (cadence.Change, error) {
 		e := v.Enrollment
 		e.Status, e.PausedAt = cadence.StatusPaused, t0
 		return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "paused", Step: -1}}, nil
@@ -181,7 +181,7 @@ func TestMarkRemindedRefusedAfterStop(t *testing.T) {
 		t.Fatalf("Claim = %v, %v", claims, err)
 	}
 	// The rep stops the follow-up while the reminder is being drafted.
-	if _, err := db.Update(ctx, v.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+	if _, err := db.Update(ctx, v.Enrollment.ID, func(v cadence.EnrollmentView) (cadence.Change, error) {
 		e := v.Enrollment
 		e.Status, e.StopReason, e.EndedAt = cadence.StatusStopped, cadence.StopManual, t0
 		return cadence.Change{Enrollment: e, Close: cadence.TouchCancelled, Event: cadence.Event{Kind: "stopped", Actor: "U1"}}, nil

@@ -102,7 +102,7 @@ func TestListOrder(t *testing.T) {
 	if second < first {
 		first, second = second, first
 	}
-	ids := func(vs []EnrollmentView) string {
+	ids := func(vs []cadence.EnrollmentView) string {
 		var out []string
 		for _, v := range vs {
 			out = append(out, v.Enrollment.ID)
@@ -144,7 +144,7 @@ func TestListOrder(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name        string
-		full, order []EnrollmentView
+		full, order []cadence.EnrollmentView
 	}{{"QueueOrder", q, qo}, {"DueQueueOrder", dq, dqo}} {
 		for i, f := range c.full {
 			if i < len(c.order) && !reflect.DeepEqual(c.order[i].Contact, cadence.Contact{ID: f.Contact.ID}) {
@@ -161,13 +161,13 @@ func TestListOrder(t *testing.T) {
 
 	for _, c := range []struct {
 		name       string
-		full, slim []EnrollmentView
+		full, slim []cadence.EnrollmentView
 	}{{"Queue", got, q}, {"DueQueue", dueNow, dq}} {
 		if len(c.slim) != len(c.full) {
 			t.Fatalf("%s gave %d follow-ups, want %d", c.name, len(c.slim), len(c.full))
 		}
 		for i, f := range c.full {
-			want := EnrollmentView{
+			want := cadence.EnrollmentView{
 				Enrollment: cadence.Enrollment{ID: f.Enrollment.ID, ContactID: f.Enrollment.ContactID, Owner: f.Enrollment.Owner,
 					CadenceID: f.Enrollment.CadenceID, Status: f.Enrollment.Status, Step: f.Enrollment.Step,
 					PausedUntil: f.Enrollment.PausedUntil, CreatedAt: f.Enrollment.CreatedAt},
@@ -190,12 +190,12 @@ func TestListOrder(t *testing.T) {
 func TestFillContactsInParts(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t)
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	for i := range maxFill + 3 {
 		v := mustEnroll(t, db, cadence.Contact{Name: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@example.com", i)}, "U1", t0)
-		vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: v.Contact.ID}})
+		vs = append(vs, cadence.EnrollmentView{Contact: cadence.Contact{ID: v.Contact.ID}})
 	}
-	vs = append(vs, EnrollmentView{Contact: cadence.Contact{ID: vs[0].Contact.ID}}, EnrollmentView{Contact: cadence.Contact{ID: 1 << 40}})
+	vs = append(vs, cadence.EnrollmentView{Contact: cadence.Contact{ID: vs[0].Contact.ID}}, cadence.EnrollmentView{Contact: cadence.Contact{ID: 1 << 40}})
 	if err := db.FillContacts(ctx, vs); err != nil {
 		t.Fatal(err)
 	}

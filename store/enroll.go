@@ -39,12 +39,12 @@ func newID() (string, error) {
 // Enroll returns EOPTEDOUT when the contact asked not to be contacted, ECONFLICT naming the owner
 // when the contact is already in a running (active or paused) follow-up, and EINVALID when c has
 // neither a name nor a way to find it again. Nothing is written when it fails.
-func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (EnrollmentView, error) {
+func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (cadence.EnrollmentView, error) {
 	if c.Name == "" && c.Email == "" && c.Phone == "" && c.LinkedIn == "" {
-		return EnrollmentView{}, cadence.Errorf(cadence.EINVALID, "A contact needs a name, an email, a phone number or a LinkedIn URL.")
+		return cadence.EnrollmentView{}, cadence.Errorf(cadence.EINVALID, "A contact needs a name, an email, a phone number or a LinkedIn URL.")
 	}
 	c = normalizeContact(c)
-	var v EnrollmentView
+	var v cadence.EnrollmentView
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		contactID, err := findOrPutContact(ctx, tx, c, now)
 		if err != nil {
@@ -91,7 +91,7 @@ func (db *DB) Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, 
 		return err
 	})
 	if err != nil {
-		return EnrollmentView{}, err
+		return cadence.EnrollmentView{}, err
 	}
 	return v, nil
 }

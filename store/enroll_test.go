@@ -61,7 +61,7 @@ func errOnly[T any](_ T, err error) error { return err }
 // finish completes a follow-up so its contact can be enrolled again.
 func finish(tb testing.TB, db *DB, id string) {
 	tb.Helper()
-	_, err := db.Update(context.Background(), id, func(v EnrollmentView) (cadence.Change, error) {
+	_, err := db.Update(context.Background(), id, func(v cadence.EnrollmentView) (cadence.Change, error) {
 		e := v.Enrollment
 		e.Status, e.StopReason, e.EndedAt, e.UpdatedAt = cadence.StatusCompleted, cadence.StopReplied, t0, t0
 		return cadence.Change{Enrollment: e, Close: cadence.TouchDone, Outcome: cadence.OutcomeReplied,

@@ -221,8 +221,8 @@ const EventOptOutUndone = "opt_out_undone"
 // It returns ECONFLICT when the message is no opt-out, was undone already, or the contact's
 // do-not-contact mark is not the one the message made (the contact had opted out before, or was
 // marked again since: that is undone elsewhere, if at all); ENOTFOUND when there is no such message.
-func (db *DB) UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]EnrollmentView, error) {
-	var out []EnrollmentView
+func (db *DB) UndoMailOptOut(ctx context.Context, id int64, by string, now time.Time) ([]cadence.EnrollmentView, error) {
+	var out []cadence.EnrollmentView
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		m, err := scanMail(tx.QueryRowContext(ctx, `SELECT `+mailCols+` FROM mail_seen WHERE id = ?`, id))
 		if err == sql.ErrNoRows {
@@ -289,7 +289,7 @@ func (db *DB) UndoMailOptOut(ctx context.Context, id int64, by string, now time.
 // reopenStopped puts back one follow-up an opt-out stopped at stoppedAt: running again (active; a
 // pause the opt-out ended is not restored) at its step, and the touchpoint it cancelled then open
 // again, pending or, when its reminder DM was out, reminded.
-func reopenStopped(ctx context.Context, tx *sql.Tx, v EnrollmentView, stoppedAt int64, by string, now time.Time) error {
+func reopenStopped(ctx context.Context, tx *sql.Tx, v cadence.EnrollmentView, stoppedAt int64, by string, now time.Time) error {
 	e := v.Enrollment
 	if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = 'active', stop_reason = '', ended_at = NULL, updated_at = ?
 		WHERE id = ?`, now.UnixMilli(), e.ID); err != nil {

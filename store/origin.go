@@ -53,8 +53,8 @@ func (db *DB) Link(ctx context.Context, enrollmentID string) (string, error) {
 
 // EnrollmentBySource returns the follow-up a request with this source key started (see
 // cadence.Enrollment.SourceKey), or ENOTFOUND when none did.
-func (db *DB) EnrollmentBySource(ctx context.Context, key string) (EnrollmentView, error) {
-	var v EnrollmentView
+func (db *DB) EnrollmentBySource(ctx context.Context, key string) (cadence.EnrollmentView, error) {
+	var v cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT enrollment_id FROM enrollment_origins WHERE source_key = ? AND source_key <> ''`, key).Scan(&id)
@@ -81,12 +81,12 @@ func domainExpr(pg bool) string {
 
 // RunningAtDomain returns the running (active or paused) follow-ups whose contact's email is at
 // domain, leaving out the follow-up except. It returns none for an empty domain.
-func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]EnrollmentView, error) {
+func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]cadence.EnrollmentView, error) {
 	domain = strings.ToLower(strings.TrimSpace(domain))
 	if domain == "" {
 		return nil, nil
 	}
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		vs, err = runningAtDomain(ctx, tx, db.pg, domain, except)
 		return err
@@ -94,7 +94,7 @@ func (db *DB) RunningAtDomain(ctx context.Context, domain, except string) ([]Enr
 	return vs, err
 }
 
-func runningAtDomain(ctx context.Context, tx *sql.Tx, pg bool, domain, except string) ([]EnrollmentView, error) {
+func runningAtDomain(ctx context.Context, tx *sql.Tx, pg bool, domain, except string) ([]cadence.EnrollmentView, error) {
 	vs, err := views(ctx, tx, viewSelect+` WHERE `+domainExpr(pg)+` = ? AND c.email <> '' AND e.status IN ('active', 'paused') AND e.id <> ?`,
 		domain, except)
 	sortByNextDue(vs)
@@ -126,7 +126,7 @@ func insertNews(ctx context.Context, tx *sql.Tx, news []cadence.CompanyNews) err
 
 // flagColleagues flags the other running follow-ups at src's company (its contact's email domain,
 // not a free mail provider) with outcome o, logged at: their next reminder shows it.
-func flagColleagues(ctx context.Context, tx *sql.Tx, pg bool, src EnrollmentView, o cadence.Outcome, at time.Time) error {
+func flagColleagues(ctx context.Context, tx *sql.Tx, pg bool, src cadence.EnrollmentView, o cadence.Outcome, at time.Time) error {
 	domain := cadence.CompanyDomain(src.Contact.Email)
 	if domain == "" {
 		return nil
@@ -149,8 +149,8 @@ func flagColleagues(ctx context.Context, tx *sql.Tx, pg bool, src EnrollmentView
 
 // FlaggedBy returns the running (active or paused) follow-ups flagged with the news of follow-up
 // sourceID's outcome o, the soonest due first.
-func (db *DB) FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome) ([]EnrollmentView, error) {
-	var vs []EnrollmentView
+func (db *DB) FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome) ([]cadence.EnrollmentView, error) {
+	var vs []cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		vs, err = views(ctx, tx, viewSelect+` WHERE e.id IN (SELECT enrollment_id FROM company_news WHERE source_id = ? AND outcome = ?)
 			AND e.status IN ('active', 'paused')`, sourceID, string(o))

@@ -155,7 +155,7 @@ func TestUpdateFlagsColleagues(t *testing.T) {
 	}
 
 	// A failed Update (the outcome refused in its transaction) flags nobody.
-	if _, err := db.Update(ctx, dana.Enrollment.ID, func(v EnrollmentView) (cadence.Change, error) {
+	if _, err := db.Update(ctx, dana.Enrollment.ID, func(v cadence.EnrollmentView) (cadence.Change, error) {
 		return cadence.Change{}, cadence.Errorf(cadence.ECONFLICT, "no")
 	}); err == nil {
 		t.Fatal("want the refusal")

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"github.com/followup-bot/followup/cadence"
 	"os"
 	"sync"
 	"time"
@@ -13,11 +14,9 @@ import (
 
 // Heartbeats. A dispatcher's claims are taken over at once when its process is known to be gone
 // (same host, no such pid) or when it has not beaten for staleAfter (another host, or a process
-// that hangs). The bot beats at least every BeatInterval while it dispatches.
+// that hangs). The bot beats at least every cadence.BeatInterval while it dispatches.
 const (
-	// BeatInterval is how often a dispatcher should call Beat while it holds claims.
-	BeatInterval = 5 * time.Second
-	staleAfter   = 3 * BeatInterval // 15 s: a replica that died on another host is taken over this soon
+	staleAfter = 3 * cadence.BeatInterval // 15 s: a replica that died on another host is taken over this soon
 )
 
 // owner is one open database handle's identity as a dispatcher: a random id, its host and pid.

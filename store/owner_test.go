@@ -31,14 +31,14 @@ func TestFencedWritesAfterTakeover(t *testing.T) {
 	}
 	lost := func(what string, err error) {
 		t.Helper()
-		if !errors.Is(err, ErrLeaseLost) || cadence.ErrorCode(err) != cadence.ECONFLICT {
+		if !errors.Is(err, cadence.ErrLeaseLost) || cadence.ErrorCode(err) != cadence.ECONFLICT {
 			t.Errorf("%s with the old token: %v, want ErrLeaseLost (ECONFLICT)", what, err)
 		}
 	}
 	lost("SaveDraft", a.SaveDraft(ctx, id, old[0].Attempts, "Hi", "offline", "", 0, 0))
 	lost("MarkReminded", a.MarkReminded(ctx, id, old[0].Attempts, "D1", "1.1", t0))
 	lost("Reschedule", a.Reschedule(ctx, id, old[0].Attempts, t0.Add(time.Hour)))
-	if _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, ErrLeaseLost) {
+	if _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
 		t.Errorf("Recheck with the old token: %v, want ErrLeaseLost", err)
 	}
 	if err := a.Release(ctx, id, old[0].Attempts, t0); err != nil {

@@ -11,8 +11,8 @@ import (
 
 // Enrollment returns the follow-up with id, its contact and its open touchpoint. It returns
 // ENOTFOUND when there is no such follow-up.
-func (db *DB) Enrollment(ctx context.Context, id string) (EnrollmentView, error) {
-	var v EnrollmentView
+func (db *DB) Enrollment(ctx context.Context, id string) (cadence.EnrollmentView, error) {
+	var v cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		v, err = view(ctx, tx, id)
 		return err
@@ -22,9 +22,9 @@ func (db *DB) Enrollment(ctx context.Context, id string) (EnrollmentView, error)
 
 // ListEnrollments returns owner's follow-ups in the given statuses (all statuses when none are
 // given), soonest open touchpoint first and those with none last. An empty owner means every rep's.
-func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]EnrollmentView, error) {
+func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]cadence.EnrollmentView, error) {
 	q, args := listSQL(owner, statuses)
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		vs, err = views(ctx, tx, q, args...)
 		sortByNextDue(vs)
@@ -38,9 +38,9 @@ func (db *DB) ListEnrollments(ctx context.Context, owner string, statuses ...cad
 
 // Due returns owner's active follow-ups whose open touchpoint is due at or before now, the most
 // overdue first. An empty owner means every rep's.
-func (db *DB) Due(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
+func (db *DB) Due(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error) {
 	q, args := dueSQL(owner, now)
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		vs, err = views(ctx, tx, q, args...)
 		sortByNextDue(vs)
@@ -54,8 +54,8 @@ func (db *DB) Due(ctx context.Context, owner string, now time.Time) ([]Enrollmen
 
 // PausedDue returns the paused follow-ups whose pause ended at or before now, so they can be
 // resumed. Open-ended pauses are never due.
-func (db *DB) PausedDue(ctx context.Context, now time.Time) ([]EnrollmentView, error) {
-	var vs []EnrollmentView
+func (db *DB) PausedDue(ctx context.Context, now time.Time) ([]cadence.EnrollmentView, error) {
+	var vs []cadence.EnrollmentView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		vs, err = views(ctx, tx, viewSelect+` WHERE e.status = 'paused' AND e.paused_until <= ? ORDER BY e.paused_until, e.id`,
 			now.UnixMilli())
@@ -69,8 +69,8 @@ func (db *DB) PausedDue(ctx context.Context, now time.Time) ([]EnrollmentView, e
 
 // Touchpoint returns the touchpoint with id and its follow-up. It returns ENOTFOUND when there is
 // no such touchpoint.
-func (db *DB) Touchpoint(ctx context.Context, id int64) (TouchView, error) {
-	var tv TouchView
+func (db *DB) Touchpoint(ctx context.Context, id int64) (cadence.TouchView, error) {
+	var tv cadence.TouchView
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		tv, err = touchView(ctx, tx, id)
 		return err

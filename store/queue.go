@@ -48,7 +48,7 @@ const maxFill = 100
 // Owner, CadenceID, Status, Step, PausedUntil and CreatedAt; of the contact its ID, Name, Email,
 // Phone, LinkedIn and Company; of the open touchpoint its ID, EnrollmentID, Step, Due and State.
 // Use Enrollment for the whole of one follow-up.
-func (db *DB) Queue(ctx context.Context, owner string) ([]EnrollmentView, error) {
+func (db *DB) Queue(ctx context.Context, owner string) ([]cadence.EnrollmentView, error) {
 	vs, err := db.queue(ctx, queueRunningSQL, owner)
 	if err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
@@ -58,7 +58,7 @@ func (db *DB) Queue(ctx context.Context, owner string) ([]EnrollmentView, error)
 
 // DueQueue returns owner's active follow-ups whose open touchpoint is due at now or before, the
 // most overdue first, filled as Queue fills them.
-func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
+func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error) {
 	vs, err := db.queue(ctx, queueDueSQL, owner, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("list due follow-ups: %w", err)
@@ -69,7 +69,7 @@ func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]Enro
 // QueueOrder is Queue without the contacts: each view's Contact has only its ID, in the same
 // order. A list that shows only its first lines fills theirs with FillContacts, instead of
 // reading the contact of every follow-up (at 200 follow-ups, most of Queue's cost).
-func (db *DB) QueueOrder(ctx context.Context, owner string) ([]EnrollmentView, error) {
+func (db *DB) QueueOrder(ctx context.Context, owner string) ([]cadence.EnrollmentView, error) {
 	vs, err := db.order(ctx, orderRunningSQL, owner)
 	if err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
@@ -78,7 +78,7 @@ func (db *DB) QueueOrder(ctx context.Context, owner string) ([]EnrollmentView, e
 }
 
 // DueQueueOrder is DueQueue without the contacts, as QueueOrder is Queue.
-func (db *DB) DueQueueOrder(ctx context.Context, owner string, now time.Time) ([]EnrollmentView, error) {
+func (db *DB) DueQueueOrder(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error) {
 	vs, err := db.order(ctx, orderDueSQL, owner, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("list due follow-ups: %w", err)
@@ -88,7 +88,7 @@ func (db *DB) DueQueueOrder(ctx context.Context, owner string, now time.Time) ([
 
 // FillContacts fills in each view's Contact, from its Contact.ID, with what Queue fills: ID,
 // Name, Email, Phone, LinkedIn and Company. A contact no longer there is left as it was.
-func (db *DB) FillContacts(ctx context.Context, vs []EnrollmentView) error {
+func (db *DB) FillContacts(ctx context.Context, vs []cadence.EnrollmentView) error {
 	for len(vs) > 0 {
 		part := vs[:min(len(vs), maxFill)]
 		vs = vs[len(part):]
@@ -136,9 +136,9 @@ func (db *DB) unhinted(query string) string {
 	return query
 }
 
-func (db *DB) order(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+func (db *DB) order(ctx context.Context, query string, args ...any) ([]cadence.EnrollmentView, error) {
 	query = db.unhinted(query)
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	err := db.readHot(ctx, func(q queryer) error {
 		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -146,7 +146,7 @@ func (db *DB) order(ctx context.Context, query string, args ...any) ([]Enrollmen
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v EnrollmentView
+			var v cadence.EnrollmentView
 			e := &v.Enrollment
 			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
 			var tstate sql.NullString
@@ -168,9 +168,9 @@ func (db *DB) order(ctx context.Context, query string, args ...any) ([]Enrollmen
 	return vs, err
 }
 
-func (db *DB) queue(ctx context.Context, query string, args ...any) ([]EnrollmentView, error) {
+func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.EnrollmentView, error) {
 	query = db.unhinted(query)
-	var vs []EnrollmentView
+	var vs []cadence.EnrollmentView
 	err := db.readHot(ctx, func(q queryer) error {
 		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -178,7 +178,7 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]Enrollmen
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v EnrollmentView
+			var v cadence.EnrollmentView
 			e, c := &v.Enrollment, &v.Contact
 			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
 			var tstate sql.NullString

@@ -12,10 +12,31 @@ import (
 	"github.com/followup-bot/followup/cadence"
 )
 
+// The numbers of the team report, and how they are counted. Every count is over the event log or
+// the enrollments table inside a half-open range [From, To) of event times:
+//
+//   - Enrolled: "enrolled" events (contacts put in a follow-up).
+//   - Touches: "sent" events (touches the rep logged as done).
+//   - Replies: positive answers, that is "replied" and "meeting_booked" events, counting once an
+//     answer to the same touch: a reply logged and then a meeting booked after the same touch is
+//     one reply (and one meeting). A reply is attributed to the step of the last touch sent to that
+//     contact in that follow-up before it; an answer before any touch has no step.
+//   - Reply rate: Replies / Touches, both inside the range, for a cadence or for one step (replies
+//     attributed to the step / touches of the step). In a short range a reply to a touch sent before
+//     the range can make it exceed 100%; "since the start" it cannot.
+//   - Meetings, Deals closed: "meeting_booked" and "deal_closed" events.
+//   - Opt-outs, Complaints, Bounces: follow-ups of the cadence that ended in the range for that
+//     reason (the same numbers as Stopped[reason]). The team total of opt-outs counts distinct
+//     contacts who opted out, whether or not they were in a follow-up.
+//   - Out of office: "paused" events of an out-of-office reply (seen in the mailbox or logged), by
+//     cadence; an auto-reply is never a reply. A reply whose automatic completion the rep undid
+//     (a later "reopened" event, "undid replied", with no answer between) is not counted either.
+//   - Stopped: follow-ups that ended in the range (completed or stopped), by stop reason.
+//   - Overdue: open touchpoints of active follow-ups due before the report's Now, whatever the range.
+
 // Report computes the team report for [from, to), the range of the same length before it and
 // everything before to, from one consistent snapshot of the database. Overdue touchpoints are
-// counted as of now; what each number counts is said with the types, in cadence/report.go. It
-// returns EINVALID when to is not after from.
+// counted as of now. It returns EINVALID when to is not after from.
 func (db *DB) Report(ctx context.Context, from, to, now time.Time) (cadence.Report, error) {
 	if !to.After(from) {
 		return cadence.Report{}, cadence.Errorf(cadence.EINVALID, "The report's end (%s) must be after its start (%s).",
@@ -28,13 +49,13 @@ func (db *DB) Report(ctx context.Context, from, to, now time.Time) (cadence.Repo
 			return err
 		}
 		prevFrom := previousStart(from, to)
-		if r.Period, err = section(ctx, tx, from, to, overdue); err != nil {
+		if r.Period, err = section(ctx, tx, db.pg, from, to, overdue); err != nil {
 			return err
 		}
-		if r.Previous, err = section(ctx, tx, prevFrom, from, nil); err != nil {
+		if r.Previous, err = section(ctx, tx, db.pg, prevFrom, from, nil); err != nil {
 			return err
 		}
-		r.AllTime, err = section(ctx, tx, time.Time{}, to, overdue)
+		r.AllTime, err = section(ctx, tx, db.pg, time.Time{}, to, overdue)
 		return err
 	})
 	if err != nil {
@@ -84,6 +105,20 @@ func overdueCounts(ctx context.Context, tx *sql.Tx, now time.Time) (*overdue, er
 	return o, rows.Err()
 }
 
+// countsSQL is section's query of the plain counts, told which index to read on SQLite.
+func countsSQL(pg, allTime bool) string {
+	index := ""
+	if !pg {
+		index = " INDEXED BY events_report"
+		if allTime {
+			index = " INDEXED BY events_report_all"
+		}
+	}
+	return `SELECT kind, cadence_id, step, rep, COUNT(*) FROM events` + index + `
+		WHERE kind IN ('enrolled', 'sent', 'meeting_booked', 'deal_closed') AND at >= ? AND at < ?
+		GROUP BY kind, cadence_id, step, rep`
+}
+
 // rangeArgs turns [from, to) into query arguments; a zero from means the start of time.
 func rangeArgs(from, to time.Time) (int64, int64) {
 	lo := int64(-1 << 62)
@@ -94,7 +129,7 @@ func rangeArgs(from, to time.Time) (int64, int64) {
 }
 
 // section computes one range of the report. ov, when not nil, fills in the overdue numbers.
-func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (cadence.ReportSection, error) {
+func section(ctx context.Context, tx *sql.Tx, pg bool, from, to time.Time, ov *overdue) (cadence.Section, error) {
 	lo, hi := rangeArgs(from, to)
 	cads := map[string]*cadence.CadenceStats{}
 	reps := map[string]*cadence.RepStats{}
@@ -130,20 +165,21 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	var team cadence.Counts
 
-	// Plain counts of enrollments, touches, meetings and deals, by cadence, step and rep. The
-	// events_report index covers this query.
-	rows, err := tx.QueryContext(ctx, `SELECT kind, cadence_id, step, rep, COUNT(*) FROM events
-		WHERE kind IN ('enrolled', 'sent', 'meeting_booked', 'deal_closed') AND at >= ? AND at < ?
-		GROUP BY kind, cadence_id, step, rep`, lo, hi)
+	// Plain counts of enrollments, touches, meetings and deals, by cadence, step and rep. Both
+	// indexes cover this query: events_report reads a week's range and sorts it for the grouping,
+	// events_report_all (migration 0012) streams the whole history in the grouping's order.
+	// SQLite's planner, without statistics, would take the second for a week too (five times
+	// slower there), so SQLite is told which; PostgreSQL's planner has statistics and chooses.
+	rows, err := tx.QueryContext(ctx, countsSQL(pg, from.IsZero()), lo, hi)
 	if err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
+		return cadence.Section{}, fmt.Errorf("count events: %w", err)
 	}
 	for rows.Next() {
 		var kind, cadID, repID string
 		var st, n int
 		if err := rows.Scan(&kind, &cadID, &st, &repID, &n); err != nil {
 			rows.Close()
-			return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
+			return cadence.Section{}, fmt.Errorf("count events: %w", err)
 		}
 		c, r := cad(cadID), rep(repID)
 		switch kind {
@@ -166,7 +202,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count events: %w", err)
+		return cadence.Section{}, fmt.Errorf("count events: %w", err)
 	}
 
 	// Replies: each positive answer with the step of the touch sent last before it (-1 when none),
@@ -194,14 +230,14 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 				AND (s.id IS NULL OR p.at > s.at OR (p.at = s.at AND p.id > s.id)))
 		GROUP BY a.cadence_id, a.rep, COALESCE(s.step, -1)`, lo, hi)
 	if err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID, repID string
 		var st, n int
 		if err := rows.Scan(&cadID, &repID, &st, &n); err != nil {
 			rows.Close()
-			return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
+			return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 		}
 		c := cad(cadID)
 		c.Replies += n
@@ -215,7 +251,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count replies: %w", err)
 	}
 
 	// Follow-ups ended in the range, by cadence and reason.
@@ -223,14 +259,14 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at < ? AND status IN ('completed', 'stopped')
 		GROUP BY cadence_id, stop_reason`, lo, hi)
 	if err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 	for rows.Next() {
 		var cadID, reason string
 		var n int
 		if err := rows.Scan(&cadID, &reason, &n); err != nil {
 			rows.Close()
-			return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
+			return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 		}
 		c := cad(cadID)
 		c.Stopped[cadence.StopReason(reason)] += n
@@ -247,7 +283,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count ended follow-ups: %w", err)
+		return cadence.Section{}, fmt.Errorf("count ended follow-ups: %w", err)
 	}
 
 	// Out-of-office replies, by cadence: the pauses they caused. lower() makes the match the same on
@@ -255,21 +291,21 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 	rows, err = tx.QueryContext(ctx, `SELECT cadence_id, COUNT(*) FROM events
 		WHERE kind = 'paused' AND lower(detail) LIKE '%out of office%' AND at >= ? AND at < ? GROUP BY cadence_id`, lo, hi)
 	if err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 	for rows.Next() {
 		var cadID string
 		var n int
 		if err := rows.Scan(&cadID, &n); err != nil {
 			rows.Close()
-			return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
+			return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 		}
 		cad(cadID).OutOfOffice += n
 		team.OutOfOffice += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count out-of-office replies: %w", err)
+		return cadence.Section{}, fmt.Errorf("count out-of-office replies: %w", err)
 	}
 
 	// The team's opt-outs: distinct contacts, in a follow-up or not; one a rep undid later (a
@@ -278,7 +314,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		WHERE kind = 'opted_out' AND at >= ? AND at < ?
 		AND NOT EXISTS (SELECT 1 FROM events u WHERE u.contact_id = o.contact_id AND u.kind = '`+EventOptOutUndone+`' AND u.at >= o.at)`,
 		lo, hi).Scan(&team.OptOuts); err != nil {
-		return cadence.ReportSection{}, fmt.Errorf("count opt-outs: %w", err)
+		return cadence.Section{}, fmt.Errorf("count opt-outs: %w", err)
 	}
 
 	if ov != nil {
@@ -291,7 +327,7 @@ func section(ctx context.Context, tx *sql.Tx, from, to time.Time, ov *overdue) (
 		}
 	}
 
-	s := cadence.ReportSection{From: from, To: to, Team: team}
+	s := cadence.Section{From: from, To: to, Team: team}
 	for id, c := range cads {
 		if id == "" {
 			continue // contact-wide events belong to no cadence; they count in Team only
@@ -408,8 +444,8 @@ func (db *DB) UnmarkReported(ctx context.Context, end, prev time.Time) error {
 
 // RecentlyEnded returns owner's follow-ups that ended (completed or stopped) at or after since,
 // the most recent first, at most limit of them, with the total number that ended since then.
-func (db *DB) RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]EnrollmentView, int, error) {
-	var vs []EnrollmentView
+func (db *DB) RecentlyEnded(ctx context.Context, owner string, since time.Time, limit int) ([]cadence.EnrollmentView, int, error) {
+	var vs []cadence.EnrollmentView
 	var total int
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE owner = ? AND ended_at IS NOT NULL AND ended_at >= ?`,

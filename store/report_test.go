@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -328,25 +329,41 @@ func TestBeginReport(t *testing.T) {
 	w1 := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
 	now := w1.Add(time.Minute)
 	lease := 3 * time.Minute
-	step := func(what string, end time.Time, owner string, at time.Time, want ReportState) {
+	step := func(what string, end time.Time, owner string, at time.Time, want cadence.ReportState) {
 		t.Helper()
 		if got, err := db.BeginReport(ctx, end, owner, at, lease); err != nil || got != want {
 			t.Fatalf("%s: BeginReport = %v, %v; want %v", what, got, err, want)
 		}
 	}
-	step("first", w1, "a", now, ReportNew)
-	step("the same process again", w1, "a", now.Add(time.Second), ReportRetry)
-	step("another process within the lease", w1, "b", now.Add(2*time.Minute), ReportBusy)
-	step("another process after the lease", w1, "b", now.Add(4*time.Minute), ReportRetry)
-	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), ReportBusy)
+	step("first", w1, "a", now, cadence.ReportNew)
+	step("the same process again", w1, "a", now.Add(time.Second), cadence.ReportRetry)
+	step("another process within the lease", w1, "b", now.Add(2*time.Minute), cadence.ReportBusy)
+	step("another process after the lease", w1, "b", now.Add(4*time.Minute), cadence.ReportRetry)
+	step("the first process, now within b's lease", w1, "a", now.Add(5*time.Minute), cadence.ReportBusy)
 	if ok, err := db.MarkReported(ctx, w1); err != nil || !ok {
 		t.Fatalf("MarkReported = %v, %v", ok, err)
 	}
-	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), ReportDone)
+	step("after the post was recorded", w1, "c", now.Add(6*time.Minute), cadence.ReportDone)
 	w2 := w1.AddDate(0, 0, 7)
-	step("the next week", w2, "c", w2, ReportNew)
-	step("another process within the lease", w2, "d", w2, ReportBusy)
-	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != ReportRetry {
+	step("the next week", w2, "c", w2, cadence.ReportNew)
+	step("another process within the lease", w2, "d", w2, cadence.ReportBusy)
+	if got, err := db.BeginReport(ctx, w2, "e", w2, 0); err != nil || got != cadence.ReportRetry {
 		t.Fatalf("no lease (a dead process's intent): BeginReport = %v, %v; want ReportRetry", got, err)
+	}
+}
+
+// TestReportCountsStreamTheWholeHistory: the "since the start" counts read events_report_all in
+// the grouping's order, with no temporary b-tree to sort a million events; a week's counts read
+// events_report's range (and sort the week's few rows).
+func TestReportCountsStreamTheWholeHistory(t *testing.T) {
+	sqliteOnly(t)
+	db := mustOpen(t)
+	all := queryPlan(t, db, countsSQL(false, true), 0, t0.UnixMilli())
+	if !strings.Contains(all, "COVERING INDEX events_report_all") || strings.Contains(all, "TEMP B-TREE") {
+		t.Errorf("all-time counts plan:\n%s", all)
+	}
+	week := queryPlan(t, db, countsSQL(false, false), t0.UnixMilli(), t0.Add(7*24*time.Hour).UnixMilli())
+	if !strings.Contains(week, "COVERING INDEX events_report (kind=? AND at>? AND at<?)") {
+		t.Errorf("week counts plan:\n%s", week)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/followup-bot/followup/cadence"
 	"strconv"
 	"strings"
 	"time"
@@ -13,29 +14,12 @@ import (
 // posted: set before chat.postMessage, cleared by MarkReported after it.
 const reportPostingKey = "report.posting_period_end"
 
-// ReportState is where the weekly report for one period stands, as BeginReport found it.
-type ReportState int
-
-const (
-	// ReportDone: the report for the period (or a later one) was recorded as posted; post nothing.
-	ReportDone ReportState = iota
-	// ReportBusy: another run (another process) recorded its intent less than a lease ago and may
-	// be posting now; post nothing now, try again later.
-	ReportBusy
-	// ReportNew: no earlier attempt; the intent to post is now recorded.
-	ReportNew
-	// ReportRetry: an earlier attempt recorded its intent and did not record the post; it may
-	// have posted (a crash between the post and MarkReported, or Slack's answer lost), so the
-	// caller must look for that post before posting again. The intent is now the caller's.
-	ReportRetry
-)
-
 // BeginReport records the intent of owner (a token naming one process) to post the report for
 // the period ending at end, in one write transaction, and says what the caller must do (see
 // ReportState). An earlier intent for the same period by another owner holds for lease after it
 // was recorded (zero: it does not hold). MarkReported(end) records the post and clears the intent.
-func (db *DB) BeginReport(ctx context.Context, end time.Time, owner string, now time.Time, lease time.Duration) (ReportState, error) {
-	state := ReportDone
+func (db *DB) BeginReport(ctx context.Context, end time.Time, owner string, now time.Time, lease time.Duration) (cadence.ReportState, error) {
+	state := cadence.ReportDone
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		last, err := lastReported(ctx, tx)
 		if err != nil {
@@ -44,7 +28,7 @@ func (db *DB) BeginReport(ctx context.Context, end time.Time, owner string, now 
 		if !last.IsZero() && !end.After(last) {
 			return nil
 		}
-		state = ReportNew
+		state = cadence.ReportNew
 		var v string
 		switch err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, reportPostingKey).Scan(&v); {
 		case err == sql.ErrNoRows:
@@ -56,10 +40,10 @@ func (db *DB) BeginReport(ctx context.Context, end time.Time, owner string, now 
 			if len(f) == 3 && f[0] == strconv.FormatInt(end.UnixMilli(), 10) {
 				at, _ := strconv.ParseInt(f[2], 10, 64)
 				if f[1] != owner && now.Before(time.UnixMilli(at).Add(lease)) {
-					state = ReportBusy
+					state = cadence.ReportBusy
 					return nil
 				}
-				state = ReportRetry
+				state = cadence.ReportRetry
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

@@ -109,13 +109,13 @@ type queryer interface {
 }
 
 // views runs a viewSelect query and scans every row.
-func views(ctx context.Context, q queryer, query string, args ...any) ([]EnrollmentView, error) {
+func views(ctx context.Context, q queryer, query string, args ...any) ([]cadence.EnrollmentView, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []EnrollmentView
+	var out []cadence.EnrollmentView
 	for rows.Next() {
 		var er enrollmentRow
 		var cr contactRow
@@ -124,7 +124,7 @@ func views(ctx context.Context, q queryer, query string, args ...any) ([]Enrollm
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		out = append(out, EnrollmentView{Enrollment: er.value(), Contact: cr.value(), Open: tr.value()})
+		out = append(out, cadence.EnrollmentView{Enrollment: er.value(), Contact: cr.value(), Open: tr.value()})
 	}
 	return out, rows.Err()
 }
@@ -133,7 +133,7 @@ func views(ctx context.Context, q queryer, query string, args ...any) ([]Enrollm
 // by creation and id. It sorts here rather than in SQL: an ORDER BY would copy every selected
 // column of every row into a temporary b-tree first, which costs a rep's list of 200 follow-ups
 // more than the sort.
-func sortByNextDue(vs []EnrollmentView) {
+func sortByNextDue(vs []cadence.EnrollmentView) {
 	// Sorted through their indexes: a view is a few hundred bytes, too big to swap around.
 	order := make([]int, len(vs))
 	for i := range order {
@@ -157,7 +157,7 @@ func sortByNextDue(vs []EnrollmentView) {
 		}
 		return strings.Compare(a.Enrollment.ID, b.Enrollment.ID)
 	})
-	sorted := make([]EnrollmentView, len(vs))
+	sorted := make([]cadence.EnrollmentView, len(vs))
 	for k, i := range order {
 		sorted[k] = vs[i]
 	}
@@ -165,13 +165,13 @@ func sortByNextDue(vs []EnrollmentView) {
 }
 
 // view loads one enrollment's view, or returns ENOTFOUND.
-func view(ctx context.Context, q queryer, id string) (EnrollmentView, error) {
+func view(ctx context.Context, q queryer, id string) (cadence.EnrollmentView, error) {
 	vs, err := views(ctx, q, viewSelect+` WHERE e.id = ?`, id)
 	if err != nil {
-		return EnrollmentView{}, fmt.Errorf("load follow-up %s: %w", id, err)
+		return cadence.EnrollmentView{}, fmt.Errorf("load follow-up %s: %w", id, err)
 	}
 	if len(vs) == 0 {
-		return EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q.", id)
+		return cadence.EnrollmentView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q.", id)
 	}
 	return vs[0], nil
 }
@@ -195,19 +195,19 @@ func touches(ctx context.Context, q queryer, query string, args ...any) ([]caden
 }
 
 // touchView loads one touchpoint with its enrollment, or returns ENOTFOUND.
-func touchView(ctx context.Context, q queryer, id int64) (TouchView, error) {
+func touchView(ctx context.Context, q queryer, id int64) (cadence.TouchView, error) {
 	ts, err := touches(ctx, q, `SELECT `+touchCols+` FROM touchpoints t WHERE t.id = ?`, id)
 	if err != nil {
-		return TouchView{}, fmt.Errorf("load touchpoint %d: %w", id, err)
+		return cadence.TouchView{}, fmt.Errorf("load touchpoint %d: %w", id, err)
 	}
 	if len(ts) == 0 {
-		return TouchView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", id)
+		return cadence.TouchView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", id)
 	}
 	v, err := view(ctx, q, ts[0].EnrollmentID)
 	if err != nil {
-		return TouchView{}, err
+		return cadence.TouchView{}, err
 	}
-	return TouchView{Touch: ts[0], EnrollmentView: v}, nil
+	return cadence.TouchView{Touch: ts[0], EnrollmentView: v}, nil
 }
 
 // contact loads one contact by a condition on the contacts table (aliased c).

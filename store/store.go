@@ -59,19 +59,6 @@ type DB struct {
 	self owner // this database handle's identity as a dispatcher (claim.go)
 }
 
-// EnrollmentView is an enrollment with its contact and its open touchpoint, if any.
-type EnrollmentView struct {
-	Enrollment cadence.Enrollment
-	Contact    cadence.Contact
-	Open       *cadence.Touchpoint // the pending or reminded touchpoint; nil when none is open
-}
-
-// TouchView is one touchpoint with the enrollment it belongs to.
-type TouchView struct {
-	Touch cadence.Touchpoint
-	EnrollmentView
-}
-
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
 // The database file and its -wal and -shm files are readable and writable by the owner only
 // (0600). A path containing '?' is refused with EINVALID. A postgres:// or postgresql:// URL

@@ -46,7 +46,7 @@ func enrollChange(owner string, due time.Time) cadence.Change {
 	}
 }
 
-func mustEnroll(tb testing.TB, db *DB, c cadence.Contact, owner string, due time.Time) EnrollmentView {
+func mustEnroll(tb testing.TB, db *DB, c cadence.Contact, owner string, due time.Time) cadence.EnrollmentView {
 	tb.Helper()
 	v, err := db.Enroll(context.Background(), c, enrollChange(owner, due), t0)
 	if err != nil {

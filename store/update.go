@@ -9,28 +9,6 @@ import (
 	"github.com/followup-bot/followup/cadence"
 )
 
-// UpdateResult is what Update changed.
-type UpdateResult struct {
-	// View is the follow-up after the change.
-	View EnrollmentView
-	// Also lists the contact's other follow-ups that were stopped because the change marked the
-	// contact do-not-contact: each with its enrollment as it is now and its open touchpoint as it
-	// was before it was cancelled, so a reminder DM (DMChannel, DMTS) can be updated.
-	Also []EnrollmentView
-	// ClosedTouch is the touchpoint the change closed, as it is now (with its DM channel and ts);
-	// nil when the change closed none.
-	ClosedTouch *cadence.Touchpoint
-}
-
-// OptOutResult is what OptOut did.
-type OptOutResult struct {
-	// Contact is the contact, do-not-contact, with when, why and by whom it was first recorded.
-	Contact cadence.Contact
-	// Stopped lists the follow-ups stopped by this opt-out, each with its open touchpoint as it
-	// was before it was cancelled (a reminded one carries its DM's channel and ts).
-	Stopped []EnrollmentView
-}
-
 // Update changes the follow-up with id in one write transaction: it loads the follow-up, calls fn
 // with it, and stores the cadence.Change fn returns. An error from fn aborts the update and is
 // returned as it is (keep it coded). fn runs inside the transaction, so it sees the current state
@@ -48,8 +26,8 @@ type OptOutResult struct {
 //
 // Update returns ENOTFOUND when there is no such follow-up and ECONFLICT when the change closes
 // or moves a touchpoint but none is open. Nothing is written when it fails.
-func (db *DB) Update(ctx context.Context, id string, fn func(EnrollmentView) (cadence.Change, error)) (UpdateResult, error) {
-	var res UpdateResult
+func (db *DB) Update(ctx context.Context, id string, fn func(cadence.EnrollmentView) (cadence.Change, error)) (cadence.UpdateResult, error) {
+	var res cadence.UpdateResult
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		before, err := view(ctx, tx, id)
 		if err != nil {
@@ -63,14 +41,14 @@ func (db *DB) Update(ctx context.Context, id string, fn func(EnrollmentView) (ca
 		return err
 	})
 	if err != nil {
-		return UpdateResult{}, err
+		return cadence.UpdateResult{}, err
 	}
 	return res, nil
 }
 
 // apply stores ch, computed from before.
-func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch cadence.Change) (UpdateResult, error) {
-	var res UpdateResult
+func (db *DB) apply(ctx context.Context, tx *sql.Tx, before cadence.EnrollmentView, ch cadence.Change) (cadence.UpdateResult, error) {
+	var res cadence.UpdateResult
 	e := ch.Enrollment
 	if e.ID == "" {
 		// A change that does not touch the enrollment may leave it zero; never store blanks.
@@ -182,14 +160,14 @@ func (db *DB) apply(ctx context.Context, tx *sql.Tx, before EnrollmentView, ch c
 // owns it, cancels their open touchpoints, and logs a "stopped" event for each follow-up and one
 // "opted_out" event for the contact. Opting out twice keeps the first date and reason and stops
 // nothing more. It returns ENOTFOUND when there is no such contact.
-func (db *DB) OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (OptOutResult, error) {
-	var res OptOutResult
+func (db *DB) OptOut(ctx context.Context, contactID int64, reason, by string, now time.Time) (cadence.OptOutResult, error) {
+	var res cadence.OptOutResult
 	err := db.write(ctx, func(tx *sql.Tx) (err error) {
 		res, err = optOut(ctx, tx, contactID, reason, by, now)
 		return err
 	})
 	if err != nil {
-		return OptOutResult{}, err
+		return cadence.OptOutResult{}, err
 	}
 	return res, nil
 }
@@ -198,12 +176,12 @@ func (db *DB) OptOut(ctx context.Context, contactID int64, reason, by string, no
 // when no follow-up ever named them: a contact is created for the address, marked do-not-contact,
 // so that a later enrollment is refused. Otherwise it is OptOut of the contact with that email. It
 // returns EINVALID for an address that is not an email address.
-func (db *DB) OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (OptOutResult, error) {
+func (db *DB) OptOutEmail(ctx context.Context, email, reason, by string, now time.Time) (cadence.OptOutResult, error) {
 	email, err := cadence.NormalizeEmail(email)
 	if err != nil {
-		return OptOutResult{}, err
+		return cadence.OptOutResult{}, err
 	}
-	var res OptOutResult
+	var res cadence.OptOutResult
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		c, ok, err := contact(ctx, tx, byKey("email"), email)
 		if err != nil {
@@ -220,17 +198,17 @@ func (db *DB) OptOutEmail(ctx context.Context, email, reason, by string, now tim
 		return err
 	})
 	if err != nil {
-		return OptOutResult{}, err
+		return cadence.OptOutResult{}, err
 	}
 	return res, nil
 }
 
 // optOut is OptOut inside tx.
-func optOut(ctx context.Context, tx *sql.Tx, contactID int64, reason, by string, now time.Time) (OptOutResult, error) {
+func optOut(ctx context.Context, tx *sql.Tx, contactID int64, reason, by string, now time.Time) (cadence.OptOutResult, error) {
 	if reason == "" {
 		reason = string(cadence.StopOptedOut)
 	}
-	var res OptOutResult
+	var res cadence.OptOutResult
 	first, err := markDNC(ctx, tx, contactID, reason, by, now)
 	if err != nil {
 		return res, err
@@ -281,7 +259,7 @@ func markDNC(ctx context.Context, tx *sql.Tx, contactID int64, reason, by string
 // the contact opted out or complained (reason "complained" stops with StopComplained, anything
 // else with StopOptedOut). It cancels their open touchpoints, logs a "stopped" event for each, and
 // returns them with their open touchpoints as they were.
-func stopContact(ctx context.Context, tx *sql.Tx, contactID int64, except, reason, actor string, at time.Time) ([]EnrollmentView, error) {
+func stopContact(ctx context.Context, tx *sql.Tx, contactID int64, except, reason, actor string, at time.Time) ([]cadence.EnrollmentView, error) {
 	stop := cadence.StopOptedOut
 	if reason == string(cadence.StopComplained) {
 		stop = cadence.StopComplained

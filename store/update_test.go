@@ -13,18 +13,18 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 	later := t0.Add(48 * time.Hour)
 	for _, tc := range []struct {
 		name   string
-		change func(v EnrollmentView) cadence.Change
-		check  func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult)
+		change func(v cadence.EnrollmentView) cadence.Change
+		check  func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult)
 	}{
 		{
 			name: "sent: close done and open the next step",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Step, e.UpdatedAt = 1, t0
 				return cadence.Change{Enrollment: e, Close: cadence.TouchDone, Outcome: cadence.OutcomeSent,
 					Next: &cadence.Touchpoint{Step: 1, Due: later}, Event: cadence.Event{Kind: "sent", Actor: "U1"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				if res.View.Enrollment.Step != 1 || res.View.Open == nil || res.View.Open.Step != 1 || !res.View.Open.Due.Equal(later) {
 					t.Errorf("view = %+v, open %+v", res.View.Enrollment, res.View.Open)
 				}
@@ -41,10 +41,10 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "snooze: move the open touch, pending again",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				return cadence.Change{Enrollment: v.Enrollment, MoveTo: later, Event: cadence.Event{Kind: "snoozed", Actor: "U1"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				o := res.View.Open
 				if o == nil || o.ID != before.Open.ID || !o.Due.Equal(later) || o.State != cadence.TouchPending || !o.LeaseUntil.IsZero() {
 					t.Errorf("open = %+v", o)
@@ -56,12 +56,12 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "pause until a date",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Status, e.PausedAt, e.PausedUntil = cadence.StatusPaused, t0, later
 				return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "paused", Actor: "U1", Step: -1}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				e := res.View.Enrollment
 				if e.Status != cadence.StatusPaused || !e.PausedAt.Equal(t0) || !e.PausedUntil.Equal(later) {
 					t.Errorf("enrollment = %+v", e)
@@ -77,13 +77,13 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "replied: complete, closing the touch",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Status, e.StopReason, e.EndedAt = cadence.StatusCompleted, cadence.StopReplied, t0
 				return cadence.Change{Enrollment: e, Close: cadence.TouchDone, Outcome: cadence.OutcomeReplied,
 					Event: cadence.Event{Kind: "replied", Actor: "U1", Detail: "wants a call"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				e := res.View.Enrollment
 				if e.Status != cadence.StatusCompleted || e.StopReason != cadence.StopReplied || !e.EndedAt.Equal(t0) || res.View.Open != nil {
 					t.Errorf("view = %+v open %+v", e, res.View.Open)
@@ -92,12 +92,12 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "stopped without closing: the open touch is cancelled anyway",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Status, e.StopReason, e.EndedAt = cadence.StatusStopped, cadence.StopManual, t0
 				return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "stopped", Actor: "U1"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				if res.View.Open != nil || res.ClosedTouch == nil || res.ClosedTouch.State != cadence.TouchCancelled {
 					t.Errorf("open %+v, closed %+v", res.View.Open, res.ClosedTouch)
 				}
@@ -105,13 +105,13 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "opted out: contact do-not-contact",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Status, e.StopReason, e.EndedAt = cadence.StatusStopped, cadence.StopOptedOut, t0
 				return cadence.Change{Enrollment: e, Close: cadence.TouchDone, Outcome: cadence.OutcomeOptedOut,
 					DoNotContact: true, DNCReason: "opted_out", Event: cadence.Event{Kind: "opted_out", Actor: "U1"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				c := res.View.Contact
 				if !c.DoNotContact || c.DNCReason != "opted_out" || c.DNCBy != "U1" || !c.DNCAt.Equal(t0) {
 					t.Errorf("contact = %+v", c)
@@ -123,10 +123,10 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "event only: the enrollment stays as it was",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				return cadence.Change{Event: cadence.Event{Kind: "signal", Actor: "U1", Step: -1, Detail: "asked for pricing"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				want := before.Enrollment
 				want.UpdatedAt = t0 // db.Now in tests
 				if res.View.Enrollment != want || res.View.Open == nil || *res.View.Open != *before.Open {
@@ -136,12 +136,12 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 		},
 		{
 			name: "reassign and change intent",
-			change: func(v EnrollmentView) cadence.Change {
+			change: func(v cadence.EnrollmentView) cadence.Change {
 				e := v.Enrollment
 				e.Owner, e.Intent, e.Note, e.DecisionDate = "U2", cadence.IntentHot, "new note", later
 				return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "reassigned", Actor: "U9", Detail: "U1"}}
 			},
-			check: func(t *testing.T, db *DB, before EnrollmentView, res UpdateResult) {
+			check: func(t *testing.T, db *DB, before cadence.EnrollmentView, res cadence.UpdateResult) {
 				e := res.View.Enrollment
 				if e.Owner != "U2" || e.Intent != cadence.IntentHot || e.Note != "new note" || !e.DecisionDate.Equal(later) {
 					t.Errorf("enrollment = %+v", e)
@@ -165,7 +165,7 @@ func TestUpdatePersistsEachKindOfChange(t *testing.T) {
 			}
 			before, _ := db.Enrollment(ctx, v.Enrollment.ID)
 			var ch cadence.Change
-			res, err := db.Update(ctx, v.Enrollment.ID, func(got EnrollmentView) (cadence.Change, error) {
+			res, err := db.Update(ctx, v.Enrollment.ID, func(got cadence.EnrollmentView) (cadence.Change, error) {
 				if got.Open == nil || got.Open.State != cadence.TouchReminded {
 					t.Errorf("fn saw open touch %+v, want the reminded one", got.Open)
 				}
@@ -212,22 +212,22 @@ func TestUpdateWritesNothingOnFailure(t *testing.T) {
 		}
 	}
 	want := snapshot()
-	for name, fn := range map[string]func(EnrollmentView) (cadence.Change, error){
-		"coded error from fn": func(v EnrollmentView) (cadence.Change, error) {
+	for name, fn := range map[string]func(cadence.EnrollmentView) (cadence.Change, error){
+		"coded error from fn": func(v cadence.EnrollmentView) (cadence.Change, error) {
 			return cadence.Change{}, cadence.Errorf(cadence.EFORBIDDEN, "not yours")
 		},
-		"a second open touch": func(v EnrollmentView) (cadence.Change, error) {
+		"a second open touch": func(v cadence.EnrollmentView) (cadence.Change, error) {
 			e := v.Enrollment
 			e.Step, e.Owner = 1, "U2"
 			return cadence.Change{Enrollment: e, DoNotContact: true, Next: &cadence.Touchpoint{Step: 1, Due: t0},
 				Event: cadence.Event{Kind: "sent"}}, nil
 		},
-		"event without a kind": func(v EnrollmentView) (cadence.Change, error) {
+		"event without a kind": func(v cadence.EnrollmentView) (cadence.Change, error) {
 			e := v.Enrollment
 			e.Status, e.Step = cadence.StatusStopped, 2
 			return cadence.Change{Enrollment: e, Close: cadence.TouchDone, DoNotContact: true}, nil
 		},
-		"change for another follow-up": func(v EnrollmentView) (cadence.Change, error) {
+		"change for another follow-up": func(v cadence.EnrollmentView) (cadence.Change, error) {
 			e := v.Enrollment
 			e.ID = "other1"
 			return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "sent"}}, nil
@@ -246,7 +246,7 @@ func TestUpdateWritesNothingOnFailure(t *testing.T) {
 			t.Errorf("%s: counts %v after a failed Update, want %v", name, got, want)
 		}
 	}
-	_, err := db.Update(ctx, "nope42", func(EnrollmentView) (cadence.Change, error) { return cadence.Change{}, nil })
+	_, err := db.Update(ctx, "nope42", func(cadence.EnrollmentView) (cadence.Change, error) { return cadence.Change{}, nil })
 	wantCode(t, err, cadence.ENOTFOUND)
 }
 
@@ -360,7 +360,7 @@ func TestListDueAndSignals(t *testing.T) {
 	}
 }
 
-func viewIDs(vs []EnrollmentView) []string {
+func viewIDs(vs []cadence.EnrollmentView) []string {
 	var ids []string
 	for _, v := range vs {
 		ids = append(ids, v.Enrollment.ID)

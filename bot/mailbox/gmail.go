@@ -3,9 +3,12 @@ package mailbox
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -14,15 +17,12 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
-	"google.golang.org/api/gmail/v1"
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/option"
 
 	"github.com/followup-bot/followup/prompts/classify"
 )
 
 // GmailScope is the one scope followup asks for: read-only, and only with domain-wide delegation.
-const GmailScope = gmail.GmailReadonlyScope
+const GmailScope = "https://www.googleapis.com/auth/gmail.readonly"
 
 // headerNames are the headers read before deciding to fetch a body.
 var headerNames = []string{"From", "Subject", "Date", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence", "Content-Type", "Authentication-Results"}
@@ -58,7 +58,7 @@ func NewGmail(key []byte, apiURL string, base *http.Client) (*Gmail, error) {
 // Name returns "gmail".
 func (g *Gmail) Name() string { return "gmail" }
 
-func (g *Gmail) service(ctx context.Context, mailbox string) (*gmail.Service, error) {
+func (g *Gmail) service(mailbox string) (*gmailAPI, error) {
 	g.mu.Lock()
 	ts, ok := g.tokens[mailbox]
 	if !ok {
@@ -74,14 +74,14 @@ func (g *Gmail) service(ctx context.Context, mailbox string) (*gmail.Service, er
 	}
 	g.mu.Unlock()
 	client := &http.Client{Timeout: g.http.Timeout, Transport: &oauth2.Transport{Source: ts, Base: g.http.Transport}}
-	return gmail.NewService(ctx, option.WithHTTPClient(client), option.WithEndpoint(g.apiURL))
+	return &gmailAPI{base: strings.TrimRight(g.apiURL, "/") + "/gmail/v1/users/me/", http: client}, nil
 }
 
 // Read reads the mailbox's history since q.Cursor (a history id); without one, or when Gmail no
 // longer has it (404), it lists the messages received since q.Since instead, and the cursor
 // becomes the mailbox's current history id, taken before the list so nothing falls between.
 func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
-	srv, err := g.service(ctx, q.Mailbox)
+	srv, err := g.service(q.Mailbox)
 	if err != nil {
 		return Batch{}, g.wrap(q.Mailbox, err)
 	}
@@ -89,7 +89,7 @@ func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
 	var ids []string
 	if q.Cursor != "" {
 		ids, b.Cursor, err = g.history(ctx, srv, q.Cursor)
-		var ge *googleapi.Error
+		var ge *gmailError
 		if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
 			b.Restarted, err = true, nil
 			ids = nil
@@ -99,11 +99,13 @@ func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
 		}
 	}
 	if q.Cursor == "" {
-		prof, err := srv.Users.GetProfile("me").Context(ctx).Do()
-		if err != nil {
+		var prof struct {
+			HistoryID uint64 `json:"historyId,string"`
+		}
+		if err := srv.get(ctx, "profile", nil, &prof); err != nil {
 			return Batch{}, g.wrap(q.Mailbox, err)
 		}
-		b.Cursor = fmt.Sprint(prof.HistoryId)
+		b.Cursor = fmt.Sprint(prof.HistoryID)
 		if ids, err = g.list(ctx, srv, q); err != nil {
 			return Batch{}, g.wrap(q.Mailbox, err)
 		}
@@ -111,7 +113,7 @@ func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
 	for _, id := range ids {
 		m, ok, err := g.message(ctx, srv, id, q.Want)
 		if err != nil {
-			var ge *googleapi.Error
+			var ge *gmailError
 			if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
 				continue // deleted since
 			}
@@ -125,51 +127,62 @@ func (g *Gmail) Read(ctx context.Context, q Query) (Batch, error) {
 	return b, nil
 }
 
-// errEnough stops the paging of a history that has more messages than one read looks at.
-var errEnough = errors.New("enough for one read")
-
 // history returns the ids of the messages added since the history id, and the history id to go
 // on from: the newest, or, when there were more than g.max, the last record read, so the
 // next read takes up the rest and nothing is skipped.
-func (g *Gmail) history(ctx context.Context, srv *gmail.Service, cursor string) ([]string, string, error) {
+func (g *Gmail) history(ctx context.Context, srv *gmailAPI, cursor string) ([]string, string, error) {
 	var start uint64
 	if _, err := fmt.Sscan(cursor, &start); err != nil {
-		return nil, "", &googleapi.Error{Code: http.StatusNotFound, Message: "unreadable history id"}
+		return nil, "", &gmailError{Code: http.StatusNotFound, Message: "unreadable history id"}
 	}
 	var ids []string
 	seen := map[string]bool{}
 	next := cursor
-	err := srv.Users.History.List("me").StartHistoryId(start).HistoryTypes("messageAdded").Context(ctx).
-		Pages(ctx, func(r *gmail.ListHistoryResponse) error {
-			for _, h := range r.History {
-				if len(ids) >= g.max {
-					return errEnough
-				}
-				for _, a := range h.MessagesAdded {
-					if a.Message != nil && !seen[a.Message.Id] {
-						seen[a.Message.Id] = true
-						ids = append(ids, a.Message.Id)
-					}
-				}
-				if h.Id != 0 {
-					next = fmt.Sprint(h.Id)
+	q := url.Values{"startHistoryId": {fmt.Sprint(start)}, "historyTypes": {"messageAdded"}}
+	for {
+		var r struct {
+			History []struct {
+				ID            uint64 `json:"id,string"`
+				MessagesAdded []struct {
+					Message *struct {
+						ID string `json:"id"`
+					} `json:"message"`
+				} `json:"messagesAdded"`
+			} `json:"history"`
+			HistoryID     uint64 `json:"historyId,string"`
+			NextPageToken string `json:"nextPageToken"`
+		}
+		if err := srv.get(ctx, "history", q, &r); err != nil {
+			return nil, "", err
+		}
+		for _, h := range r.History {
+			if len(ids) >= g.max {
+				return ids, next, nil
+			}
+			for _, a := range h.MessagesAdded {
+				if a.Message != nil && !seen[a.Message.ID] {
+					seen[a.Message.ID] = true
+					ids = append(ids, a.Message.ID)
 				}
 			}
-			if r.HistoryId != 0 && r.NextPageToken == "" {
-				next = fmt.Sprint(r.HistoryId) // the whole history was read
+			if h.ID != 0 {
+				next = fmt.Sprint(h.ID)
 			}
-			return nil
-		})
-	if errors.Is(err, errEnough) {
-		err = nil
+		}
+		if r.NextPageToken == "" {
+			if r.HistoryID != 0 {
+				next = fmt.Sprint(r.HistoryID) // the whole history was read
+			}
+			return ids, next, nil
+		}
+		q.Set("pageToken", r.NextPageToken)
 	}
-	return ids, next, err
 }
 
 // list returns the ids of the messages received since q.Since from the addresses of interest (and
 // mail systems, for bounces), asking for a few dozen senders at a time so each search stays short
 // and within maxMessages; without addresses, every message since q.Since.
-func (g *Gmail) list(ctx context.Context, srv *gmail.Service, q Query) ([]string, error) {
+func (g *Gmail) list(ctx context.Context, srv *gmailAPI, q Query) ([]string, error) {
 	after := fmt.Sprintf("after:%d", q.Since.Unix()-1) // after: is exclusive; Since is not
 	var queries []string
 	for i := 0; i < len(q.From); i += 40 {
@@ -186,32 +199,43 @@ func (g *Gmail) list(ctx context.Context, srv *gmail.Service, q Query) ([]string
 	seen := map[string]bool{}
 	for _, query := range queries {
 		n := 0
-		err := srv.Users.Messages.List("me").Q(query).Context(ctx).Pages(ctx, func(r *gmail.ListMessagesResponse) error {
+		v := url.Values{"q": {query}}
+	pages:
+		for {
+			var r struct {
+				Messages []struct {
+					ID string `json:"id"`
+				} `json:"messages"`
+				NextPageToken string `json:"nextPageToken"`
+			}
+			if err := srv.get(ctx, "messages", v, &r); err != nil {
+				return nil, err
+			}
 			for _, m := range r.Messages {
 				if n++; n > maxMessages {
-					return errEnough
+					break pages
 				}
-				if !seen[m.Id] {
-					seen[m.Id] = true
-					ids = append(ids, m.Id)
+				if !seen[m.ID] {
+					seen[m.ID] = true
+					ids = append(ids, m.ID)
 				}
 			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errEnough) {
-			return nil, err
+			if r.NextPageToken == "" {
+				break
+			}
+			v.Set("pageToken", r.NextPageToken)
 		}
 	}
 	return ids, nil
 }
 
 // message reads a message's headers and, when want says so, its body.
-func (g *Gmail) message(ctx context.Context, srv *gmail.Service, id string, want func(string) bool) (Message, bool, error) {
-	meta, err := srv.Users.Messages.Get("me", id).Format("metadata").MetadataHeaders(headerNames...).Context(ctx).Do()
-	if err != nil {
+func (g *Gmail) message(ctx context.Context, srv *gmailAPI, id string, want func(string) bool) (Message, bool, error) {
+	var meta gmailMessage
+	if err := srv.get(ctx, "messages/"+url.PathEscape(id), url.Values{"format": {"metadata"}, "metadataHeaders": headerNames}, &meta); err != nil {
 		return Message{}, false, err
 	}
-	if slices.Contains(meta.LabelIds, "SPAM") {
+	if slices.Contains(meta.LabelIDs, "SPAM") {
 		// Gmail's own verdict, often on a forged From: never acted on. (A search leaves spam out
 		// already; the history does not.)
 		return Message{}, false, nil
@@ -224,8 +248,8 @@ func (g *Gmail) message(ctx context.Context, srv *gmail.Service, id string, want
 	if want != nil && !want(m.From) {
 		return Message{}, false, nil
 	}
-	full, err := srv.Users.Messages.Get("me", id).Format("full").Context(ctx).Do()
-	if err != nil {
+	var full gmailMessage
+	if err := srv.get(ctx, "messages/"+url.PathEscape(id), url.Values{"format": {"full"}}, &full); err != nil {
 		return Message{}, false, err
 	}
 	if full.Payload != nil {
@@ -236,7 +260,7 @@ func (g *Gmail) message(ctx context.Context, srv *gmail.Service, id string, want
 	return m, true, nil
 }
 
-func addHeaders(dst map[string]string, hs []*gmail.MessagePartHeader) {
+func addHeaders(dst map[string]string, hs []gmailHeader) {
 	for _, h := range hs {
 		k := http.CanonicalHeaderKey(h.Name)
 		if _, dup := dst[k]; !dup {
@@ -247,7 +271,7 @@ func addHeaders(dst map[string]string, hs []*gmail.MessagePartHeader) {
 
 // partText returns the text of a message part: text/plain preferred, else HTML as text, walking
 // into multiparts. Attachments are never fetched.
-func partText(p *gmail.MessagePart, parts *int) string {
+func partText(p *gmailPart, parts *int) string {
 	*parts++
 	if *parts > 32 {
 		return ""
@@ -294,7 +318,7 @@ func partText(p *gmail.MessagePart, parts *int) string {
 
 // wrap turns the errors that last into an AccessError saying what to fix, and 429s into ErrQuota.
 func (g *Gmail) wrap(mailbox string, err error) error {
-	var ge *googleapi.Error
+	var ge *gmailError
 	var re *oauth2.RetrieveError
 	switch {
 	case errors.As(err, &re):
@@ -316,7 +340,7 @@ func (g *Gmail) wrap(mailbox string, err error) error {
 // gmailQuota reports a Gmail refusal for quota: Gmail answers 403 (not only 429) with the reason
 // rateLimitExceeded, userRateLimitExceeded, dailyLimitExceeded or quotaExceeded, and that is no
 // missing permission but a wait.
-func gmailQuota(ge *googleapi.Error) bool {
+func gmailQuota(ge *gmailError) bool {
 	for _, e := range ge.Errors {
 		switch e.Reason {
 		case "rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded":
@@ -324,4 +348,90 @@ func gmailQuota(ge *googleapi.Error) bool {
 		}
 	}
 	return false
+}
+
+// gmailAPI calls the Gmail API's REST resources under one mailbox ("me", the delegated user). The
+// few calls followup makes (profile, history, messages) are plain JSON over HTTP, so they are made
+// here rather than through Google's generated client, which brings some 170 packages (gRPC,
+// OpenTelemetry, protobuf) into the binary and costs the idle bot memory for code it never runs.
+type gmailAPI struct {
+	base string // ".../gmail/v1/users/me/"
+	http *http.Client
+}
+
+// gmailError is the API's error: its HTTP status, message and reasons, and the response headers
+// (Retry-After).
+type gmailError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Errors  []struct {
+		Reason string `json:"reason"`
+	} `json:"errors"`
+	Header http.Header `json:"-"`
+}
+
+func (e *gmailError) Error() string { return fmt.Sprintf("gmail API: %d %s", e.Code, e.Message) }
+
+// maxGmailResponse bounds what one response may weigh: a message in format=full carries its
+// bodies, base64 encoded, and is read only up to 350 KB of text anyway.
+const maxGmailResponse = 16 << 20
+
+func (a *gmailAPI) get(ctx context.Context, path string, q url.Values, out any) error {
+	u := a.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxGmailResponse))
+	if err != nil {
+		return fmt.Errorf("gmail API: read %s: %w", path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var env struct {
+			Error *gmailError `json:"error"`
+		}
+		ge := &gmailError{}
+		if json.Unmarshal(body, &env) == nil && env.Error != nil {
+			ge = env.Error
+		}
+		ge.Code, ge.Header = resp.StatusCode, resp.Header
+		if ge.Message == "" {
+			ge.Message = http.StatusText(resp.StatusCode)
+		}
+		return ge
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("gmail API: unreadable answer to %s: %w", path, err)
+	}
+	return nil
+}
+
+// gmailMessage is the part of the API's Message resource followup reads.
+type gmailMessage struct {
+	LabelIDs     []string   `json:"labelIds"`
+	InternalDate int64      `json:"internalDate,string"`
+	Payload      *gmailPart `json:"payload"`
+}
+
+type gmailPart struct {
+	MimeType string        `json:"mimeType"`
+	Headers  []gmailHeader `json:"headers"`
+	Body     *struct {
+		Data string `json:"data"`
+	} `json:"body"`
+	Parts []*gmailPart `json:"parts"`
+}
+
+type gmailHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }

@@ -1,14 +1,11 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"strconv"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+	"github.com/followup-bot/followup/bot/report/barchart"
 )
 
 // maxChartCadences bounds the bars of the chart: more groups would be unreadable. The busiest
@@ -49,47 +46,27 @@ func (v View) ChartPNG() ([]byte, error) {
 	}
 	maxStep = min(maxStep, 12)
 
-	p := plot.New()
-	p.Title.Text = "Reply rate per step, since the start (replies / touches)"
-	p.Y.Label.Text = "reply rate (%)"
-	p.X.Label.Text = "step"
-	p.Y.Min = 0
-	p.Legend.Top = true
 	names := make([]string, maxStep)
 	for i := range names {
 		names[i] = strconv.Itoa(i + 1)
 	}
-	w := vg.Points(float64(60) / float64(len(drawn)))
+	chart := barchart.Chart{Title: "Reply rate per step, since the start (replies / touches)",
+		XLabel: "step", YLabel: "reply rate (%)", Groups: names}
 	for i, id := range drawn {
 		c, _ := v.Report.AllTime.Cadence(id)
-		vals := make(plotter.Values, maxStep)
+		vals := make([]float64, maxStep)
 		for _, st := range c.Steps {
 			if st.Step < maxStep && st.Touches > 0 {
 				vals[st.Step] = 100 * float64(st.Replies) / float64(st.Touches)
 			}
 		}
-		bars, err := plotter.NewBarChart(vals, w)
-		if err != nil {
-			return nil, fmt.Errorf("chart: %w", err)
-		}
-		bars.LineStyle.Width = 0
-		bars.Color = chartPalette[i%len(chartPalette)]
-		bars.Offset = w * vg.Length(float64(i)-float64(len(drawn)-1)/2)
-		p.Add(bars)
-		p.Legend.Add(v.cadenceName(id), bars)
+		chart.Series = append(chart.Series, barchart.Series{Name: v.cadenceName(id), Color: chartPalette[i%len(chartPalette)], Values: vals})
 	}
-	p.NominalX(names...)
-	p.Add(plotter.NewGrid())
-
-	wt, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
+	png, err := chart.PNG()
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("chart: %w", err)
-	}
-	return buf.Bytes(), nil
+	return png, nil
 }
 
 // Chart is the reply-rate chart as a file to share beside the report's message.

@@ -146,7 +146,7 @@ func (v View) Highlights() []string {
 	var out []string
 	r := v.Report
 	this, before := v.periodNames()
-	best := func(s cadence.ReportSection, when string) bool {
+	best := func(s cadence.Section, when string) bool {
 		var bc string
 		var bs cadence.StepStats
 		for _, c := range s.Cadences {
@@ -310,7 +310,7 @@ func (v View) WriteCSV(w io.Writer) error {
 
 // OnlyRep keeps of the per-rep rows only the rep's own; the team and cadence numbers stay.
 func (v View) OnlyRep(user string) View {
-	keep := func(s *cadence.ReportSection) {
+	keep := func(s *cadence.Section) {
 		var reps []cadence.RepStats
 		for _, r := range s.Reps {
 			if r.Rep == user {

@@ -60,8 +60,8 @@ func testLookup(n int) func(string) (cadence.Cadence, bool) {
 func bigReport(n int) cadence.Report {
 	from := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 7)
-	mk := func(scale int) cadence.ReportSection {
-		s := cadence.ReportSection{From: from, To: to}
+	mk := func(scale int) cadence.Section {
+		s := cadence.Section{From: from, To: to}
 		for i := range n {
 			c := cadence.CadenceStats{CadenceID: fmt.Sprintf("c%03d", i), Stopped: map[cadence.StopReason]int{}}
 			for st := range 4 {
@@ -133,10 +133,10 @@ func TestReportBlocksStayWithinLimits(t *testing.T) {
 }
 
 func TestReportHighlightsAndRates(t *testing.T) {
-	sec := func(optouts int, steps ...cadence.StepStats) cadence.ReportSection {
+	sec := func(optouts int, steps ...cadence.StepStats) cadence.Section {
 		c := cadence.CadenceStats{CadenceID: "c000", Steps: steps}
 		c.OptOuts = optouts
-		return cadence.ReportSection{Cadences: []cadence.CadenceStats{c}}
+		return cadence.Section{Cadences: []cadence.CadenceStats{c}}
 	}
 	r := cadence.Report{
 		Period:   sec(3, cadence.StepStats{Step: 0, Touches: 12, Replies: 3}, cadence.StepStats{Step: 1, Touches: 4, Replies: 2}, cadence.StepStats{Step: 2, Touches: 1, Replies: 1}),
@@ -251,7 +251,7 @@ func TestGolden(t *testing.T) {
 		Steps: []cadence.StepStats{{Step: 5, Touches: 1}}})
 	for name, v := range map[string]View{
 		"small": {Report: small, Loc: berlin, Lookup: testLookup(3)},
-		"empty": New(cadence.Report{Period: cadence.ReportSection{From: small.Period.From, To: small.Period.To}}, nil, nil),
+		"empty": New(cadence.Report{Period: cadence.Section{From: small.Period.From, To: small.Period.To}}, nil, nil),
 	} {
 		t.Run(name, func(t *testing.T) {
 			text, blocks := v.Blocks()
@@ -276,7 +276,7 @@ func TestGolden(t *testing.T) {
 // TestOnlyRep: a rep who is not an admin sees their own row and the team's numbers.
 func TestOnlyRep(t *testing.T) {
 	v := View{Report: bigReport(3), Loc: time.UTC, Lookup: testLookup(3)}.OnlyRep("U00000001")
-	for _, s := range []cadence.ReportSection{v.Report.Period, v.Report.Previous, v.Report.AllTime} {
+	for _, s := range []cadence.Section{v.Report.Period, v.Report.Previous, v.Report.AllTime} {
 		if len(s.Reps) != 1 || s.Reps[0].Rep != "U00000001" || len(s.Cadences) != 3 {
 			t.Errorf("reps %+v, %d cadences; want U00000001's alone and every cadence", s.Reps, len(s.Cadences))
 		}

@@ -103,6 +103,7 @@ type demo struct {
 	out   io.Writer
 	srv   *slacktest.Server
 	db    *store.DB
+	bot   *bot.Bot // dispatches when the demo runs its Tick (Config.ManualDispatch)
 	lib   *cadence.Library
 	clock demoClock
 	loc   *time.Location
@@ -159,8 +160,7 @@ func runDemo(ctx context.Context, c Config, stdin io.Reader, stdout, stderr io.W
 	}()
 
 	start := demoStart(loc)
-	w := newWatch()
-	clk := demoClock{FakeClock: clockwork.NewFakeClockAt(start), w: w}
+	clk := demoClock{FakeClock: clockwork.NewFakeClockAt(start), s: newSleeps()}
 	srv := slacktest.New(slacktest.WithClock(clk.Now))
 	defer srv.Close()
 	names := map[string]string{demoReportChannel: demoReportName, srv.BotUserID(): "followup"}
@@ -189,8 +189,8 @@ func runDemo(ctx context.Context, c Config, stdin io.Reader, stdout, stderr io.W
 
 	b, err := bot.New(bot.Config{
 		API:   slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(srv.AppToken())),
-		Store: watchedStore{DB: db, w: w}, Library: lib, Drafter: newDrafter(c, log, nil),
-		Team: c.Team, Now: clk.Now, Clock: clk, Logger: log,
+		Store: db, Library: lib, Drafter: newDrafter(c, log, nil),
+		Team: c.Team, Clock: clk, Logger: log, ManualDispatch: true,
 		Tick: time.Second, ReportChannel: demoReportChannel, ReportCron: demoReportCron,
 	})
 	if err != nil {
@@ -206,13 +206,13 @@ func runDemo(ctx context.Context, c Config, stdin io.Reader, stdout, stderr io.W
 		}
 	}()
 
-	d := &demo{ctx: ctx, out: stdout, srv: srv, db: db, lib: lib, clock: clk, loc: loc, sched: sched, quiet: quiet,
+	d := &demo{ctx: ctx, out: stdout, srv: srv, db: db, bot: b, lib: lib, clock: clk, loc: loc, sched: sched, quiet: quiet,
 		reps: reps, text: textRenderer{names: names}, shown: map[string]int{}, user: reps[0]}
 	if err := d.wait(func(ctx context.Context) error { return srv.WaitConnected(ctx) }); err != nil {
 		return fmt.Errorf("demo: the bot did not connect to the fake Slack: %w", err)
 	}
-	if err := d.wait(func(ctx context.Context) error { return clk.settle(ctx, start) }); err != nil {
-		return fmt.Errorf("demo: the first dispatch pass did not run: %w", err)
+	if err := d.wait(func(ctx context.Context) error { return clk.pass(ctx, b.Tick) }); err != nil {
+		return fmt.Errorf("demo: the first dispatch pass did not finish: %w", err)
 	}
 	if stdin != nil {
 		return d.interactive(stdin)
@@ -494,7 +494,7 @@ func (d *demo) advanceTo(target time.Time) error {
 		}
 		report := d.sched.Next(now)
 		d.clock.advanceTo(next)
-		if err := d.wait(func(ctx context.Context) error { return d.clock.settle(ctx, next) }); err != nil {
+		if err := d.wait(func(ctx context.Context) error { return d.clock.pass(ctx, d.bot.Tick) }); err != nil {
 			return fmt.Errorf("demo: the dispatch pass at %s did not finish: %w", fmtStamp(next, d.loc), err)
 		}
 		if report.After(d.quiet) && !report.After(d.clock.Now()) {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
-	"github.com/followup-bot/followup/store"
 )
 
 // intro says what the demo is and who is in it.
@@ -80,7 +79,7 @@ func (d *demo) enrollmentOf(rep demoRep, email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var found *store.EnrollmentView
+	var found *cadence.EnrollmentView
 	for i := range vs {
 		if strings.EqualFold(vs[i].Contact.Email, email) {
 			found = &vs[i]

@@ -41,7 +41,7 @@ func seedReport(tb testing.TB, path string) {
 		}
 		outcome := func(o cadence.Outcome, at time.Time) {
 			tb.Helper()
-			if _, err := db.Update(ctx, v.Enrollment.ID, func(cur store.EnrollmentView) (cadence.Change, error) {
+			if _, err := db.Update(ctx, v.Enrollment.ID, func(cur cadence.EnrollmentView) (cadence.Change, error) {
 				return cadence.Apply(cd, cur.Enrollment, *cur.Open, o, cadence.Gap{}, w, at)
 			}); err != nil {
 				tb.Fatalf("%s: %v", o, err)

@@ -81,7 +81,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	)
 	cfg := bot.Config{
 		API: api, Store: db, Library: lib, Drafter: newDrafter(c, log, m),
-		Team: c.Team, Admins: c.Admins, Now: time.Now, Logger: log,
+		Team: c.Team, Admins: c.Admins, Logger: log,
 		Tick: c.Tick, ReportChannel: c.ReportChannel, ReportCron: c.ReportCron,
 		Clock: clockwork.NewRealClock(), DomainStop: c.DomainStop,
 		FunctionAPI: func(token string) *slack.Client { // a Workflow Builder step's own token
