@@ -48,7 +48,7 @@ func (b *Bot) refreshHome(ctx context.Context, user string) {
 // onHomeOpened publishes the rep's App Home: overdue, due today (with buttons to log the
 // outcome), upcoming this week, recently ended, and their working-time settings.
 func (b *Bot) onHomeOpened(ctx context.Context, user string) error {
-	b.homePublished(user) // before the Home is read: a change committed from now on refreshes it
+	b.homePublished(ctx, user) // before the Home is read: a change committed from now on refreshes it
 	d, err := b.loadHome(ctx, user)
 	if err != nil {
 		return err

@@ -194,3 +194,52 @@ func TestHomeRefreshedOnceOpened(t *testing.T) {
 		t.Fatalf("the opened Home was not refreshed after a change: %v", err)
 	}
 }
+
+// TestHomeRefreshedByAnotherReplica: with two replicas on one database (each its own Socket Mode
+// connection; here each its own fake Slack, standing for the connection Slack picks), a Home that
+// replica A published is refreshed when replica B makes a change, and a rep whose Home nobody
+// published gets none. A single bot (no elector) never looks in the database for it.
+func TestHomeRefreshedByAnotherReplica(t *testing.T) {
+	t.Parallel()
+	leader := &fakeElector{asked: make(chan struct{}, 1)}
+	a := newHarness(t, func(c *Config) { c.Elector = leader })
+	b := newHarness(t, func(c *Config) {
+		c.Store, c.Clock, c.Elector = a.store, a.clock, &fakeElector{asked: make(chan struct{}, 1)}
+	})
+
+	id := a.mustAdd(t, alice, "Dana dana@acme.com cadence=demo")
+	bobs := a.mustAdd(t, bob, "Eve eve@acme.com cadence=demo")
+	if _, err := a.slack.SendAppHomeOpened(a.ctx, alice, "Ev0HOMEOPENA"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.slack.WaitCalls(a.ctx, "views.publish", 1); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, b.slash(t, alice, "pause "+id), "Paused")
+	call, err := b.slack.WaitCall(b.ctx, func(c slacktest.Call) bool { return c.Method == "views.publish" })
+	if err != nil {
+		t.Fatalf("replica B did not refresh the Home replica A published: %v", err)
+	}
+	if u := publishedFor(t, call); u != alice {
+		t.Errorf("replica B published the Home of %q, want alice", u)
+	}
+	mustContain(t, b.slash(t, bob, "pause "+bobs), "Paused")
+	b.slash(t, alice, "help") // one more round trip for a stray refresh to show up
+	for _, c := range b.slack.CallsTo("views.publish") {
+		if publishedFor(t, c) == bob {
+			t.Errorf("replica B published bob's Home, which nobody opened")
+		}
+	}
+}
+
+// publishedFor returns the user a views.publish call was for.
+func publishedFor(t *testing.T, c slacktest.Call) string {
+	t.Helper()
+	var req struct {
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(c.JSON, &req); err != nil {
+		t.Fatalf("views.publish body: %v", err)
+	}
+	return req.UserID
+}
