@@ -35,7 +35,7 @@ var settings = []setting{
 	{"FOLLOWUP_TICK", "tick", "30s", "how often due touchpoints are looked for"},
 	{"FOLLOWUP_ADMINS", "admins", "", "comma-separated Slack user ids that may change anyone's follow-ups"},
 	{"FOLLOWUP_REPORT_CHANNEL", "report-channel", "", "channel id for the weekly cadence report"},
-	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE)"},
+	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE; no CRON_TZ= prefix)"},
 	{"FOLLOWUP_DOMAIN_STOP", "domain-stop", "off", "on: a reply or meeting at a company pauses the other follow-ups there, not only flags them"},
 	{"SLACK_APP_TOKEN", "slack-app-token", "", "app-level token (xapp-…) with connections:write"},
 	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "bot token (xoxb-…)"},
