@@ -10,17 +10,17 @@ import (
 	"github.com/followup-bot/followup/bot/slacktest"
 )
 
-// panicListStore panics in the first QueueOrder (what /followup list reads) once armed, as a bug in a command would.
+// panicListStore panics in the first QueuePage (what /followup list reads) once armed, as a bug in a command would.
 type panicListStore struct {
 	Store
 	armed *atomic.Bool
 }
 
-func (s panicListStore) QueueOrder(ctx context.Context, owner string) ([]cadence.EnrollmentView, error) {
+func (s panicListStore) QueuePage(ctx context.Context, owner string, offset, limit int) ([]cadence.EnrollmentView, int, error) {
 	if s.armed.CompareAndSwap(true, false) {
 		panic("a bug in a command")
 	}
-	return s.Store.QueueOrder(ctx, owner)
+	return s.Store.QueuePage(ctx, owner, offset, limit)
 }
 
 // TestPanicInAnsweredCommand: a command that panics while its answer may still travel in the ack

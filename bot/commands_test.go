@@ -390,8 +390,23 @@ func TestCadences(t *testing.T) {
 	mustContain(t, reply, "1. after 1h · Email")
 }
 
+// TestListOfHundredsFitsBlockKit: a list of 300 follow-ups fits one section, with the exact
+// count of those left out; with short names more lines fit than one page of the list holds
+// (fillBatch), and the lines of the next page follow in order.
 func TestListOfHundredsFitsBlockKit(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name, format string
+		morePages    bool
+	}{{"long names", "Contact number %03d with a long name", false}, {"short names", "C%03d", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			listOfHundreds(t, tc.format, tc.morePages)
+		})
+	}
+}
+
+func listOfHundreds(t *testing.T, format string, morePages bool) {
 	h := newHarness(t)
 	lib := cadence.Builtin()
 	cd, err := lib.Get("demo")
@@ -405,7 +420,7 @@ func TestListOfHundredsFitsBlockKit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := cadence.Contact{Name: fmt.Sprintf("Contact number %03d with a long name", i), Email: fmt.Sprintf("c%d@example.org", i)}
+		c := cadence.Contact{Name: fmt.Sprintf(format, i), Email: fmt.Sprintf("c%d@example.org", i)}
 		if _, err := h.store.Enroll(h.ctx, c, ch, h.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -427,8 +442,8 @@ func TestListOfHundredsFitsBlockKit(t *testing.T) {
 	// rest must still be exact, and the lines shown Queue's first, in its order, with their names.
 	last := blocks[len(blocks)-1].Text.Text
 	shown := strings.Count(last, "\n`") + 1
-	if shown < 10 || shown >= 300 {
-		t.Fatalf("%d lines shown:\n%s", shown, last)
+	if shown < 10 || shown >= 300 || (shown > fillBatch) != morePages {
+		t.Fatalf("%d lines shown (more than one page of %d expected: %v):\n%s", shown, fillBatch, morePages, last)
 	}
 	mustContain(t, last, fmt.Sprintf("…and %d more follow-ups", 300-shown))
 	vs, err := h.store.Queue(h.ctx, alice)

@@ -17,22 +17,25 @@ func (b *Bot) cmdList(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("list", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.QueueOrder(ctx, r.user)
+	page := func(offset, limit int) ([]cadence.EnrollmentView, int, error) {
+		return b.store.QueuePage(ctx, r.user, offset, limit)
+	}
+	vs, total, err := page(0, fillBatch)
 	if err != nil {
 		return Reply{}, fmt.Errorf("list enrollments: %w", err)
 	}
-	if len(vs) == 0 {
+	if total == 0 {
 		return textReply("You have no running follow-ups. Start one with `/followup add`."), nil
 	}
 	w, _, err := b.repWindow(ctx, r.user)
 	if err != nil {
 		return Reply{}, err
 	}
-	lines, err := b.enrollmentLines(ctx, vs, w)
+	lines, err := b.enrollmentLines(vs, total, page, w)
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, fmt.Errorf("list enrollments: %w", err)
 	}
-	head := fmt.Sprintf("*Your follow-ups* (%d running; times in %s)", len(vs), fmtZone(w.Location))
+	head := fmt.Sprintf("*Your follow-ups* (%d running; times in %s)", total, fmtZone(w.Location))
 	return blocksReply(head, head, lines), nil
 }
 
@@ -41,61 +44,79 @@ func (b *Bot) cmdDue(ctx context.Context, r request) (Reply, error) {
 	if err := wantArgs("due", values(r.args), 0, 0); err != nil {
 		return Reply{}, err
 	}
-	vs, err := b.store.DueQueueOrder(ctx, r.user, b.now())
+	now := b.now()
+	page := func(offset, limit int) ([]cadence.EnrollmentView, int, error) {
+		return b.store.DueQueuePage(ctx, r.user, now, offset, limit)
+	}
+	vs, total, err := page(0, fillBatch)
 	if err != nil {
 		return Reply{}, fmt.Errorf("due enrollments: %w", err)
 	}
-	if len(vs) == 0 {
+	if total == 0 {
 		return textReply("Nothing is due right now. `/followup list` shows what comes next."), nil
 	}
 	w, _, err := b.repWindow(ctx, r.user)
 	if err != nil {
 		return Reply{}, err
 	}
-	lines, err := b.enrollmentLines(ctx, vs, w)
+	lines, err := b.enrollmentLines(vs, total, page, w)
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, fmt.Errorf("due enrollments: %w", err)
 	}
-	head := fmt.Sprintf("*Due now* (%d; times in %s)", len(vs), fmtZone(w.Location))
+	head := fmt.Sprintf("*Due now* (%d; times in %s)", total, fmtZone(w.Location))
 	return blocksReply(head, head, lines), nil
 }
 
-// fillBatch is how many contacts enrollmentLines reads at a time: about as many lines as one
+// fillBatch is how many follow-ups enrollmentLines reads at a time: about as many lines as one
 // section holds.
 const fillBatch = 40
 
-// enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section. It
-// reads only what Store.Queue fills in, and reads the contacts (FillContacts) only of the
-// follow-ups whose lines it renders, a batch at a time until the section is full: of a rep's 200
-// follow-ups a list shows about 40.
-func (b *Bot) enrollmentLines(ctx context.Context, vs []cadence.EnrollmentView, w cadence.Window) (string, error) {
+// enrollmentLines renders one line per follow-up, cut with "…and N more" to fit one section,
+// from first, the list's first page, and then further pages from page (QueuePage or
+// DueQueuePage) until the section is full: of a rep's 200 follow-ups a list reads and shows about
+// 40. total is the number in the whole list.
+func (b *Bot) enrollmentLines(first []cadence.EnrollmentView, total int, page func(offset, limit int) ([]cadence.EnrollmentView, int, error), w cadence.Window) (string, error) {
 	now := b.now()
-	lines := make([]string, 0, min(len(vs), 2*fillBatch))
+	lines := make([]string, 0, min(total, 2*fillBatch))
 	size := 0
-	for i := range vs {
-		if size > maxSectionText {
-			break // the lines so far fill the section; joinLines cuts within them
+	vs := first
+	for off := 0; size <= maxSectionText; {
+		if len(vs) == 0 {
+			break
 		}
-		if i%fillBatch == 0 {
-			if err := b.store.FillContacts(ctx, vs[i:min(i+fillBatch, len(vs))]); err != nil {
-				return "", err
+		for _, v := range vs {
+			if size > maxSectionText {
+				break // the lines so far fill the section; joinLines cuts within them
 			}
+			line := b.enrollmentLine(v, w, now)
+			lines = append(lines, line)
+			size += len(line) + 1
 		}
-		total := 0
-		if cd, err := b.lib.Get(vs[i].Enrollment.CadenceID); err == nil {
-			total = len(cd.Steps)
+		off += len(vs)
+		if size > maxSectionText || off >= total || len(vs) < fillBatch {
+			break
 		}
-		line := enrollmentLine(vs[i], total, w.Location, now)
-		lines = append(lines, line)
-		size += len(line) + 1
+		var err error
+		if vs, _, err = page(off, fillBatch); err != nil {
+			return "", err
+		}
 	}
-	return joinCounted(lines, len(vs), maxSectionText, "follow-ups (finish or stop some to see them)"), nil
+	return joinCounted(lines, max(total, len(lines)), maxSectionText, "follow-ups (finish or stop some to see them)"), nil
 }
 
-// enrollmentLine is one follow-up in /followup list and due: "`e0001` *Dana Lee* · demo · step 2
+// enrollmentLine is one follow-up's line in a list, with its cadence's steps from the library.
+func (b *Bot) enrollmentLine(v cadence.EnrollmentView, w cadence.Window, now time.Time) string {
+	steps := 0
+	if cd, err := b.lib.Get(v.Enrollment.CadenceID); err == nil {
+		steps = len(cd.Steps)
+	}
+	return listLine(v, steps, w.Location, now)
+}
+
+// listLine is one follow-up in /followup list and due: "`e0001` *Dana Lee* · demo · step 2
 // of 4 · next Tue 3 Mar 10:00", with steps the number of steps of its cadence (0 when the library
 // lost it) and times in loc.
-func enrollmentLine(v cadence.EnrollmentView, steps int, loc *time.Location, now time.Time) string {
+func listLine(v cadence.EnrollmentView, steps int, loc *time.Location, now time.Time) string {
 	e := v.Enrollment
 	line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(v.Contact.Label(), 60)), e.CadenceID, stepLabel(e.Step, steps))
 	switch {

@@ -20,9 +20,8 @@ type Store interface {
 	ListEnrollments(ctx context.Context, owner string, statuses ...cadence.Status) ([]cadence.EnrollmentView, error)
 	Queue(ctx context.Context, owner string) ([]cadence.EnrollmentView, error)
 	DueQueue(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error)
-	QueueOrder(ctx context.Context, owner string) ([]cadence.EnrollmentView, error)
-	DueQueueOrder(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error)
-	FillContacts(ctx context.Context, vs []cadence.EnrollmentView) error
+	QueuePage(ctx context.Context, owner string, offset, limit int) ([]cadence.EnrollmentView, int, error)
+	DueQueuePage(ctx context.Context, owner string, now time.Time, offset, limit int) ([]cadence.EnrollmentView, int, error)
 	Due(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error)
 	Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error)
 	Touchpoint(ctx context.Context, id int64) (cadence.TouchView, error)

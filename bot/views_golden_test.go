@@ -108,7 +108,7 @@ func TestListLinesGolden(t *testing.T) {
 		if v.Enrollment.CadenceID == cd.ID {
 			steps = len(cd.Steps)
 		}
-		lines = append(lines, enrollmentLine(v, steps, w.Location, now))
+		lines = append(lines, listLine(v, steps, w.Location, now))
 	}
 	goldenDM(t, "list_lines.golden.txt", []byte(strings.Join(lines, "\n")+"\n"))
 }

@@ -26,23 +26,6 @@ const (
 	queueDueSQL     = queueSQL + ` WHERE e.owner = ? AND e.status = 'active' AND t.due <= ?`
 )
 
-// orderSQL is queueSQL without the contact: only the two covering indexes, no row of a table.
-const orderSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
-		t.id, t.step, t.due, t.state
-	FROM enrollments e
-	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
-
-const (
-	orderRunningSQL = orderSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
-	orderDueSQL     = orderSQL + ` WHERE e.owner = ? AND e.status = 'active' AND t.due <= ?`
-
-	// contactsSQL reads what a list shows of a few contacts; the caller adds the placeholders.
-	contactsSQL = `SELECT id, name, email, phone, linkedin, company FROM contacts WHERE id IN (`
-)
-
-// maxFill is how many contacts FillContacts reads in one query.
-const maxFill = 100
-
 // Queue returns owner's running (active and paused) follow-ups, soonest open touchpoint first and
 // those with none last, with only what a list of them shows: of the enrollment its ID, ContactID,
 // Owner, CadenceID, Status, Step, PausedUntil and CreatedAt; of the contact its ID, Name, Email,
@@ -66,65 +49,7 @@ func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]cade
 	return vs, nil
 }
 
-// QueueOrder is Queue without the contacts: each view's Contact has only its ID, in the same
-// order. A list that shows only its first lines fills theirs with FillContacts, instead of
-// reading the contact of every follow-up (at 200 follow-ups, most of Queue's cost).
-func (db *DB) QueueOrder(ctx context.Context, owner string) ([]cadence.EnrollmentView, error) {
-	vs, err := db.order(ctx, orderRunningSQL, owner)
-	if err != nil {
-		return nil, fmt.Errorf("list follow-ups: %w", err)
-	}
-	return vs, nil
-}
-
-// DueQueueOrder is DueQueue without the contacts, as QueueOrder is Queue.
-func (db *DB) DueQueueOrder(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error) {
-	vs, err := db.order(ctx, orderDueSQL, owner, now.UnixMilli())
-	if err != nil {
-		return nil, fmt.Errorf("list due follow-ups: %w", err)
-	}
-	return vs, nil
-}
-
-// FillContacts fills in each view's Contact, from its Contact.ID, with what Queue fills: ID,
-// Name, Email, Phone, LinkedIn and Company. A contact no longer there is left as it was.
-func (db *DB) FillContacts(ctx context.Context, vs []cadence.EnrollmentView) error {
-	for len(vs) > 0 {
-		part := vs[:min(len(vs), maxFill)]
-		vs = vs[len(part):]
-		args := make([]any, len(part))
-		for i, v := range part {
-			args[i] = v.Contact.ID
-		}
-		found := make(map[int64]cadence.Contact, len(part))
-		err := db.readHot(ctx, func(q queryer) error {
-			rows, err := q.QueryContext(ctx, contactsSQL+placeholders(len(args))+`)`, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var c cadence.Contact
-				if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company); err != nil {
-					return err
-				}
-				found[c.ID] = c
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return fmt.Errorf("load contacts: %w", err)
-		}
-		for i := range part {
-			if c, ok := found[part[i].Contact.ID]; ok {
-				part[i].Contact = c
-			}
-		}
-	}
-	return nil
-}
-
-// indexHint is the SQLite-only part of queueSQL and orderSQL; unhinted takes it out for
+// indexHint is the SQLite-only part of queueSQL and pageSQL; unhinted takes it out for
 // PostgreSQL, which has no INDEXED BY and plans the join by itself.
 const indexHint = ` INDEXED BY touchpoints_open_queue`
 
@@ -134,38 +59,6 @@ func (db *DB) unhinted(query string) string {
 		return strings.Replace(query, indexHint, "", 1)
 	}
 	return query
-}
-
-func (db *DB) order(ctx context.Context, query string, args ...any) ([]cadence.EnrollmentView, error) {
-	query = db.unhinted(query)
-	var vs []cadence.EnrollmentView
-	err := db.readHot(ctx, func(q queryer) error {
-		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v cadence.EnrollmentView
-			e := &v.Enrollment
-			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
-			var tstate sql.NullString
-			if err := rows.Scan(&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
-				&tid, &tstep, &tdue, &tstate); err != nil {
-				return err
-			}
-			v.Contact.ID = e.ContactID
-			e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
-			if tid.Valid {
-				v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
-					State: cadence.TouchState(tstate.String)}
-			}
-			vs = append(vs, v)
-		}
-		return rows.Err()
-	})
-	sortByNextDue(vs)
-	return vs, err
 }
 
 func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.EnrollmentView, error) {
@@ -197,4 +90,79 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.E
 	})
 	sortByNextDue(vs)
 	return vs, err
+}
+
+// pageSQL is one page of a rep's list in Queue's order, sorted and cut by the database: the
+// window count is the number of the rep's follow-ups in the list, and only the contacts of the
+// page's rows are read (the subquery's LIMIT keeps SQLite from joining them before the cut).
+// Sorting the rep's rows in the database costs a sort of those rows (a few hundred at most),
+// instead of scanning every one of them into Go values and sorting them there (Queue).
+const pageSQL = `SELECT q.id, q.contact_id, q.owner, q.cadence_id, q.status, q.step, q.paused_until, q.created_at,
+		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
+		q.tid, q.tstep, q.tdue, q.tstate, q.total
+	FROM (SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
+			t.id AS tid, t.step AS tstep, t.due AS tdue, t.state AS tstate, COUNT(*) OVER () AS total
+		FROM enrollments e
+		LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
+		WHERE %s
+		ORDER BY t.due IS NULL, t.due, e.created_at, e.id
+		LIMIT ? OFFSET ?) q
+	JOIN contacts c ON c.id = q.contact_id
+	ORDER BY q.tdue IS NULL, q.tdue, q.created_at, q.id`
+
+var (
+	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status IN ('active', 'paused')`)
+	pageDueSQL     = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status = 'active' AND t.due <= ?`)
+)
+
+// QueuePage returns limit of owner's running follow-ups from offset on, in Queue's order and
+// filled as Queue fills them, and how many running follow-ups owner has in all. A list that shows
+// only its first lines reads only those. total is 0 when the page is empty (offset past the end).
+func (db *DB) QueuePage(ctx context.Context, owner string, offset, limit int) (vs []cadence.EnrollmentView, total int, err error) {
+	vs, total, err = db.page(ctx, pageRunningSQL, owner, offset, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list follow-ups: %w", err)
+	}
+	return vs, total, nil
+}
+
+// DueQueuePage is QueuePage of DueQueue: owner's active follow-ups due at now or before.
+func (db *DB) DueQueuePage(ctx context.Context, owner string, now time.Time, offset, limit int) (vs []cadence.EnrollmentView, total int, err error) {
+	vs, total, err = db.page(ctx, pageDueSQL, owner, offset, limit, now.UnixMilli())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list due follow-ups: %w", err)
+	}
+	return vs, total, nil
+}
+
+func (db *DB) page(ctx context.Context, query, owner string, offset, limit int, more ...any) ([]cadence.EnrollmentView, int, error) {
+	query = db.unhinted(query)
+	args := append(append([]any{owner}, more...), max(limit, 0), max(offset, 0))
+	vs := make([]cadence.EnrollmentView, 0, max(limit, 0))
+	total := 0
+	err := db.readHot(ctx, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v cadence.EnrollmentView
+			e, c := &v.Enrollment, &v.Contact
+			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
+			var tstate sql.NullString
+			if err := rows.Scan(&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
+				&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &tid, &tstep, &tdue, &tstate, &total); err != nil {
+				return err
+			}
+			e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
+			if tid.Valid {
+				v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
+					State: cadence.TouchState(tstate.String)}
+			}
+			vs = append(vs, v)
+		}
+		return rows.Err()
+	})
+	return vs, total, err
 }
