@@ -2,12 +2,12 @@ package bot
 
 import (
 	"context"
-	"github.com/followup-bot/followup/cadence"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/followup-bot/followup/bot/slacktest"
+	"github.com/followup-bot/followup/cadence"
 )
 
 // panicListStore panics in the first QueuePage (what /followup list reads) once armed, as a bug in a command would.

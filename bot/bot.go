@@ -4,6 +4,12 @@
 // bot/report's) and the App Home. It reaches the database only through the Store interface it
 // declares in cadence's terms (it does not import package store), and drafts only through
 // prompts.Drafter.
+//
+// Every change of a follow-up, whatever asked for it (a command, a button, the reply modal, the
+// dispatcher, the resumer, a mailbox reader), goes through one pipeline (change.go): change runs
+// the state machine inside Store.Update, publish then brings the reminder DMs and the App Homes
+// it concerns up to date. The dispatcher runs a pass every Config.Tick, or when the caller runs
+// Tick; all time comes from Config.Clock.
 package bot
 
 import (
@@ -301,11 +307,7 @@ func (b *Bot) runJob(j job) {
 	defer b.work.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			b.log.Error("handler panicked", "handler", j.name, "panic", r)
-		}
-	}()
+	defer b.logPanic(j.name)
 	if err := j.fn(ctx); err != nil {
 		b.log.Error("handler failed", "handler", j.name, "err", err)
 	}
@@ -320,4 +322,12 @@ type slogAdapter struct{ l *slog.Logger }
 func (a slogAdapter) Output(_ int, s string) error {
 	a.l.Debug(strings.TrimSpace(s), "component", "socketmode")
 	return nil
+}
+
+// logPanic, deferred, recovers a panic of the handler name and logs it: one bad request never
+// takes the process down.
+func (b *Bot) logPanic(name string) {
+	if r := recover(); r != nil {
+		b.log.Error("handler panicked", "handler", name, "panic", r)
+	}
 }

@@ -22,18 +22,14 @@ const (
 	la    = "U0LOSANG01"
 )
 
-// newDispatchHarness is the shared harness with the scheduled pass out of the way (it runs once at
-// start and then not for a year of fake time), so that each test drives dispatch passes itself
-// and can assert that nothing more was posted.
+// newDispatchHarness is the shared harness without scheduled dispatch passes (ManualDispatch), so
+// that each test drives the passes itself with Tick and can assert that nothing more was posted.
+// Tick is a year of fake time: the report's catch-up job stays out of the way too.
 func newDispatchHarness(t *testing.T, opts ...func(*Config)) *harness {
 	t.Helper()
-	h := newHarness(t, append([]func(*Config){func(c *Config) { c.Tick = 365 * 24 * time.Hour }}, opts...)...)
-	select { // the pass at start must not race the test's own passes
-	case <-h.bot.jobs.firstPass():
-	case <-h.ctx.Done():
-		t.Fatal("the first scheduled pass did not run")
-	}
-	return h
+	return newHarness(t, append([]func(*Config){func(c *Config) {
+		c.ManualDispatch, c.Tick = true, 365*24*time.Hour
+	}}, opts...)...)
 }
 
 // enroll starts a follow-up for owner through the state machine and the store, as /followup add
@@ -358,6 +354,7 @@ func newFaultBot(t *testing.T, h *harness) *faultBot {
 	clk := clockwork.NewFakeClockAt(h.clock.Now())
 	cfg := h.bot.cfg
 	cfg.Clock = clk
+	cfg.ManualDispatch = false // when a test starts its jobs (startJobs), the dispatch job is one
 	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"github.com/followup-bot/followup/cadence"
 	"sync"
 	"time"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
 // dispatch runs one dispatch pass: it claims the touchpoints due now, oldest first, in batches,

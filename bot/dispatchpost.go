@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,12 +74,20 @@ func (b *Bot) postHooked(ctx context.Context, channel string, hooks postHooks, o
 			return "", "", err
 		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		sent := b.now()
 		ch, ts, err := b.api.PostMessageContext(cctx, channel, opts...)
 		cancel()
 		done()
-		// Space the next message from when this one was answered, not from when it left: Slack
-		// counts arrivals, and a slow call must not let two messages arrive less than a second apart.
-		b.pacer.hold(channel, b.now().Add(postInterval))
+		// Space the next message from when this one arrived at Slack, not from when it left:
+		// Slack counts arrivals, and a slow call must not let two messages arrive less than a
+		// second apart. The arrival is bounded by the answer, and, through the message's ts
+		// (Slack's clock at arrival), often earlier (pacer.arrival).
+		answered := b.now()
+		arrived := answered
+		if err == nil {
+			arrived = b.pacer.arrival(ts, sent, answered)
+		}
+		b.pacer.hold(channel, arrived.Add(postInterval))
 		if err == nil {
 			return ch, ts, nil
 		}
@@ -170,6 +180,72 @@ func isGoneError(err error) bool {
 type pacer struct {
 	mu   sync.Mutex
 	next map[string]time.Time // channel → earliest time of its next message
+
+	// skew holds recent lower bounds of Slack's clock minus ours (pacer.arrival), newest last;
+	// base is the first answer, which ours is read from.
+	skew []time.Duration
+	base time.Time
+}
+
+// skewWindow is how many recent posts bound the clocks' difference: enough that one post whose
+// answer came back at once makes the bound tight, few enough that a clock step is soon forgotten.
+const skewWindow = 64
+
+// arrival returns the latest time, on our clock, at which a message Slack stamped ts can have
+// arrived there, given that it was sent at sent and answered at answered. A message's ts is
+// Slack's clock when it arrived, and it arrived between sent and answered; so for every post
+// ts − answered is at most the difference of the clocks (Slack's minus ours), and the largest
+// of the recent ones is a lower bound D of it. The message arrived at ts − (true difference) ≤
+// ts − D on our clock. Pacing from that bound instead of from the answer saves the answer's way
+// back on every interval, and never lets two messages arrive less than a second apart. Our side
+// is read on the monotonic clock (the first answer's wall time plus the time elapsed since), so
+// a step of our wall clock cannot make D too large; were Slack's clock to step back, D would be
+// too large for the next skewWindow posts, and the result is kept within [sent, answered], so
+// that costs at most one call's way there, and an unreadable ts only the saving.
+func (p *pacer) arrival(ts string, sent, answered time.Time) time.Time {
+	at, ok := parseTS(ts)
+	if !ok {
+		return answered
+	}
+	p.mu.Lock()
+	if p.base.IsZero() {
+		p.base = answered
+	}
+	ours := p.base.Round(0).Add(answered.Sub(p.base)) // answered, on a clock that does not step
+	p.skew = append(p.skew, at.Sub(ours))
+	if len(p.skew) > skewWindow {
+		p.skew = p.skew[len(p.skew)-skewWindow:]
+	}
+	d := p.skew[0]
+	for _, s := range p.skew[1:] {
+		d = max(d, s)
+	}
+	p.mu.Unlock()
+	arrived := answered.Add(at.Add(-d).Sub(ours))
+	if arrived.After(answered) {
+		arrived = answered
+	}
+	if arrived.Before(sent) {
+		arrived = sent
+	}
+	return arrived
+}
+
+// parseTS reads a Slack message timestamp ("1712345678.123456", seconds and microseconds).
+func parseTS(ts string) (time.Time, bool) {
+	sec, frac, ok := strings.Cut(ts, ".")
+	if !ok || len(frac) != 6 {
+		return time.Time{}, false
+	}
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || s <= 0 {
+		return time.Time{}, false
+	}
+	us, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil || us < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(s, us*1000), true
 }
 
 // reserve books the next slot for a message to channel and returns how long to wait for it.

@@ -97,19 +97,9 @@ func (b *Bot) addModal(channelID string) slack.ModalViewRequest {
 	}
 }
 
-// serveViewSubmission handles a modal submission before its ack (within viewDeadline). It
+// onAddSubmit handles a submission of the add modal before its ack (within viewDeadline). It
 // returns field errors to keep the modal open, or nil to close it.
-func (b *Bot) serveViewSubmission(ctx context.Context, cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
-	switch cb.View.CallbackID {
-	case replyClassifyID:
-		return b.onReplyClassify(ctx, cb) // replymodal.go
-	case replyConfirmID:
-		return b.onReplyConfirm(ctx, cb)
-	}
-	if cb.View.CallbackID != addCallbackID {
-		b.log.Debug("ignored view submission", "callback_id", cb.View.CallbackID)
-		return nil
-	}
+func (b *Bot) onAddSubmit(ctx context.Context, cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
 	values := cb.View.State.Values
 	get := func(block string) string {
 		a := values[block][modalValue]

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/followup-bot/followup/bot/slacktest"
+	"github.com/followup-bot/followup/cadence"
 )
 
 // homePublishes returns how many times user's App Home was published so far.
@@ -128,5 +129,25 @@ func TestEveryChangeRefreshesDMsAndHomes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTickReturnsWhenThePassIsDone: with ManualDispatch the bot dispatches only when Tick is
+// called, and Tick returns once the pass is over: the reminder DM is in Slack and recorded.
+func TestTickReturnsWhenThePassIsDone(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.ManualDispatch = true })
+	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
+	h.advanceTo(t, v.Open.Due)
+	h.bot.Tick(h.ctx)
+	if n := len(h.dms(alice)); n != 1 {
+		t.Fatalf("%d DMs right after Tick, want the reminder", n)
+	}
+	tv, err := h.store.Touchpoint(h.ctx, v.Open.ID)
+	if err != nil || tv.Touch.State != cadence.TouchReminded || tv.Touch.DMTS == "" {
+		t.Fatalf("touch after Tick: %s %q, %v; want reminded with its DM", tv.Touch.State, tv.Touch.DMTS, err)
+	}
+	h.bot.Tick(h.ctx) // nothing more is due: nothing more is posted
+	if n := len(h.dms(alice)); n != 1 {
+		t.Errorf("%d DMs after a second Tick, want still 1", n)
 	}
 }

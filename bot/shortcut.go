@@ -49,43 +49,37 @@ type addPrefill struct {
 	Context                      string // a line above the form: where it came from, what was cut
 }
 
-// serveShortcut handles a global or message shortcut after its ack. Both open the add modal, the
-// message shortcut prefilled from the message; a message the bot cannot follow up on gets an
-// ephemeral answer saying why, and no modal.
-func (b *Bot) serveShortcut(ctx context.Context, cb slack.InteractionCallback) error {
-	switch {
-	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == replyShortcutID:
-		return b.onReplyShortcut(ctx, cb) // "Log a reply to a follow-up" (replymodal.go)
-	case cb.Type == slack.InteractionTypeShortcut && cb.CallbackID == shortcutNew:
-		if err := b.openAddModalIn(ctx, cb.TriggerID, cb.User.ID, ""); err != nil {
-			// No channel and no response_url: the person is told by DM (tellClicker).
-			if cadence.ErrorCode(err) == cadence.EUNAVAIL {
-				return b.tellClicker(ctx, cb, Reply{Text: "The form took too long to open. Please use *New follow-up* again."})
-			}
-			return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
+// onNewShortcut opens the add modal from the global shortcut *New follow-up*. There is no channel
+// and no response_url: the answer, if any, reaches the person by DM (tellClicker).
+func (b *Bot) onNewShortcut(ctx context.Context, cb slack.InteractionCallback) (Reply, error) {
+	if err := b.openAddModalIn(ctx, cb.TriggerID, cb.User.ID, ""); err != nil {
+		if cadence.ErrorCode(err) == cadence.EUNAVAIL {
+			return Reply{Text: "The form took too long to open. Please use *New follow-up* again."}, nil
 		}
-		return nil
-	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == shortcutMessage:
-		p, refusal, err := b.prefillFromMessage(ctx, cb)
-		if err != nil {
-			return b.tellClicker(ctx, cb, b.errorReply(err, "user", cb.User.ID))
-		}
-		if refusal != "" {
-			return b.tellClicker(ctx, cb, Reply{Text: refusal})
-		}
-		m := b.addModal(cb.Channel.ID)
-		prefillAddModal(&m, p)
-		if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, m); err != nil {
-			if strings.Contains(err.Error(), "expired_trigger_id") {
-				return b.tellClicker(ctx, cb, Reply{Text: "The form took too long to open. Please use *Follow up on this* again."})
-			}
-			return b.tellClicker(ctx, cb, b.errorReply(fmt.Errorf("open add modal from a message for %s: %w", cb.User.ID, err), "user", cb.User.ID))
-		}
-		return nil
-	default:
-		b.log.Debug("ignored shortcut", "type", cb.Type, "callback_id", cb.CallbackID)
-		return nil
+		return Reply{}, err
 	}
+	return Reply{}, nil
+}
+
+// onMessageShortcut opens the add modal prefilled from a message (*Follow up on this*); a message
+// the bot cannot follow up on gets an answer saying why, and no modal.
+func (b *Bot) onMessageShortcut(ctx context.Context, cb slack.InteractionCallback) (Reply, error) {
+	p, refusal, err := b.prefillFromMessage(ctx, cb)
+	if err != nil {
+		return Reply{}, err
+	}
+	if refusal != "" {
+		return Reply{Text: refusal}, nil
+	}
+	m := b.addModal(cb.Channel.ID)
+	prefillAddModal(&m, p)
+	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, m); err != nil {
+		if strings.Contains(err.Error(), "expired_trigger_id") {
+			return Reply{Text: "The form took too long to open. Please use *Follow up on this* again."}, nil
+		}
+		return Reply{}, fmt.Errorf("open add modal from a message for %s: %w", cb.User.ID, err)
+	}
+	return Reply{}, nil
 }
 
 // prefillFromMessage reads what the add modal can take from a message: the note, a link back, a

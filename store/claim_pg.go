@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/followup-bot/followup/cadence"
 	"time"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
 // claimSkipLocked leases, in one statement, up to n due touchpoints nobody else is claiming right

@@ -6,10 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"github.com/followup-bot/followup/cadence"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
 // Heartbeats. A dispatcher's claims are taken over at once when its process is known to be gone

@@ -4,10 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/followup-bot/followup/cadence"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
 // reportPostingKey is the settings key holding the end of the period whose weekly report is being
