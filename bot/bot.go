@@ -1,8 +1,9 @@
 // Package bot is followup's Slack side: the Socket Mode loop, the routing of slash commands,
 // button clicks, modal submissions and events, the Block Kit rendering, the due-reminder
-// dispatcher, the weekly report and the App Home. It reaches the database only through the Store
-// interface it declares in cadence's terms (it does not import package store), and drafts only
-// through prompts.Drafter.
+// dispatcher, the posting and scheduling of the weekly report (whose view, text and blocks are
+// bot/report's) and the App Home. It reaches the database only through the Store interface it
+// declares in cadence's terms (it does not import package store), and drafts only through
+// prompts.Drafter.
 //
 // Every change of a follow-up, whatever asked for it (a command, a button, the reply modal, the
 // dispatcher, the resumer, a mailbox reader), goes through one pipeline (change.go): change runs

@@ -104,23 +104,30 @@ func (b *Bot) enrollmentLines(first []cadence.EnrollmentView, total int, page fu
 	return joinCounted(lines, max(total, len(lines)), maxSectionText, "follow-ups (finish or stop some to see them)"), nil
 }
 
-// enrollmentLine is one follow-up's line in a list.
+// enrollmentLine is one follow-up's line in a list, with its cadence's steps from the library.
 func (b *Bot) enrollmentLine(v cadence.EnrollmentView, w cadence.Window, now time.Time) string {
-	e := v.Enrollment
-	total := 0
-	if cd, err := b.lib.Get(e.CadenceID); err == nil {
-		total = len(cd.Steps)
+	steps := 0
+	if cd, err := b.lib.Get(v.Enrollment.CadenceID); err == nil {
+		steps = len(cd.Steps)
 	}
-	line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(v.Contact.Label(), 60)), e.CadenceID, stepLabel(e.Step, total))
+	return listLine(v, steps, w.Location, now)
+}
+
+// listLine is one follow-up in /followup list and due: "`e0001` *Dana Lee* · demo · step 2
+// of 4 · next Tue 3 Mar 10:00", with steps the number of steps of its cadence (0 when the library
+// lost it) and times in loc.
+func listLine(v cadence.EnrollmentView, steps int, loc *time.Location, now time.Time) string {
+	e := v.Enrollment
+	line := fmt.Sprintf("`%s` *%s* · %s · %s", e.ID, escapeText(truncate(v.Contact.Label(), 60)), e.CadenceID, stepLabel(e.Step, steps))
 	switch {
 	case e.Status == cadence.StatusPaused && !e.PausedUntil.IsZero():
 		line += " · paused until " + fmtDay(e.PausedUntil, now)
 	case e.Status == cadence.StatusPaused:
 		line += " · paused"
 	case v.Open != nil && !v.Open.Due.After(now):
-		line += " · *due* since " + fmtWhen(v.Open.Due, w.Location, now)
+		line += " · *due* since " + fmtWhen(v.Open.Due, loc, now)
 	case v.Open != nil:
-		line += " · next " + fmtWhen(v.Open.Due, w.Location, now)
+		line += " · next " + fmtWhen(v.Open.Due, loc, now)
 	}
 	return line
 }
@@ -151,15 +158,42 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("signals of %s: %w", v.Enrollment.ID, err)
 	}
-	now := b.now()
+	link, err := b.store.Link(ctx, v.Enrollment.ID)
+	if err != nil {
+		link = "" // the link back is a nicety; the follow-up is shown without it
+	}
+	skipWhy, err := b.skipReasons(ctx, v.Enrollment.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	d := showData{View: v, Window: w, Touches: touches, Signals: signals, Link: link, SkipWhy: skipWhy, Now: b.now()}
+	d.Cadence, d.CadenceErr = b.lib.Get(v.Enrollment.CadenceID)
+	return showReply(d), nil
+}
+
+// showData is everything /followup show shows, loaded by cmdShow.
+type showData struct {
+	View       cadence.EnrollmentView
+	Window     cadence.Window // the rep's: times are shown in its zone
+	Touches    []cadence.Touchpoint
+	Signals    []cadence.Signal
+	Link       string         // the Slack message the follow-up was started from; "" when none
+	SkipWhy    map[int]string // why a step was skipped, by step (skipReasons)
+	Cadence    cadence.Cadence
+	CadenceErr error // the cadence is no longer in the library
+	Now        time.Time
+}
+
+// showReply renders /followup show from what cmdShow loaded, without I/O.
+func showReply(d showData) Reply {
+	v, w, now, cd, cerr := d.View, d.Window, d.Now, d.Cadence, d.CadenceErr
 	e, c := v.Enrollment, v.Contact
-	cd, cerr := b.lib.Get(e.CadenceID)
 
 	head := fmt.Sprintf("*%s*", escapeText(c.Label()))
 	var details []string
-	for _, d := range []string{c.Role, c.Company, c.Email, c.Phone, c.LinkedIn} {
-		if d != "" {
-			details = append(details, escapeText(d))
+	for _, x := range []string{c.Role, c.Company, c.Email, c.Phone, c.LinkedIn} {
+		if x != "" {
+			details = append(details, escapeText(x))
 		}
 	}
 	if c.TimeZone != "" {
@@ -180,16 +214,12 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	if e.Note != "" {
 		head += "\n>" + escapeText(truncate(strings.ReplaceAll(e.Note, "\n", " "), 1500))
 	}
-	if link, err := b.store.Link(ctx, e.ID); err == nil && link != "" {
-		head += (dmView{Link: link}).originLines() // started on a Slack message: link back to it
+	if d.Link != "" {
+		head += (dmView{Link: d.Link}).originLines() // started on a Slack message: link back to it
 	}
 
-	skipWhy, err := b.skipReasons(ctx, e.ID)
-	if err != nil {
-		return Reply{}, err
-	}
 	var past []string
-	for _, t := range touches {
+	for _, t := range d.Touches {
 		if t.State.Open() {
 			continue
 		}
@@ -205,7 +235,7 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 		if t.DoneAt.IsZero() {
 			when = fmtWhen(t.Due, w.Location, now)
 		}
-		if why := skipWhy[t.Step]; why != "" && t.Outcome == cadence.OutcomeSkipped {
+		if why := d.SkipWhy[t.Step]; why != "" && t.Outcome == cadence.OutcomeSkipped {
 			outcome += " (" + why + ")"
 		}
 		line := fmt.Sprintf("%d. %s · %s — _%s_", t.Step+1, when, label, outcome)
@@ -229,14 +259,14 @@ func (b *Bot) cmdShow(ctx context.Context, r request) (Reply, error) {
 	timeline = "*Timeline* (times in " + fmtZone(w.Location) + ")\n" + timeline
 
 	var sig []string
-	for _, s := range signals {
+	for _, s := range d.Signals {
 		sig = append(sig, fmt.Sprintf("• %s — %s", fmtWhen(s.At, w.Location, now), escapeText(truncate(s.Text, 200))))
 	}
 	sigText := ""
 	if len(sig) > 0 {
 		sigText = "*Signals*\n" + joinLines(sig, maxSectionText-20, "signals")
 	}
-	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, escapeText(c.Label())), head, timeline, sigText), nil
+	return blocksReply(fmt.Sprintf("Follow-up %s: %s", e.ID, escapeText(c.Label())), head, timeline, sigText)
 }
 
 // statusText describes an enrollment's state: "active", "paused until Tue 3 Mar", "completed".

@@ -45,6 +45,7 @@ func TestCheckRejectsEachBadValue(t *testing.T) {
 		{"FOLLOWUP_TICK", "soon", "is not a duration"},
 		{"FOLLOWUP_HOLIDAYS", "2026-13-01", "is not a date"},
 		{"FOLLOWUP_REPORT_CRON", "every monday", "is not a cron expression"},
+		{"FOLLOWUP_REPORT_CRON", "CRON_TZ=UTC 0 9 * * MON", "names its own time zone"},
 		{"FOLLOWUP_REPORT_CHANNEL", "#sales", "is not a channel id"},
 		{"SLACK_API_URL", "slack.com/api", "is not an http(s) URL"},
 		{"OPENAI_BASE_URL", "localhost:11434", "is not an http(s) URL"},

@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/prompts/profile"
 	"github.com/followup-bot/followup/store"
@@ -36,7 +35,7 @@ var settings = []setting{
 	{"FOLLOWUP_TICK", "tick", "30s", "how often due touchpoints are looked for"},
 	{"FOLLOWUP_ADMINS", "admins", "", "comma-separated Slack user ids that may change anyone's follow-ups"},
 	{"FOLLOWUP_REPORT_CHANNEL", "report-channel", "", "channel id for the weekly cadence report"},
-	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE)"},
+	{"FOLLOWUP_REPORT_CRON", "report-cron", "0 9 * * MON", "when the weekly report is posted (cron, in FOLLOWUP_TIMEZONE; no CRON_TZ= prefix)"},
 	{"FOLLOWUP_DOMAIN_STOP", "domain-stop", "off", "on: a reply or meeting at a company pauses the other follow-ups there, not only flags them"},
 	{"SLACK_APP_TOKEN", "slack-app-token", "", "app-level token (xapp-…) with connections:write"},
 	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "bot token (xoxb-…)"},
@@ -180,8 +179,8 @@ func (raw rawConfig) load() (Config, error) {
 	if ch := c.ReportChannel; ch != "" && !isSlackChannelID(ch) {
 		bad("FOLLOWUP_REPORT_CHANNEL", "%q is not a channel id (like C0123ABCD); find it in the channel's details", ch)
 	}
-	if _, err := cron.ParseStandard(c.ReportCron); err != nil {
-		bad("FOLLOWUP_REPORT_CRON", "%q is not a cron expression: %v", c.ReportCron, err)
+	if _, err := report.Schedule(c.ReportCron, c.Team.Location); err != nil {
+		bad("FOLLOWUP_REPORT_CRON", "%s", cadence.ErrorMessage(err))
 	}
 	switch strings.ToLower(strings.TrimSpace(raw["FOLLOWUP_DOMAIN_STOP"])) {
 	case "on", "true", "yes", "1":

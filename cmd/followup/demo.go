@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/bot"
+	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/bot/slacktest"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/store"
@@ -107,7 +107,7 @@ type demo struct {
 	lib   *cadence.Library
 	clock demoClock
 	loc   *time.Location
-	sched cron.Schedule
+	sched report.Cron
 	quiet time.Time // the report firings up to this one post nothing: they were reported before the demo
 	reps  []demoRep
 	text  textRenderer
@@ -145,7 +145,7 @@ func runDemo(ctx context.Context, c Config, stdin io.Reader, stdout, stderr io.W
 	if loc == nil {
 		loc = time.UTC
 	}
-	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + demoReportCron)
+	sched, err := report.Schedule(demoReportCron, loc)
 	if err != nil {
 		return fmt.Errorf("demo: report schedule: %w", err)
 	}
@@ -552,11 +552,12 @@ func (d *demo) waitReport(due time.Time) error {
 	}); err != nil {
 		return fmt.Errorf("demo: the weekly report due %s did not come: %w", fmtStamp(due, d.loc), err)
 	}
-	r, err := d.db.Report(d.ctx, due.AddDate(0, 0, -7), due, d.clock.Now())
+	from, to := report.WeekBefore(due, d.loc)
+	r, err := d.db.Report(d.ctx, from, to, d.clock.Now())
 	if err != nil {
 		return err
 	}
-	if png, err := bot.NewReportView(r, d.lib, d.loc).ChartPNG(); err != nil || png == nil {
+	if png, err := report.New(r, d.lib, d.loc).ChartPNG(); err != nil || png == nil {
 		return nil // no chart to wait for
 	}
 	d.uploads++

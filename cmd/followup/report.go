@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/followup-bot/followup/bot"
+	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/cadence"
 )
 
@@ -32,16 +32,14 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		}
 		return t, nil
 	}
-	n := now.In(loc)
-	end := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc) // exclusive: today 00:00
+	start, end := report.WeekBefore(now, loc) // up to today 00:00, excluded
 	if *toS != "" {
 		t, err := day(*toS)
 		if err != nil {
 			return err
 		}
-		end = t.AddDate(0, 0, 1)
+		start, end = report.WeekEnding(t.AddDate(0, 0, 1), loc)
 	}
-	start := end.AddDate(0, 0, -7)
 	if *fromS != "" {
 		if start, err = day(*fromS); err != nil {
 			return err
@@ -66,7 +64,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	v := bot.NewReportView(r, lib, loc)
+	v := report.New(r, lib, loc)
 	if *asCSV {
 		return v.WriteCSV(e.stdout)
 	}

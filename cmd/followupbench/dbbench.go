@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/followup-bot/followup/bot"
+	"github.com/followup-bot/followup/bot/report"
 	"github.com/followup-bot/followup/cadence"
 	"github.com/followup-bot/followup/store"
 )
@@ -132,7 +132,7 @@ func benchReport(ctx context.Context, b *bench) error {
 			return err
 		}
 		q := time.Since(start)
-		v := bot.NewReportView(rep, lib, time.UTC)
+		v := report.New(rep, lib, time.UTC)
 		_, blocks := v.Blocks()
 		png, err := v.ChartPNG()
 		if err != nil {

@@ -1,13 +1,9 @@
-package bot
+package report
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"image/color"
 	"strconv"
-
-	"github.com/slack-go/slack"
 
 	"github.com/followup-bot/followup/bot/report/barchart"
 )
@@ -25,7 +21,7 @@ var chartPalette = []color.RGBA{
 // ChartPNG draws the reply rate per step of the busiest cadences since the start as a PNG: one
 // group of bars per step, one bar per cadence. It returns nil and no error when there is nothing
 // to draw (no touches yet).
-func (v ReportView) ChartPNG() ([]byte, error) {
+func (v View) ChartPNG() ([]byte, error) {
 	ids := v.cadenceOrder()
 	var drawn []string
 	maxStep := 0
@@ -73,24 +69,25 @@ func (v ReportView) ChartPNG() ([]byte, error) {
 	return png, nil
 }
 
-// uploadChart draws the chart and shares it in channel with Slack's current upload flow
-// (files.getUploadURLExternal, the bytes to the upload URL, files.completeUploadExternal with
-// channel_id). It needs the files:write scope. Nothing is uploaded when there is nothing to draw.
-func (b *Bot) uploadChart(ctx context.Context, channel string, v ReportView) error {
+// Chart is the reply-rate chart as a file to share beside the report's message.
+type Chart struct {
+	PNG      []byte
+	Filename string
+	Title    string
+	AltText  string
+}
+
+// Chart draws the chart (ChartPNG) with its file name, title and alternative text; nil and no
+// error when there is nothing to draw.
+func (v View) Chart() (*Chart, error) {
 	png, err := v.ChartPNG()
 	if err != nil || png == nil {
-		return err
+		return nil, err
 	}
-	_, err = b.api.UploadFileContext(ctx, slack.UploadFileParameters{
-		Reader:   bytes.NewReader(png),
-		FileSize: len(png),
+	return &Chart{
+		PNG:      png,
 		Filename: "reply-rate-per-step.png",
-		Title:    "Reply rate per step · " + v.periodLabel(),
-		AltTxt:   "Bar chart of the reply rate of each step of the busiest cadences, since the start",
-		Channel:  channel,
-	})
-	if err != nil {
-		return fmt.Errorf("upload chart: %w", err)
-	}
-	return nil
+		Title:    "Reply rate per step · " + v.PeriodLabel(),
+		AltText:  "Bar chart of the reply rate of each step of the busiest cadences, since the start",
+	}, nil
 }
