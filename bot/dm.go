@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -365,13 +364,7 @@ func orDash(s string) string {
 	return s
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return strings.ToUpper(string(r)) + s[n:]
-}
+func capitalize(s string) string { return cadence.Capitalize(s) }
 
 func channelHandleName(c cadence.Channel) string {
 	switch c {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -73,13 +72,7 @@ func stepLine(i int, due string, s cadence.Step, suffix string) string {
 func escapeText(s string) string { return cadence.Escape(s) }
 
 // truncate cuts s to at most n runes, ending with "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func truncate(s string, n int) string { return cadence.Truncate(s, n) }
 
 // joinLines joins lines with new lines, stopping before the total would exceed limit characters,
 // and then ends with "…and N more" naming what was left out.
@@ -90,25 +83,7 @@ func joinLines(lines []string, limit int, what string) string {
 // joinCounted is joinLines for the first lines of total (the rest not rendered, as they would
 // not fit): "…and N more" counts all the lines not shown.
 func joinCounted(lines []string, total, limit int, what string) string {
-	var b strings.Builder
-	for i, l := range lines {
-		more := fmt.Sprintf("…and %d more %s", total-i, what)
-		if b.Len()+len(l)+2+len(more) > limit {
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(more)
-			return b.String()
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	if total > len(lines) { // not reached when the lines given overfill limit, as they should
-		fmt.Fprintf(&b, "\n…and %d more %s", total-len(lines), what)
-	}
-	return b.String()
+	return cadence.JoinCounted(lines, total, limit, what)
 }
 
 // blocksReply is a reply of one mrkdwn section per part, with fallback as the notification

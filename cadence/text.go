@@ -1,8 +1,10 @@
 package cadence
 
 import (
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // mrkdwnEscaper escapes the three characters Slack's mrkdwn gives a meaning to.
@@ -43,3 +45,46 @@ const MaxYearsAhead = 2
 
 // LatestDate is the last date accepted from a person on the given day: MaxYearsAhead years on.
 func LatestDate(today time.Time) time.Time { return today.AddDate(MaxYearsAhead, 0, 0) }
+
+// Truncate cuts s to at most n runes, ending with "…" when cut.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(n-1, 0)]) + "…"
+}
+
+// JoinCounted joins lines with new lines, stopping before the total would exceed limit
+// characters, and then ends with "…and N more <what>" counting every line of total not shown
+// (lines may be only the first of total, the rest not rendered as they would not fit).
+func JoinCounted(lines []string, total, limit int, what string) string {
+	var b strings.Builder
+	for i, l := range lines {
+		more := fmt.Sprintf("…and %d more %s", total-i, what)
+		if b.Len()+len(l)+2+len(more) > limit {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(more)
+			return b.String()
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	if total > len(lines) { // not reached when the lines given overfill limit, as they should
+		fmt.Fprintf(&b, "\n…and %d more %s", total-len(lines), what)
+	}
+	return b.String()
+}
+
+// Capitalize upper-cases the first letter of s.
+func Capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}

@@ -3,9 +3,9 @@ package report
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
 // Block Kit's limits on a header's and a section's text: longer text makes Slack refuse the whole
@@ -23,42 +23,15 @@ func orUTC(loc *time.Location) *time.Location {
 }
 
 // truncate cuts s to at most n runes, ending with "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func truncate(s string, n int) string { return cadence.Truncate(s, n) }
 
 // joinLines joins lines with new lines, stopping before the total would exceed limit characters,
 // and then ends with "…and N more" naming what was left out.
 func joinLines(lines []string, limit int, what string) string {
-	var b strings.Builder
-	for i, l := range lines {
-		more := fmt.Sprintf("…and %d more %s", len(lines)-i, what)
-		if b.Len()+len(l)+2+len(more) > limit {
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(more)
-			return b.String()
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	return b.String()
+	return cadence.JoinCounted(lines, len(lines), limit, what)
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return strings.ToUpper(string(r)) + s[n:]
-}
+func capitalize(s string) string { return cadence.Capitalize(s) }
 
 // mention names a rep in mrkdwn: a Slack mention of the user id.
 func mention(id string) string {
