@@ -71,7 +71,14 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 		}
 	})
 	b.goNow("command", func(ctx context.Context) error {
-		defer func() { <-b.slots }()
+		held := true
+		release := func() {
+			if held {
+				held = false
+				<-b.slots
+			}
+		}
+		defer release()
 		reply, err := b.commandRecovered(ctx, cmd)
 		if err != nil {
 			reply = b.errorReply(err, "user", cmd.UserID)
@@ -79,6 +86,11 @@ func (b *Bot) answerCommand(cmd slack.SlashCommand, inAck bool, ack func(payload
 		payload, fits := ackPayload(reply)
 		if first() {
 			late.Stop()
+			if fits {
+				// The command's work is done: its slot is free before its answer goes out, so the
+				// next command the person sends on seeing it finds a worker free.
+				release()
+			}
 			if !fits {
 				b.logAckErr(ack(nil))
 			} else if err := ack(payload); err == nil {
