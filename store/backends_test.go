@@ -74,3 +74,11 @@ func sqliteOnly(tb testing.TB) {
 		tb.Skipf("SQLite only; this run is on %s", testBackend)
 	}
 }
+
+// postgresOnly skips a test of something only PostgreSQL has (several replicas on one database).
+func postgresOnly(tb testing.TB) {
+	tb.Helper()
+	if testBackend != "postgres" {
+		tb.Skipf("PostgreSQL only; this run is on %s", testBackend)
+	}
+}

@@ -24,6 +24,18 @@ const claimable = `SELECT t.id FROM touchpoints t
 	ORDER BY t.due, t.id
 	LIMIT ?`
 
+// claimableOne is claimable on SQLite, where one process dispatches (replicas need PostgreSQL):
+// without the rep leases, which would only add to every claim's cost there. Its arguments are:
+// now, now, limit.
+const claimableOne = `SELECT t.id FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	WHERE t.state = 'pending' AND t.due <= ?
+	  AND (t.lease_until IS NULL OR t.lease_until <= ?)
+	  AND e.status = 'active' AND c.dnc = 0
+	ORDER BY t.due, t.id
+	LIMIT ?`
+
 // leaseLost is the coded error of a fenced write whose token is out of date.
 func leaseLost(touchID int64) error {
 	return fmt.Errorf("%w: %w", cadence.ErrLeaseLost,
@@ -86,7 +98,7 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int
 		rows, err = tx.QueryContext(ctx, claimSkipLocked, now.Add(lease).UnixMilli(), db.self.id,
 			now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
 	} else {
-		rows, err = tx.QueryContext(ctx, claimable, now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
+		rows, err = tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
@@ -118,6 +130,9 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int
 // holdReps records that this handle holds the reps of the touchpoints ids (in is their
 // placeholder list) until until, so that no other dispatcher claims their touchpoints meanwhile.
 func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, until time.Time) error {
+	if !db.pg {
+		return nil // one dispatcher on SQLite: no reps to share
+	}
 	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
 		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id IN `+in+`
@@ -132,6 +147,9 @@ func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, un
 // comes no sooner than a second after this one's last. The dispatcher calls it when a pass
 // ends, with every rep's queue empty.
 func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error {
+	if !db.pg {
+		return nil // one dispatcher on SQLite: no reps to share
+	}
 	db.self.init()
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE dispatcher = ? AND until <= ?`,

@@ -72,11 +72,22 @@ func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 // once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
 // It returns how many claims it freed.
 func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, d.host, d.pid, d.beat_at FROM
+	owners := `SELECT o.id, d.host, d.pid, d.beat_at FROM
 		(SELECT claim_owner AS id FROM touchpoints WHERE claim_owner <> '' AND state = 'pending'
 		 UNION SELECT dispatcher FROM rep_leases WHERE until > ?) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
-		WHERE o.id <> ?`, now.UnixMilli(), db.self.id)
+		WHERE o.id <> ?`
+	if !db.pg { // no rep leases on SQLite (holdReps)
+		owners = `SELECT o.id, d.host, d.pid, d.beat_at FROM
+		(SELECT DISTINCT claim_owner AS id FROM touchpoints WHERE claim_owner <> '' AND state = 'pending') o
+		LEFT JOIN dispatchers d ON d.owner = o.id
+		WHERE o.id <> ?`
+	}
+	args := []any{now.UnixMilli(), db.self.id}
+	if !db.pg {
+		args = []any{db.self.id}
+	}
+	rows, err := tx.QueryContext(ctx, owners, args...)
 	if err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
 	}
@@ -103,8 +114,10 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
 		return 0, fmt.Errorf("prune dispatchers: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE until <= ?`, now.UnixMilli()); err != nil {
-		return 0, fmt.Errorf("prune rep leases: %w", err)
+	if db.pg {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE until <= ?`, now.UnixMilli()); err != nil {
+			return 0, fmt.Errorf("prune rep leases: %w", err)
+		}
 	}
 	var freed int64
 	for _, id := range dead {
@@ -119,6 +132,9 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 			return 0, fmt.Errorf("take over claims: %w", err)
 		}
 		// Its reps are free a second from now, not at once: its last DM may have just gone out.
+		if !db.pg {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
 			now.Add(takeoverGap).UnixMilli(), id, now.Add(takeoverGap).UnixMilli()); err != nil {
 			return 0, fmt.Errorf("take over reps: %w", err)

@@ -164,6 +164,7 @@ func TestUndoOptOutKeepsBothInTheLog(t *testing.T) {
 // loses it a second after the takeover (its last DM may have just gone out), even when it holds
 // no claim any more.
 func TestClaimLeavesHeldRepsToTheirHolder(t *testing.T) {
+	postgresOnly(t) // replicas share reps on PostgreSQL; on SQLite one process dispatches
 	ctx := context.Background()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
