@@ -61,6 +61,26 @@ func (db *DB) unhinted(query string) string {
 	return query
 }
 
+// scanQueueRow reads one row of a list query (queue, page): the follow-up, its contact and its
+// open touchpoint, then into extra whatever columns the query adds after them.
+func scanQueueRow(rows *sql.Rows, extra ...any) (cadence.EnrollmentView, error) {
+	var v cadence.EnrollmentView
+	e, c := &v.Enrollment, &v.Contact
+	var pausedUntil, created, tid, tstep, tdue sql.NullInt64
+	var tstate sql.NullString
+	dest := append([]any{&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
+		&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &tid, &tstep, &tdue, &tstate}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return v, err
+	}
+	e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
+	if tid.Valid {
+		v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
+			State: cadence.TouchState(tstate.String)}
+	}
+	return v, nil
+}
+
 func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.EnrollmentView, error) {
 	query = db.unhinted(query)
 	var vs []cadence.EnrollmentView
@@ -71,18 +91,9 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.E
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v cadence.EnrollmentView
-			e, c := &v.Enrollment, &v.Contact
-			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
-			var tstate sql.NullString
-			if err := rows.Scan(&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
-				&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &tid, &tstep, &tdue, &tstate); err != nil {
+			v, err := scanQueueRow(rows)
+			if err != nil {
 				return err
-			}
-			e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
-			if tid.Valid {
-				v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
-					State: cadence.TouchState(tstate.String)}
 			}
 			vs = append(vs, v)
 		}
@@ -147,18 +158,9 @@ func (db *DB) page(ctx context.Context, query, owner string, offset, limit int, 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v cadence.EnrollmentView
-			e, c := &v.Enrollment, &v.Contact
-			var pausedUntil, created, tid, tstep, tdue sql.NullInt64
-			var tstate sql.NullString
-			if err := rows.Scan(&e.ID, &e.ContactID, &e.Owner, &e.CadenceID, &e.Status, &e.Step, &pausedUntil, &created,
-				&c.ID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Company, &tid, &tstep, &tdue, &tstate, &total); err != nil {
+			v, err := scanQueueRow(rows, &total)
+			if err != nil {
 				return err
-			}
-			e.PausedUntil, e.CreatedAt = fromMS(pausedUntil), fromMS(created)
-			if tid.Valid {
-				v.Open = &cadence.Touchpoint{ID: tid.Int64, EnrollmentID: e.ID, Step: int(tstep.Int64), Due: fromMS(tdue),
-					State: cadence.TouchState(tstate.String)}
 			}
 			vs = append(vs, v)
 		}
