@@ -3,40 +3,19 @@ package bot
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/followup-bot/followup/bot/internal/golden"
 	"github.com/followup-bot/followup/cadence"
 )
-
-// update rewrites the golden files of bot/testdata: go test ./bot -run Golden -update
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenDM compares got with testdata/name, or rewrites it with -update.
 func goldenDM(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot -run Golden -update)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the rendering (run with -update to accept):\n%s", path, got)
-	}
+	golden.Check(t, name, got)
 }
 
 // sampleDM is a reminder DM for step 2 of 4 of the built-in demo cadence.

@@ -3,42 +3,15 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/followup-bot/followup/bot/internal/golden"
 	"github.com/followup-bot/followup/cadence"
 )
-
-// update rewrites the golden files of testdata: go test ./bot/report -run Golden -update
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/report -run Golden -update)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the rendering (run with -update to accept):\n%s", path, got)
-	}
-}
 
 // testLookup is a cadence library of n cadences "c000"… with four steps each.
 func testLookup(n int) func(string) (cadence.Cadence, bool) {
@@ -262,13 +235,13 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".golden.json", append(js, '\n'))
-			golden(t, name+".golden.txt", []byte(v.Text()))
+			golden.Check(t, name+".golden.json", append(js, '\n'))
+			golden.Check(t, name+".golden.txt", []byte(v.Text()))
 			var csv bytes.Buffer
 			if err := v.WriteCSV(&csv); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".golden.csv", csv.Bytes())
+			golden.Check(t, name+".golden.csv", csv.Bytes())
 		})
 	}
 }
