@@ -120,21 +120,48 @@ func reject(rule, format string, args ...any) *CheckError {
 var (
 	// placeholderRes find template leftovers: any square bracket or brace (so "[Name]", "{company}"
 	// and "{{" alike), angle-bracket fields like "<first name>", shouty markers and snake-case fields.
-	placeholderRes = []*regexp.Regexp{
-		regexp.MustCompile(`[\[\]{}]`),
-		regexp.MustCompile(`<[A-Za-z][A-Za-z _.-]{0,30}>`),
-		regexp.MustCompile(`\b(TODO|TBD|FIXME|XXX|INSERT)\b`),
-		regexp.MustCompile(`(?i)\blorem ipsum\b|%!|\b(first|last|full|company|contact|rep|sender)_?name\b`),
-		regexp.MustCompile(`(?i)\bthe decision date\b|\byour company name\b|\bthe contact's name\b`),
+	placeholderRes = []guardedRe{
+		{regexp.MustCompile(`[\[\]{}]`), anyOf(false, "[", "]", "{", "}")},
+		{regexp.MustCompile(`<[A-Za-z][A-Za-z _.-]{0,30}>`), anyOf(false, "<")},
+		{regexp.MustCompile(`\b(TODO|TBD|FIXME|XXX|INSERT)\b`), anyOf(false, "TODO", "TBD", "FIXME", "XXX", "INSERT")},
+		{regexp.MustCompile(`(?i)\blorem ipsum\b|%!|\b(first|last|full|company|contact|rep|sender)_?name\b`), anyOf(true, "lorem", "%!", "name")},
+		{regexp.MustCompile(`(?i)\bthe decision date\b|\byour company name\b|\bthe contact's name\b`), anyOf(true, "date", "name")},
 	}
 	// mentionRe finds Slack mention syntax (<!channel>, <!here>, <@U123>, <#C123|x>, <!subteam^S1>)
 	// and the bare broadcast words.
-	mentionRe = regexp.MustCompile(`(?i)<[!@#][^>]*>|(^|\s)@(channel|here|everyone)\b`)
+	mentionRe = guardedRe{regexp.MustCompile(`(?i)<[!@#][^>]*>|(^|\s)@(channel|here|everyone)\b`), anyOf(false, "<", "@")}
 	// linkRe finds links: with a scheme or "www.", or a bare domain under a common top-level
 	// domain ("calendly.com/sam"), with or without a path.
-	linkRe = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()]+` +
-		`|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ai|app|dev|me|ly|us|uk|de|fr|eu|biz|info|so|to|gl|gg|link)\b(?:/[^\s<>"'()]*)?`)
+	linkRe = guardedRe{regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()]+` +
+		`|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:` + strings.Join(linkTLDs, "|") + `)\b(?:/[^\s<>"'()]*)?`), mayHaveLink}
 )
+
+// linkTLDs are the top-level domains linkRe knows a bare domain by.
+var linkTLDs = []string{"com", "net", "org", "io", "co", "ai", "app", "dev", "me", "ly", "us", "uk", "de", "fr", "eu",
+	"biz", "info", "so", "to", "gl", "gg", "link"}
+
+// mayHaveLink is linkRe's guard: a link holds "http", "www." or a dot before one of linkTLDs. The
+// text is lower-cased with 'ſ' as 's', which (?i) matches too.
+func mayHaveLink(s string) bool {
+	if !strings.Contains(s, ".") {
+		return false
+	}
+	s = strings.ReplaceAll(strings.ToLower(s), "ſ", "s")
+	if strings.Contains(s, "http") || strings.Contains(s, "www.") {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '.' {
+			continue
+		}
+		for _, t := range linkTLDs {
+			if strings.HasPrefix(s[i+1:], t) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Check returns a *CheckError when d is not fit to show the rep for r, and nil when it is: the
 // first failing rule of Rules, in order. Checks gives every rule's verdict.
@@ -267,10 +294,12 @@ func checkLength(r Request, subject, body string) *CheckError {
 	return nil
 }
 
+var typography = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u2010", "-", "\u2011", "-")
+
 // fold lower-cases s, straightens curly apostrophes and folds runs of whitespace to one space, so
 // that phrase matching is not fooled by typography.
 func fold(s string) string {
-	s = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u2010", "-", "\u2011", "-").Replace(strings.ToLower(s))
+	s = typography.Replace(strings.ToLower(s))
 	return strings.Join(strings.Fields(s), " ")
 }
 

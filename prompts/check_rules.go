@@ -8,9 +8,11 @@ import (
 )
 
 // trackingRe finds a draft telling the contact what tracking saw.
-var trackingRe = regexp.MustCompile(`\b(?:you|you've|you have|you had)\s+(?:recently\s+|just\s+|already\s+)?` +
+var trackingRe = guardedRe{regexp.MustCompile(`\b(?:you|you've|you have|you had)\s+(?:recently\s+|just\s+|already\s+)?` +
 	`(?:visited|opened|clicked|viewed|downloaded|browsed|watched|looked at|checked out|read my|read our|were on|spent time on)\b` +
-	`|\b(?:saw|noticed|see) (?:that )?you (?:visited|opened|clicked|viewed|downloaded|were (?:on|looking))\b`)
+	`|\b(?:saw|noticed|see) (?:that )?you (?:visited|opened|clicked|viewed|downloaded|were (?:on|looking))\b`),
+	anyOf(false, "visited", "opened", "clicked", "viewed", "downloaded", "browsed", "watched", "looked at", "checked out",
+		"read my", "read our", "were on", "were looking", "spent time on")}
 
 // gsm7 is the GSM 03.38 basic character set; gsmExt the extension characters, which count twice.
 const (

@@ -1,7 +1,6 @@
 package prompts
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -29,7 +28,7 @@ func triggerPhrase(t cadence.Trigger) string {
 	return "our last conversation"
 }
 
-var unsafeRes = []*regexp.Regexp{mentionRe, placeholderRes[1], placeholderRes[2], placeholderRes[3]}
+var unsafeRes = []guardedRe{mentionRe, placeholderRes[1], placeholderRes[2], placeholderRes[3]}
 
 // safe makes rep-supplied text fit to appear in a draft: delimiters, brackets, braces, angle
 // fields, Slack mentions and placeholder markers go; filler phrases are cut out.
