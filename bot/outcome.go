@@ -180,28 +180,20 @@ func (b *Bot) dmViewOf(ctx context.Context, tv cadence.TouchView, loc *time.Loca
 	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
 		v.Cadence = cd
 	}
-	ts, err := b.store.Touchpoints(ctx, tv.Enrollment.ID)
+	d, err := b.store.Details(ctx, tv.Enrollment.ID)
 	if err != nil {
-		return dmView{}, fmt.Errorf("load touchpoints of %s: %w", tv.Enrollment.ID, err)
+		return dmView{}, fmt.Errorf("load details of %s: %w", tv.Enrollment.ID, err)
 	}
-	for i := range ts {
+	for i := range d.Touches {
 		switch {
-		case ts[i].ID == tv.Touch.ID:
-		case ts[i].State.Open():
-			v.Next = &ts[i]
-		case ts[i].ID < tv.Touch.ID:
-			v.Earlier = append(v.Earlier, ts[i])
+		case d.Touches[i].ID == tv.Touch.ID:
+		case d.Touches[i].State.Open():
+			v.Next = &d.Touches[i]
+		case d.Touches[i].ID < tv.Touch.ID:
+			v.Earlier = append(v.Earlier, d.Touches[i])
 		}
 	}
-	if v.Signals, err = b.store.Signals(ctx, tv.Enrollment.ID); err != nil {
-		return dmView{}, fmt.Errorf("load signals of %s: %w", tv.Enrollment.ID, err)
-	}
-	if v.Link, err = b.store.Link(ctx, tv.Enrollment.ID); err != nil {
-		return dmView{}, err
-	}
-	if v.News, err = b.store.CompanyNews(ctx, tv.Enrollment.ID); err != nil {
-		return dmView{}, err
-	}
+	v.Signals, v.Link, v.News = d.Signals, d.Link, d.News
 	return v, nil
 }
 

@@ -24,6 +24,8 @@ type Store interface {
 	DueQueuePage(ctx context.Context, owner string, now time.Time, offset, limit int) ([]cadence.EnrollmentView, int, error)
 	Due(ctx context.Context, owner string, now time.Time) ([]cadence.EnrollmentView, error)
 	Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error)
+	// Details returns a follow-up's touchpoints, signals, permalink and news in one read.
+	Details(ctx context.Context, enrollmentID string) (cadence.Details, error)
 	Touchpoint(ctx context.Context, id int64) (cadence.TouchView, error)
 	Events(ctx context.Context, enrollmentID string) ([]cadence.Event, error)
 	Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error)

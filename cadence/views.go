@@ -15,6 +15,16 @@ type EnrollmentView struct {
 	Open       *Touchpoint // the pending or reminded touchpoint; nil when none is open
 }
 
+// Details is what a follow-up's DM and its show page draw on besides its EnrollmentView: every
+// touchpoint by step, the signals logged, the permalink it was started on ("" when none) and the
+// news of the company it was flagged with, oldest first.
+type Details struct {
+	Touches []Touchpoint
+	Signals []Signal
+	Link    string
+	News    []CompanyNews
+}
+
 // TouchView is one touchpoint with the enrollment it belongs to.
 type TouchView struct {
 	Touch Touchpoint

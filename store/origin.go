@@ -36,16 +36,18 @@ func insertOrigin(ctx context.Context, tx *sql.Tx, e cadence.Enrollment) error {
 
 // Link returns the permalink of the Slack message a follow-up was started on, or "" when it was
 // not started on one (or does not exist).
-func (db *DB) Link(ctx context.Context, enrollmentID string) (string, error) {
-	var link string
-	err := db.readEach(ctx, func(q queryer) error {
-		err := q.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
+func (db *DB) Link(ctx context.Context, enrollmentID string) (link string, err error) {
+	err = db.readEach(ctx, func(q queryer) (err error) {
+		link, err = linkOf(ctx, q, enrollmentID)
 		return err
 	})
-	if err != nil {
+	return link, err
+}
+
+func linkOf(ctx context.Context, q queryer, enrollmentID string) (string, error) {
+	var link string
+	err := q.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("load link of %s: %w", enrollmentID, err)
 	}
 	return link, nil
@@ -164,27 +166,32 @@ func (db *DB) FlaggedBy(ctx context.Context, sourceID string, o cadence.Outcome)
 }
 
 // CompanyNews returns the news a follow-up was flagged with, oldest first.
-func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) ([]cadence.CompanyNews, error) {
-	var out []cadence.CompanyNews
-	err := db.readEach(ctx, func(q queryer) error {
-		rows, err := q.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
-			WHERE enrollment_id = ? ORDER BY at, source_id`, enrollmentID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n cadence.CompanyNews
-			var at int64
-			if err := rows.Scan(&n.EnrollmentID, &n.SourceID, &n.Who, &n.Company, &n.Outcome, &at); err != nil {
-				return err
-			}
-			n.At = time.UnixMilli(at).UTC()
-			out = append(out, n)
-		}
-		return rows.Err()
+func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) (out []cadence.CompanyNews, err error) {
+	err = db.readEach(ctx, func(q queryer) (err error) {
+		out, err = newsOf(ctx, q, enrollmentID)
+		return err
 	})
+	return out, err
+}
+
+func newsOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.CompanyNews, error) {
+	rows, err := q.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
+		WHERE enrollment_id = ? ORDER BY at, source_id`, enrollmentID)
 	if err != nil {
+		return nil, fmt.Errorf("news of %s: %w", enrollmentID, err)
+	}
+	defer rows.Close()
+	var out []cadence.CompanyNews
+	for rows.Next() {
+		var n cadence.CompanyNews
+		var at int64
+		if err := rows.Scan(&n.EnrollmentID, &n.SourceID, &n.Who, &n.Company, &n.Outcome, &at); err != nil {
+			return nil, fmt.Errorf("news of %s: %w", enrollmentID, err)
+		}
+		n.At = time.UnixMilli(at).UTC()
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("news of %s: %w", enrollmentID, err)
 	}
 	return out, nil

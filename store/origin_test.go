@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -181,4 +182,46 @@ func TestUpdateFlagsColleagues(t *testing.T) {
 	if n := newsOf(gmail2.Enrollment.ID); len(n) != 0 {
 		t.Errorf("a gmail.com reply flagged another gmail.com follow-up: %+v", n)
 	}
+}
+
+// TestDetailsIsTheFourReadsInOne checks Details against the reads it stands for.
+func TestDetailsIsTheFourReadsInOne(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	ch := enrollChange("U1", t0.Add(time.Hour))
+	ch.Enrollment.Link = "https://fakeco.slack.com/archives/C1/p9"
+	v, err := db.Enroll(ctx, dana(), ch, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustEnroll(t, db, cadence.Contact{Name: "Lee", Email: "lee@acme.com"}, "U2", t0)
+	if err := db.AddSignal(ctx, cadence.Signal{EnrollmentID: v.Enrollment.ID, Text: "asked for pricing", At: t0, By: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	n := cadence.CompanyNews{EnrollmentID: v.Enrollment.ID, SourceID: other.Enrollment.ID, Who: "Lee", Company: "Acme",
+		Outcome: cadence.OutcomeReplied, At: t0}
+	if err := db.AddCompanyNews(ctx, []cadence.CompanyNews{n}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Details(ctx, v.Enrollment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := db.Touchpoints(ctx, v.Enrollment.ID)
+	ss, _ := db.Signals(ctx, v.Enrollment.ID)
+	if len(d.Touches) == 0 || !reflect.DeepEqual(d.Touches, ts) {
+		t.Errorf("Details.Touches = %+v, want %+v", d.Touches, ts)
+	}
+	if len(d.Signals) != 1 || !reflect.DeepEqual(d.Signals, ss) {
+		t.Errorf("Details.Signals = %+v, want %+v", d.Signals, ss)
+	}
+	if d.Link != ch.Enrollment.Link || len(d.News) != 1 || d.News[0] != n {
+		t.Errorf("Details link %q, news %+v; want %q and %+v", d.Link, d.News, ch.Enrollment.Link, n)
+	}
+	// A follow-up without any of them has none; an unknown id is not found.
+	d, err = db.Details(ctx, other.Enrollment.ID)
+	if err != nil || len(d.Signals)+len(d.News) != 0 || d.Link != "" || len(d.Touches) == 0 {
+		t.Errorf("Details of a plain follow-up = %+v, %v", d, err)
+	}
+	wantCode(t, errOnly(db.Details(ctx, "nope")), cadence.ENOTFOUND)
 }

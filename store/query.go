@@ -86,13 +86,42 @@ func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.T
 		if err := mustExist(ctx, q, enrollmentID); err != nil {
 			return err
 		}
-		ts, err = touches(ctx, q, touchpointsSQL, enrollmentID)
-		if err != nil {
-			return fmt.Errorf("list touchpoints: %w", err)
-		}
-		return nil
+		ts, err = touchesOf(ctx, q, enrollmentID)
+		return err
 	})
 	return ts, err
+}
+
+func touchesOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.Touchpoint, error) {
+	ts, err := touches(ctx, q, touchpointsSQL, enrollmentID)
+	if err != nil {
+		return nil, fmt.Errorf("list touchpoints: %w", err)
+	}
+	return ts, nil
+}
+
+// Details returns what a follow-up's DM and show draw on besides its view, read in one
+// transaction: its touchpoints by step, its signals, the permalink it was started on and the
+// company news it was flagged with. It returns ENOTFOUND when there is no such follow-up.
+func (db *DB) Details(ctx context.Context, enrollmentID string) (cadence.Details, error) {
+	var d cadence.Details
+	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+		if err := mustExist(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		if d.Touches, err = touchesOf(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		if d.Signals, err = signalsOf(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		if d.Link, err = linkOf(ctx, tx, enrollmentID); err != nil {
+			return err
+		}
+		d.News, err = newsOf(ctx, tx, enrollmentID)
+		return err
+	})
+	return d, err
 }
 
 // Events returns a follow-up's event log, oldest first. It returns ENOTFOUND when there is no
@@ -127,27 +156,36 @@ func (db *DB) Events(ctx context.Context, enrollmentID string) ([]cadence.Event,
 // ENOTFOUND when there is no such follow-up.
 func (db *DB) Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error) {
 	var ss []cadence.Signal
-	err := db.readEach(ctx, func(q queryer) error {
+	err := db.readEach(ctx, func(q queryer) (err error) {
 		if err := mustExist(ctx, q, enrollmentID); err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, signalsSQL, enrollmentID)
-		if err != nil {
-			return fmt.Errorf("list signals: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s cadence.Signal
-			var at int64
-			if err := rows.Scan(&s.EnrollmentID, &s.Text, &at, &s.By); err != nil {
-				return fmt.Errorf("list signals: %w", err)
-			}
-			s.At = time.UnixMilli(at).UTC()
-			ss = append(ss, s)
-		}
-		return rows.Err()
+		ss, err = signalsOf(ctx, q, enrollmentID)
+		return err
 	})
 	return ss, err
+}
+
+func signalsOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.Signal, error) {
+	rows, err := q.QueryContext(ctx, signalsSQL, enrollmentID)
+	if err != nil {
+		return nil, fmt.Errorf("list signals: %w", err)
+	}
+	defer rows.Close()
+	var ss []cadence.Signal
+	for rows.Next() {
+		var s cadence.Signal
+		var at int64
+		if err := rows.Scan(&s.EnrollmentID, &s.Text, &at, &s.By); err != nil {
+			return nil, fmt.Errorf("list signals: %w", err)
+		}
+		s.At = time.UnixMilli(at).UTC()
+		ss = append(ss, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list signals: %w", err)
+	}
+	return ss, nil
 }
 
 // AddSignal records an intent signal for a follow-up. It only stores the signal: the change it
