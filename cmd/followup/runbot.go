@@ -132,11 +132,12 @@ func startCPUProfile(path string) (func(*slog.Logger), error) {
 
 // slackHTTPClient is the Web API client's HTTP client. The dispatcher keeps up to 32 calls in
 // flight (bot/dispatch.go); Go's default keeps only 2 idle connections a host, so the rest would
-// open a new TLS connection to Slack for every reminder.
+// open a new TLS connection to Slack for every reminder. The answers of posts and updates reach
+// slack-go without their echoed message (bot.TrimEchoes).
 func slackHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
-	return &http.Client{Timeout: 30 * time.Second, Transport: t}
+	return &http.Client{Timeout: 30 * time.Second, Transport: bot.TrimEchoes(t)}
 }
 
 // newDrafter returns the LLM drafter with the offline drafter as its fallback when an
