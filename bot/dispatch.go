@@ -67,28 +67,40 @@ func (b *Bot) release(ctx context.Context, c cadence.Claim, at time.Time) {
 // paused or moved on, its contact opted out, or another dispatcher took it over.
 var errStopDispatch = errors.New("touchpoint no longer to be reminded")
 
-// recheck re-reads a claimed touchpoint (renewing its lease when it runs low) and returns
-// errStopDispatch unless a reminder is still due now, to the owner it was claimed for, and the
-// claim is still this dispatcher's.
+// recheck re-reads a claimed touchpoint with its follow-up (renewing its lease when it runs low)
+// and returns errStopDispatch unless a reminder is still due now, to the owner it was claimed
+// for, and the claim is still this dispatcher's.
 func (b *Bot) recheck(ctx context.Context, c cadence.Claim) (cadence.TouchView, error) {
 	now := b.now()
 	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
+	return tv, b.judgeClaim(c, tv.ClaimState(), err, now)
+}
+
+// recheckState is recheck for the moment before a post, which needs no view.
+func (b *Bot) recheckState(ctx context.Context, c cadence.Claim) error {
+	now := b.now()
+	st, err := b.store.RecheckState(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
+	return b.judgeClaim(c, st, err, now)
+}
+
+// judgeClaim tells from a claim read again (st, or the read's error) whether to go on with it.
+func (b *Bot) judgeClaim(c cadence.Claim, st cadence.ClaimState, err error, now time.Time) error {
 	switch {
 	case errors.Is(err, cadence.ErrLeaseLost):
 		b.log.Warn("claim taken over by another dispatcher; leaving it", "touchpoint", c.Touch.ID)
-		return tv, errStopDispatch
+		return errStopDispatch
 	case err != nil:
-		return tv, fmt.Errorf("recheck claimed touchpoint: %w", err)
-	case !stillDue(tv, now):
+		return fmt.Errorf("recheck claimed touchpoint: %w", err)
+	case !st.StillDue(now):
 		b.log.Debug("touchpoint changed while being dispatched; not reminded", "touchpoint", c.Touch.ID)
-		return tv, errStopDispatch
-	case tv.Enrollment.Owner != c.Enrollment.Owner:
+		return errStopDispatch
+	case st.Owner != c.Enrollment.Owner:
 		// Reassigned meanwhile: the DM would go to the old owner, whose buttons answer "not
 		// yours". Given back, it is claimed again for the new owner.
 		b.log.Debug("follow-up reassigned while being dispatched; given back", "touchpoint", c.Touch.ID)
-		return tv, errStopDispatch
+		return errStopDispatch
 	}
-	return tv, nil
+	return nil
 }
 
 // dispatchOne handles one claimed touchpoint: it moves it into the rep's working time, stops the
@@ -240,11 +252,6 @@ func (b *Bot) foundEarlier(ctx context.Context, c cadence.Claim, t cadence.Touch
 	return true, b.markReminded(ctx, c, ch, ts, d)
 }
 
-// stillDue reports whether a claimed touchpoint, as loaded again, still asks for a reminder now.
-func stillDue(tv cadence.TouchView, now time.Time) bool {
-	return tv.Touch.State == cadence.TouchPending && !tv.Touch.Due.After(now) &&
-		tv.Enrollment.Status == cadence.StatusActive && !tv.Contact.DoNotContact
-}
 
 // markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
 // When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once

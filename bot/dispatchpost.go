@@ -33,10 +33,7 @@ type postHooks struct {
 // is posted again, so the rep never gets it twice.
 func (b *Bot) postReminder(ctx context.Context, c cadence.Claim, t cadence.Touchpoint, opts ...slack.MsgOption) (string, string, error) {
 	return b.postHooked(ctx, c.Enrollment.Owner, postHooks{
-		before: func(ctx context.Context) error {
-			_, err := b.recheck(ctx, c)
-			return err
-		},
+		before: func(ctx context.Context) error { return b.recheckState(ctx, c) },
 		lost: func(ctx context.Context) (string, string, bool, error) {
 			return b.findPosted(ctx, c.Enrollment.Owner, t)
 		},

@@ -39,6 +39,7 @@ type Store interface {
 
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error)
 	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error)
+	RecheckState(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.ClaimState, error)
 	Beat(ctx context.Context, now time.Time) error
 	EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error
 	TakeRedraft(ctx context.Context, touchID int64, max int) error

@@ -15,6 +15,12 @@ type EnrollmentView struct {
 	Open       *Touchpoint // the pending or reminded touchpoint; nil when none is open
 }
 
+// ClaimState returns the part of tv a dispatcher checks before it posts.
+func (tv TouchView) ClaimState() ClaimState {
+	return ClaimState{State: tv.Touch.State, Due: tv.Touch.Due, Attempts: tv.Touch.Attempts,
+		Status: tv.Enrollment.Status, Owner: tv.Enrollment.Owner, DoNotContact: tv.Contact.DoNotContact}
+}
+
 // Details is what a follow-up's DM and its show page draw on besides its EnrollmentView: every
 // touchpoint by step, the signals logged, the permalink it was started on ("" when none) and the
 // news of the company it was flagged with, oldest first.
@@ -23,6 +29,24 @@ type Details struct {
 	Signals []Signal
 	Link    string
 	News    []CompanyNews
+}
+
+// ClaimState is what a dispatcher checks of a claimed touchpoint just before it posts the DM:
+// whether a reminder is still due, to whom, and whether the claim is still its own (Attempts is
+// the fencing token).
+type ClaimState struct {
+	State        TouchState
+	Due          time.Time
+	Attempts     int
+	Status       Status // the follow-up's
+	Owner        string
+	DoNotContact bool
+}
+
+// StillDue reports whether the touchpoint still asks for a reminder at now: pending, due, of an
+// active follow-up whose contact has not opted out.
+func (s ClaimState) StillDue(now time.Time) bool {
+	return s.State == TouchPending && !s.Due.After(now) && s.Status == StatusActive && !s.DoNotContact
 }
 
 // TouchView is one touchpoint with the enrollment it belongs to.

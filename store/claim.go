@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -189,29 +190,66 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 	return nil
 }
 
-// Recheck re-reads a claimed touchpoint just before its DM is posted. It returns ErrLeaseLost
-// (ECONFLICT) when the touchpoint was claimed again since the claim with this token, and renews
-// the lease to now+lease when less than half of it is left, so that the claim outlives a long
-// draft or a long 429 wait. The caller decides from the view whether a reminder is still due.
+// Recheck re-reads a claimed touchpoint with its follow-up, before it is drafted. It returns
+// ErrLeaseLost (ECONFLICT) when the touchpoint was claimed again since the claim with this token,
+// and renews the lease to now+lease when less than half of it is left, so that the claim outlives
+// a long draft or a long 429 wait. The caller decides from the view whether a reminder is still
+// due.
 func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error) {
 	var tv cadence.TouchView
+	err := db.readEach(ctx, func(q queryer) (err error) {
+		tv, err = touchView(ctx, q, touchID)
+		return err
+	})
+	if err != nil {
+		return tv, err
+	}
+	return tv, db.renewClaim(ctx, touchID, token, tv.Touch.State, tv.Touch.Attempts, tv.Touch.LeaseUntil, now, lease)
+}
+
+// claimStateSQL selects a touchpoint's ClaimState and lease.
+const claimStateSQL = `SELECT t.state, t.due, t.attempts, t.lease_until, e.status, e.owner, c.dnc
+	FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	WHERE t.id = ?`
+
+// RecheckState is Recheck for the check just before a DM is posted, which needs only the
+// touchpoint's state, its follow-up's status and owner and the contact's opt-out: a few columns
+// instead of a whole view, read before every post.
+func (db *DB) RecheckState(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.ClaimState, error) {
+	var st cadence.ClaimState
+	var due int64
+	var until sql.NullInt64
+	var dnc int
 	err := db.readEach(ctx, func(q queryer) error {
-		var err error
-		if tv, err = touchView(ctx, q, touchID); err != nil {
-			return err
+		err := q.QueryRowContext(ctx, claimStateSQL, touchID).Scan(&st.State, &due, &st.Attempts, &until,
+			&st.Status, &st.Owner, &dnc)
+		if errors.Is(err, sql.ErrNoRows) {
+			return cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
 		}
-		if token != 0 && tv.Touch.Attempts != token {
-			return leaseLost(touchID)
+		if err != nil {
+			return fmt.Errorf("load touchpoint %d: %w", touchID, err)
 		}
 		return nil
 	})
-	if err != nil || tv.Touch.State != cadence.TouchPending {
-		return tv, err
+	if err != nil {
+		return st, err
 	}
-	if until := tv.Touch.LeaseUntil; !until.IsZero() && until.Sub(now) > lease/2 {
-		return tv, nil
+	st.Due, st.DoNotContact = time.UnixMilli(due).UTC(), dnc != 0
+	return st, db.renewClaim(ctx, touchID, token, st.State, st.Attempts, fromMS(until), now, lease)
+}
+
+// renewClaim checks a re-read claim's token and renews its lease when less than half is left.
+func (db *DB) renewClaim(ctx context.Context, touchID int64, token int, state cadence.TouchState, attempts int,
+	until, now time.Time, lease time.Duration) error {
+	if token != 0 && attempts != token {
+		return leaseLost(touchID)
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	if state != cadence.TouchPending || (!until.IsZero() && until.Sub(now) > lease/2) {
+		return nil
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
 		}
@@ -227,7 +265,6 @@ func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Ti
 		}
 		return nil
 	})
-	return tv, err
 }
 
 // SaveDraft stores the drafted message of an open touchpoint, where it came from ("llm" or

@@ -41,6 +41,9 @@ func TestFencedWritesAfterTakeover(t *testing.T) {
 	if _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
 		t.Errorf("Recheck with the old token: %v, want ErrLeaseLost", err)
 	}
+	if _, err := a.RecheckState(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
+		t.Errorf("RecheckState with the old token: %v, want ErrLeaseLost", err)
+	}
 	if err := a.Release(ctx, id, old[0].Attempts, t0); err != nil {
 		t.Errorf("Release with the old token: %v", err)
 	}
@@ -56,24 +59,78 @@ func TestFencedWritesAfterTakeover(t *testing.T) {
 // TestRecheckRenewsLease: a claim re-checked with less than half of its lease left is renewed,
 // so a slow draft does not let another dispatcher take it.
 func TestRecheckRenewsLease(t *testing.T) {
+	for _, recheck := range []string{"Recheck", "RecheckState"} {
+		t.Run(recheck, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "followup.db")
+			a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+			mustEnroll(t, a, contactN(1), "U1", t0)
+			const lease = 20 * time.Second
+			cs, _ := a.Claim(ctx, t0, 1, lease)
+			if len(cs) != 1 {
+				t.Fatal("nothing claimed")
+			}
+			var st cadence.ClaimState
+			var err error
+			if recheck == "Recheck" {
+				var tv cadence.TouchView
+				tv, err = a.Recheck(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
+				st = tv.ClaimState()
+			} else {
+				st, err = a.RecheckState(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
+			}
+			if err != nil || st.State != cadence.TouchPending {
+				t.Fatalf("%s: %+v, %v", recheck, st, err)
+			}
+			if got, _ := b.Claim(ctx, t0.Add(21*time.Second), 1, time.Minute); len(got) != 0 {
+				t.Fatal("a renewed claim was taken when its first lease would have ended")
+			}
+			if got, _ := b.Claim(ctx, t0.Add(32*time.Second), 1, time.Minute); len(got) != 1 {
+				t.Fatal("the renewed lease did not end")
+			}
+		})
+	}
+}
+
+// TestRecheckStateAgreesWithRecheck: the light re-read before a post sees what the full one sees,
+// as the follow-up is paused, its contact opts out, or it is reassigned.
+func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "followup.db")
-	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
-	mustEnroll(t, a, contactN(1), "U1", t0)
-	const lease = 20 * time.Second
-	cs, _ := a.Claim(ctx, t0, 1, lease)
-	if len(cs) != 1 {
-		t.Fatal("nothing claimed")
+	db := mustOpen(t)
+	v := mustEnroll(t, db, contactN(1), "U1", t0)
+	cs, err := db.Claim(ctx, t0.Add(time.Hour), 1, time.Hour)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("claim: %v, %v", cs, err)
 	}
-	tv, err := a.Recheck(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
-	if err != nil || tv.Touch.State != cadence.TouchPending {
-		t.Fatalf("Recheck: %+v, %v", tv.Touch, err)
+	c := cs[0]
+	check := func(when string, want func(cadence.ClaimState) bool) {
+		t.Helper()
+		now := t0.Add(time.Hour)
+		tv, err := db.Recheck(ctx, c.Touch.ID, c.Attempts, now, time.Hour)
+		if err != nil {
+			t.Fatalf("%s: Recheck: %v", when, err)
+		}
+		st, err := db.RecheckState(ctx, c.Touch.ID, c.Attempts, now, time.Hour)
+		if err != nil {
+			t.Fatalf("%s: RecheckState: %v", when, err)
+		}
+		if st != tv.ClaimState() || !want(st) {
+			t.Errorf("%s: RecheckState = %+v, Recheck's = %+v", when, st, tv.ClaimState())
+		}
 	}
-	if got, _ := b.Claim(ctx, t0.Add(21*time.Second), 1, time.Minute); len(got) != 0 {
-		t.Fatal("a renewed claim was taken when its first lease would have ended")
+	check("claimed", func(s cadence.ClaimState) bool {
+		return s.StillDue(t0.Add(time.Hour)) && s.Owner == "U1" && s.Attempts == c.Attempts && s.Due.Equal(c.Touch.Due)
+	})
+	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Owner = "U2" })
+	check("reassigned", func(s cadence.ClaimState) bool { return s.Owner == "U2" })
+	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Status = cadence.StatusPaused })
+	check("paused", func(s cadence.ClaimState) bool { return s.Status == cadence.StatusPaused && !s.StillDue(t0.Add(time.Hour)) })
+	if _, err := db.OptOut(ctx, v.Contact.ID, "asked", "U1", t0); err != nil {
+		t.Fatal(err)
 	}
-	if got, _ := b.Claim(ctx, t0.Add(32*time.Second), 1, time.Minute); len(got) != 1 {
-		t.Fatal("the renewed lease did not end")
+	check("opted out", func(s cadence.ClaimState) bool { return s.DoNotContact && !s.StillDue(t0.Add(time.Hour)) })
+	if _, err := db.RecheckState(ctx, 1<<40, 0, t0, time.Hour); cadence.ErrorCode(err) != cadence.ENOTFOUND {
+		t.Errorf("RecheckState of no touchpoint: %v, want ENOTFOUND", err)
 	}
 }
 
@@ -235,4 +292,17 @@ func TestClaimLeavesHeldRepsToTheirHolder(t *testing.T) {
 		same(t, "b just after a died", claim(t, b, t0.Add(2*time.Second), 10), u2)
 		same(t, "b a second after a died", claim(t, b, t0.Add(3*time.Second), 1), u1[1])
 	})
+}
+
+// mustUpdate changes a follow-up's enrollment in place, with an event and nothing else.
+func mustUpdate(tb testing.TB, db *DB, id string, edit func(*cadence.Enrollment)) {
+	tb.Helper()
+	_, err := db.Update(context.Background(), id, func(v cadence.EnrollmentView) (cadence.Change, error) {
+		e := v.Enrollment
+		edit(&e)
+		return cadence.Change{Enrollment: e, Event: cadence.Event{Kind: "edited", Actor: "U1"}}, nil
+	})
+	if err != nil {
+		tb.Fatalf("update %s: %v", id, err)
+	}
 }
