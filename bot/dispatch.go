@@ -252,7 +252,6 @@ func (b *Bot) foundEarlier(ctx context.Context, c cadence.Claim, t cadence.Touch
 	return true, b.markReminded(ctx, c, ch, ts, d)
 }
 
-
 // markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
 // When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once
 // so that it shows no buttons that would only fail.

@@ -124,7 +124,9 @@ func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Owner = "U2" })
 	check("reassigned", func(s cadence.ClaimState) bool { return s.Owner == "U2" })
 	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Status = cadence.StatusPaused })
-	check("paused", func(s cadence.ClaimState) bool { return s.Status == cadence.StatusPaused && !s.StillDue(t0.Add(time.Hour)) })
+	check("paused", func(s cadence.ClaimState) bool {
+		return s.Status == cadence.StatusPaused && !s.StillDue(t0.Add(time.Hour))
+	})
 	if _, err := db.OptOut(ctx, v.Contact.ID, "asked", "U1", t0); err != nil {
 		t.Fatal(err)
 	}
