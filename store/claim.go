@@ -306,25 +306,25 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 
 func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *cadence.Draft) error {
 	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
-		tv, err := touchView(ctx, tx, touchID)
+		h, err := loadTouchHead(ctx, tx, touchID)
 		if err != nil {
 			return err
 		}
 		switch {
-		case token != 0 && tv.Touch.Attempts != token:
+		case token != 0 && h.attempts != token:
 			return leaseLost(touchID)
-		case tv.Touch.State == cadence.TouchCancelled || tv.Enrollment.Status == cadence.StatusStopped ||
-			tv.Enrollment.Status == cadence.StatusCompleted:
+		case h.state == cadence.TouchCancelled || h.e.Status == cadence.StatusStopped ||
+			h.e.Status == cadence.StatusCompleted:
 			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
-				tv.Enrollment.ID, tv.Contact.Label())
-		case tv.Contact.DoNotContact:
-			return optedOutError(tv.Contact)
-		case tv.Touch.State == cadence.TouchDone:
-			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already logged.", tv.Enrollment.ID)
-		case tv.Touch.State == cadence.TouchReminded:
-			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already reminded.", tv.Enrollment.ID)
-		case tv.Enrollment.Status == cadence.StatusPaused:
-			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", tv.Enrollment.ID, tv.Contact.Label())
+				h.e.ID, h.c.Label())
+		case h.c.DoNotContact:
+			return optedOutError(h.c)
+		case h.state == cadence.TouchDone:
+			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already logged.", h.e.ID)
+		case h.state == cadence.TouchReminded:
+			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already reminded.", h.e.ID)
+		case h.e.Status == cadence.StatusPaused:
+			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", h.e.ID, h.c.Label())
 		}
 		set, args := ``, []any{string(cadence.TouchReminded), channel, ts}
 		if d != nil { // the draft in the same statement
@@ -335,9 +335,44 @@ func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channe
 			claim_owner = ''`+set+` WHERE id = ?`, append(args, touchID)...); err != nil {
 			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
 		}
-		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: tv.Touch.Step, Actor: "bot", Kind: cadence.EventReminded},
-			tv.Enrollment, now))
+		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: h.step, Actor: "bot", Kind: cadence.EventReminded}, h.e, now))
 	})
+}
+
+// touchHead is what a fenced write checks of a touchpoint: its state and token, its follow-up's
+// identity and status, and enough of its contact to name them and their opt-out. Only the fields
+// touchHeadSQL selects are set.
+type touchHead struct {
+	state    cadence.TouchState
+	step     int
+	attempts int
+	e        cadence.Enrollment // ID, ContactID, CadenceID, Owner, Status
+	c        cadence.Contact    // Name, Email, DoNotContact, DNCAt, DNCReason
+}
+
+// touchHeadSQL selects a touchHead: 13 columns where a whole view has 45, each scanned at the cost
+// of about a microsecond.
+const touchHeadSQL = `SELECT t.state, t.step, t.attempts, e.id, e.contact_id, e.cadence_id, e.owner, e.status,
+	c.name, c.email, c.dnc, c.dnc_at, c.dnc_reason
+	FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	WHERE t.id = ?`
+
+func loadTouchHead(ctx context.Context, q queryer, touchID int64) (touchHead, error) {
+	var h touchHead
+	var dnc int
+	var dncAt sql.NullInt64
+	err := q.QueryRowContext(ctx, touchHeadSQL, touchID).Scan(&h.state, &h.step, &h.attempts, &h.e.ID, &h.e.ContactID,
+		&h.e.CadenceID, &h.e.Owner, &h.e.Status, &h.c.Name, &h.c.Email, &dnc, &dncAt, &h.c.DNCReason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
+	}
+	if err != nil {
+		return h, fmt.Errorf("load touchpoint %d: %w", touchID, err)
+	}
+	h.c.ID, h.c.DoNotContact, h.c.DNCAt = h.e.ContactID, dnc != 0, fromMS(dncAt)
+	return h, nil
 }
 
 // Release gives back a claimed touchpoint that could not be handled now (Slack or the LLM
