@@ -297,46 +297,70 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 // cost nothing to make (no model was asked), so that it need not be stored on its own before the
 // DM is posted; after a crash it is simply made again.
 func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error {
-	var draft *cadence.Draft
+	m := &markReq{touchID: touchID, token: token, channel: channel, ts: ts, now: now}
 	if len(d) > 0 {
-		draft = &d[0]
+		m.draft = &d[0]
 	}
-	return db.markReminded(ctx, touchID, token, channel, ts, now, draft)
+	if db.pg {
+		return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
+			verdict, err := db.markReminded(ctx, tx, m)
+			if err != nil {
+				return err
+			}
+			return verdict
+		})
+	}
+	return db.marks.do(ctx, db, m)
 }
 
-func (db *DB) markReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d *cadence.Draft) error {
-	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
-		h, err := loadTouchHead(ctx, tx, touchID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case token != 0 && h.attempts != token:
-			return leaseLost(touchID)
-		case h.state == cadence.TouchCancelled || h.e.Status == cadence.StatusStopped ||
-			h.e.Status == cadence.StatusCompleted:
-			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
-				h.e.ID, h.c.Label())
-		case h.c.DoNotContact:
-			return optedOutError(h.c)
-		case h.state == cadence.TouchDone:
-			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already logged.", h.e.ID)
-		case h.state == cadence.TouchReminded:
-			return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already reminded.", h.e.ID)
-		case h.e.Status == cadence.StatusPaused:
-			return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", h.e.ID, h.c.Label())
-		}
-		set, args := ``, []any{string(cadence.TouchReminded), channel, ts}
-		if d != nil { // the draft in the same statement
-			set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
-			args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
-			claim_owner = ''`+set+` WHERE id = ?`, append(args, touchID)...); err != nil {
-			return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
-		}
-		return appendEvent(ctx, tx, fillEvent(cadence.Event{Step: h.step, Actor: "bot", Kind: cadence.EventReminded}, h.e, now))
-	})
+// markReq is one MarkReminded call.
+type markReq struct {
+	touchID     int64
+	token       int
+	channel, ts string
+	now         time.Time
+	draft       *cadence.Draft
+	done        chan error // the outcome, once its transaction has committed or failed
+	verdict     error      // markReminded's verdict in a batch
+}
+
+// markReminded records one DM in tx. verdict is why the touchpoint may not be marked (a coded
+// error; nothing was written for it); err is a failure of the database, after which tx must be
+// rolled back.
+func (db *DB) markReminded(ctx context.Context, tx *sql.Tx, m *markReq) (verdict, err error) {
+	h, err := loadTouchHead(ctx, tx, m.touchID)
+	if cadence.ErrorCode(err) == cadence.ENOTFOUND {
+		return err, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case m.token != 0 && h.attempts != m.token:
+		return leaseLost(m.touchID), nil
+	case h.state == cadence.TouchCancelled || h.e.Status == cadence.StatusStopped ||
+		h.e.Status == cadence.StatusCompleted:
+		return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s was stopped before this reminder went out.",
+			h.e.ID, h.c.Label()), nil
+	case h.c.DoNotContact:
+		return optedOutError(h.c), nil
+	case h.state == cadence.TouchDone:
+		return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already logged.", h.e.ID), nil
+	case h.state == cadence.TouchReminded:
+		return cadence.Errorf(cadence.ECONFLICT, "This touch of follow-up %s was already reminded.", h.e.ID), nil
+	case h.e.Status == cadence.StatusPaused:
+		return cadence.Errorf(cadence.ECONFLICT, "Follow-up %s with %s is paused.", h.e.ID, h.c.Label()), nil
+	}
+	set, args := ``, []any{string(cadence.TouchReminded), m.channel, m.ts}
+	if d := m.draft; d != nil { // the draft in the same statement
+		set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
+		args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
+		claim_owner = ''`+set+` WHERE id = ?`, append(args, m.touchID)...); err != nil {
+		return nil, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
+	}
+	return nil, appendEvent(ctx, tx, fillEvent(cadence.Event{Step: h.step, Actor: "bot", Kind: cadence.EventReminded}, h.e, m.now))
 }
 
 // touchHead is what a fenced write checks of a touchpoint: its state and token, its follow-up's

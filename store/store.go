@@ -57,6 +57,8 @@ type DB struct {
 	lastPrune time.Time // when FirstSeen last pruned slack_events
 
 	self owner // this database handle's identity as a dispatcher (claim.go)
+
+	marks markQueue // MarkReminded's group commit on SQLite (groupcommit.go)
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
