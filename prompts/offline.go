@@ -29,9 +29,16 @@ var _ Drafter = Offline{}
 
 // Draft returns the offline draft for r. It returns EOPTEDOUT for a do-not-contact contact and
 // EINVALID for an unknown channel or purpose; it ignores ctx and r.Revise.
-func (Offline) Draft(_ context.Context, r Request) (Draft, error) {
+func (o Offline) Draft(_ context.Context, r Request) (Draft, error) {
+	d, _, err := o.draft(r)
+	return d, err
+}
+
+// draft is Draft, and says whether the draft passed Check (it fails only when no phrasing does),
+// so that Checked need not check it again.
+func (Offline) draft(r Request) (d Draft, passed bool, err error) {
 	if err := validate(r); err != nil {
-		return Draft{}, err
+		return Draft{}, false, err
 	}
 	c := newComposer(r)
 	var first Draft
@@ -42,14 +49,14 @@ func (Offline) Draft(_ context.Context, r Request) (Draft, error) {
 				first = d
 			}
 			if Check(r, d) == nil {
-				return d, nil
+				return d, true, nil
 			}
 		}
 	}
 	if d := c.minimal(); Check(r, d) == nil {
-		return d, nil
+		return d, true, nil
 	}
-	return first, nil
+	return first, false, nil
 }
 
 // The tiers of an offline draft, tried in order until one passes Check.

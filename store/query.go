@@ -106,11 +106,13 @@ func touchesOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.T
 func (db *DB) Details(ctx context.Context, enrollmentID string) (cadence.Details, error) {
 	var d cadence.Details
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		if err := mustExist(ctx, tx, enrollmentID); err != nil {
-			return err
-		}
 		if d.Touches, err = touchesOf(ctx, tx, enrollmentID); err != nil {
 			return err
+		}
+		if len(d.Touches) == 0 { // every follow-up has touchpoints: look whether there is one
+			if err := mustExist(ctx, tx, enrollmentID); err != nil {
+				return err
+			}
 		}
 		if d.Signals, err = signalsOf(ctx, tx, enrollmentID); err != nil {
 			return err
