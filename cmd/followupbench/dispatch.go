@@ -171,12 +171,11 @@ func dispatchWhy(el, target, floor time.Duration, last dispatchRun, n int) strin
 			ms(last.cpu/time.Duration(max(last.done, 1))))
 	}
 	s += "The dispatcher (bot/dispatchpass.go) feeds claims to one paced queue a rep and posts every rep's DMs side " +
-		"by side, so the time above the floor is the pacing itself: to guarantee that no two DMs reach a channel " +
-		"less than a second apart, the next DM to a channel leaves a second after Slack answered the previous one, " +
-		"not a second after it left. Each of a rep's 19 intervals is therefore a second plus one round trip to the " +
-		"fake Slack (which runs in the benchmark process, on the same 2 cores as the bot): 19 round trips of about " +
-		"50 ms under this load are the second over the floor. Spacing from the send instead would meet the time but " +
-		"let two arrivals come under a second apart when one call is slow, which the pacing figure would then show."
+		"by side; each rep's next DM leaves a second after the previous one arrived at Slack (bounded through the " +
+		"message's ts, bot/dispatchpost.go), so each of a rep's 19 intervals is a second plus the next post's way " +
+		"to Slack and any wait for a core. The rest is the first second: every rep's first DM is drafted, posted " +
+		"and recorded at once, so the last rep's chain starts only when the two cores, shared with the fake Slack, " +
+		"have done the work of 500 reminders."
 	return s
 }
 
