@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -38,11 +39,28 @@ func (q *markQueue) do(ctx context.Context, db *DB, m *markReq) error {
 	return <-m.done
 }
 
-// run records batches until no call waits.
+// run records batches until no call waits. Should a batch panic, every call still waiting is
+// answered with an error and the queue is left ready for the next call, before the panic goes on.
 func (q *markQueue) run(ctx context.Context, db *DB) {
+	var batch []*markReq
+	defer func() {
+		if r := recover(); r != nil {
+			q.mu.Lock()
+			rest := append(append([]*markReq(nil), batch...), q.waiting...)
+			q.waiting, q.running = nil, false
+			q.mu.Unlock()
+			for _, m := range rest {
+				select {
+				case m.done <- fmt.Errorf("record reminder of touchpoint %d: %v", m.touchID, r):
+				default: // answered before the panic
+				}
+			}
+			panic(r)
+		}
+	}()
 	for {
 		q.mu.Lock()
-		batch := q.waiting
+		batch = q.waiting
 		if len(batch) > maxMarkBatch {
 			batch = batch[:maxMarkBatch]
 		}
