@@ -253,8 +253,8 @@ func (b *Bot) foundEarlier(ctx context.Context, c cadence.Claim, t cadence.Touch
 }
 
 // markReminded records the DM of a touchpoint, with its draft when that was not stored yet (d).
-// When the follow-up was stopped or paused while the DM went out, the DM is re-rendered at once
-// so that it shows no buttons that would only fail.
+// When the follow-up was stopped or paused, or its contact opted out, while the DM went out, the
+// DM is re-rendered at once so that it shows no buttons that would only fail.
 func (b *Bot) markReminded(ctx context.Context, c cadence.Claim, channel, ts string, d *cadence.Draft) error {
 	touchID := c.Touch.ID
 	var drafts []cadence.Draft
@@ -268,7 +268,7 @@ func (b *Bot) markReminded(ctx context.Context, c cadence.Claim, channel, ts str
 		b.log.Warn("claim taken over while its DM went out", "touchpoint", touchID)
 		return nil
 	}
-	if cadence.ErrorCode(err) != cadence.ECONFLICT {
+	if code := cadence.ErrorCode(err); code != cadence.ECONFLICT && code != cadence.EOPTEDOUT {
 		return err
 	}
 	v, lerr := b.loadDM(ctx, touchID)
@@ -276,7 +276,7 @@ func (b *Bot) markReminded(ctx context.Context, c cadence.Claim, channel, ts str
 		return lerr
 	}
 	v.Touch.DMChannel, v.Touch.DMTS = channel, ts
-	if v.Touch.State == cadence.TouchPending && v.Enrollment.Status.Ended() {
+	if v.Touch.State == cadence.TouchPending && (v.Enrollment.Status.Ended() || v.Contact.DoNotContact) {
 		v.Touch.State = cadence.TouchCancelled // the follow-up ended as the DM went out: show it closed
 	}
 	return b.updateDM(ctx, v)

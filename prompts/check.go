@@ -143,11 +143,14 @@ var linkTLDs = []string{"com", "net", "org", "io", "co", "ai", "app", "dev", "me
 // mayHaveLink is linkRe's guard: a link holds "http", "www." or a dot before one of linkTLDs. The
 // text is lower-cased with 'ſ' as 's', which (?i) matches too.
 func mayHaveLink(s string) bool {
+	s = strings.ReplaceAll(strings.ToLower(s), "ſ", "s")
+	if strings.Contains(s, "http") { // "https://intranet" has no dot
+		return true
+	}
 	if !strings.Contains(s, ".") {
 		return false
 	}
-	s = strings.ReplaceAll(strings.ToLower(s), "ſ", "s")
-	if strings.Contains(s, "http") || strings.Contains(s, "www.") {
+	if strings.Contains(s, "www.") {
 		return true
 	}
 	for i := 0; i < len(s); i++ {
@@ -294,7 +297,7 @@ func checkLength(r Request, subject, body string) *CheckError {
 	return nil
 }
 
-var typography = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u2010", "-", "\u2011", "-")
+var typography = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u2010", "-", "\u2011", "-", "ſ", "s")
 
 // fold lower-cases s, straightens curly apostrophes and folds runs of whitespace to one space, so
 // that phrase matching is not fooled by typography.

@@ -290,8 +290,9 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 // ends the lease and logs a "reminded" event. token is the claim's fencing token (0: unfenced).
 // It returns ECONFLICT, with a message fit to put in that DM, when the touchpoint is no longer
 // pending (its follow-up was stopped, it was logged or already reminded) or its follow-up is
-// paused or its contact opted out meanwhile, or (wrapping ErrLeaseLost) when it was claimed again
-// since; and ENOTFOUND when there is no such touchpoint.
+// paused meanwhile, or (wrapping ErrLeaseLost) when it was claimed again since; EOPTEDOUT when its
+// contact opted out (an opt-out stops the follow-up too, which is then seen first: ECONFLICT);
+// and ENOTFOUND when there is no such touchpoint.
 //
 // With a draft d, the draft the DM showed is stored in the same transaction: for a draft that
 // cost nothing to make (no model was asked), so that it need not be stored on its own before the
@@ -371,13 +372,13 @@ type touchHead struct {
 	step     int
 	attempts int
 	e        cadence.Enrollment // ID, ContactID, CadenceID, Owner, Status
-	c        cadence.Contact    // Name, Email, DoNotContact, DNCAt, DNCReason
+	c        cadence.Contact    // what Label reads, DoNotContact, DNCAt, DNCReason
 }
 
-// touchHeadSQL selects a touchHead: 13 columns where a whole view has 45, each scanned at the cost
+// touchHeadSQL selects a touchHead: 15 columns where a whole view has 45, each scanned at the cost
 // of about a microsecond.
 const touchHeadSQL = `SELECT t.state, t.step, t.attempts, e.id, e.contact_id, e.cadence_id, e.owner, e.status,
-	c.name, c.email, c.dnc, c.dnc_at, c.dnc_reason
+	c.name, c.email, c.phone, c.linkedin, c.dnc, c.dnc_at, c.dnc_reason
 	FROM touchpoints t
 	JOIN enrollments e ON e.id = t.enrollment_id
 	JOIN contacts c ON c.id = e.contact_id
@@ -388,7 +389,8 @@ func loadTouchHead(ctx context.Context, q queryer, touchID int64) (touchHead, er
 	var dnc int
 	var dncAt sql.NullInt64
 	err := q.QueryRowContext(ctx, touchHeadSQL, touchID).Scan(&h.state, &h.step, &h.attempts, &h.e.ID, &h.e.ContactID,
-		&h.e.CadenceID, &h.e.Owner, &h.e.Status, &h.c.Name, &h.c.Email, &dnc, &dncAt, &h.c.DNCReason)
+		&h.e.CadenceID, &h.e.Owner, &h.e.Status, &h.c.Name, &h.c.Email, &h.c.Phone, &h.c.LinkedIn, &dnc, &dncAt,
+		&h.c.DNCReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
 	}

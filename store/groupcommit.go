@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 )
 
 // maxMarkBatch bounds the reminders recorded in one transaction, and so how long a batch holds
 // the write lock (a command's write waits behind it).
 const maxMarkBatch = 64
+
+// markTestHook, when set (by tests only), is called before each write of a batch.
+var markTestHook func(touchID int64)
 
 // markQueue records the dispatcher's DMs (MarkReminded) with group commit on SQLite: a call that
 // finds no batch running runs one with every call waiting at that moment, in one transaction, and
@@ -33,15 +37,17 @@ func (q *markQueue) do(ctx context.Context, db *DB, m *markReq) error {
 	q.running = true
 	q.mu.Unlock()
 	if lead {
-		// The batch is everyone's: it is not cut short by this caller's context.
-		q.run(context.WithoutCancel(ctx), db)
+		// The batches are everyone's: they are not cut short by this caller's context.
+		q.run(context.WithoutCancel(ctx), db, m)
 	}
 	return <-m.done
 }
 
-// run records batches until no call waits. Should a batch panic, every call still waiting is
-// answered with an error and the queue is left ready for the next call, before the panic goes on.
-func (q *markQueue) run(ctx context.Context, db *DB) {
+// run records batches until the one holding mine is done (until none wait, for mine nil); then,
+// when calls still wait, it leaves them to a goroutine of its own, so that a caller leads for
+// two batches at most. A panic answers every call it touched or that waits with an error, and
+// leaves the queue ready for the next call.
+func (q *markQueue) run(ctx context.Context, db *DB, mine *markReq) {
 	var batch []*markReq
 	defer func() {
 		if r := recover(); r != nil {
@@ -51,11 +57,10 @@ func (q *markQueue) run(ctx context.Context, db *DB) {
 			q.mu.Unlock()
 			for _, m := range rest {
 				select {
-				case m.done <- fmt.Errorf("record reminder of touchpoint %d: %v", m.touchID, r):
+				case m.done <- fmt.Errorf("record reminder of touchpoint %d: panic: %v", m.touchID, r):
 				default: // answered before the panic
 				}
 			}
-			panic(r)
 		}
 	}()
 	for {
@@ -72,25 +77,48 @@ func (q *markQueue) run(ctx context.Context, db *DB) {
 		}
 		q.mu.Unlock()
 		db.markBatch(ctx, batch)
+		if mine != nil && slices.Contains(batch, mine) {
+			q.mu.Lock()
+			more := len(q.waiting) > 0
+			q.running = more
+			q.mu.Unlock()
+			if more {
+				go q.run(ctx, db, nil)
+			}
+			return
+		}
 	}
 }
 
-// markBatch records a batch in one transaction and tells each call its outcome. When the
-// transaction fails, each call is tried again alone, so that one bad write fails only its own call.
+// markBatch records a batch in one transaction and tells each call its outcome. When one of its
+// writes fails in the database, the batch is rolled back and each call is tried alone, so that
+// one bad write fails only its own call; when the transaction itself cannot begin or commit,
+// every call gets that error (trying each alone would only wait for the same failure 64 times).
 func (db *DB) markBatch(ctx context.Context, batch []*markReq) {
 	if len(batch) > 1 {
+		memberFailed := false
 		err := db.write(ctx, func(tx *sql.Tx) error {
 			for _, m := range batch {
+				if markTestHook != nil {
+					markTestHook(m.touchID)
+				}
 				var err error
 				if m.verdict, err = db.markReminded(ctx, tx, m); err != nil {
+					memberFailed = true
 					return err
 				}
 			}
 			return nil
 		})
-		if err == nil {
+		switch {
+		case err == nil:
 			for _, m := range batch {
 				m.done <- m.verdict
+			}
+			return
+		case !memberFailed:
+			for _, m := range batch {
+				m.done <- err
 			}
 			return
 		}

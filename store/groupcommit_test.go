@@ -144,3 +144,53 @@ func TestMarkBatchIsolatesAFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkBatchPanicLeavesStoreUsable: a panic inside a batch answers every call of it with an
+// error, rolls its transaction back, and leaves the store writable and the queue working.
+func TestMarkBatchPanicLeavesStoreUsable(t *testing.T) {
+	if testBackend != "sqlite" {
+		t.Skip("group commit is SQLite's")
+	}
+	ctx := context.Background()
+	db := mustOpen(t)
+	for i := range 4 {
+		mustEnroll(t, db, contactN(i), "U1", t0)
+	}
+	cs, err := db.Claim(ctx, t0.Add(time.Hour), 4, time.Hour)
+	if err != nil || len(cs) != 4 {
+		t.Fatalf("claim: %v, %v", cs, err)
+	}
+	bad := cs[1].Touch.ID
+	markTestHook = func(id int64) {
+		if id == bad {
+			panic("boom")
+		}
+	}
+	defer func() { markTestHook = nil }()
+	var batch []*markReq
+	for _, c := range cs[:3] {
+		batch = append(batch, &markReq{touchID: c.Touch.ID, token: c.Attempts, channel: "D1", ts: "1.1", now: t0, done: make(chan error, 1)})
+	}
+	db.marks.mu.Lock()
+	db.marks.waiting, db.marks.running = batch, true
+	db.marks.mu.Unlock()
+	db.marks.run(ctx, db, nil)
+	for i, m := range batch {
+		if err := <-m.done; err == nil {
+			t.Errorf("call %d of the panicking batch: no error", i)
+		}
+	}
+	markTestHook = nil
+	// Nothing of the batch was written, and the writer is free: these must not hang.
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if n := count(t, db, `SELECT COUNT(*) FROM touchpoints WHERE state = 'reminded'`); n != 0 {
+		t.Errorf("%d touchpoints recorded by a rolled-back batch", n)
+	}
+	if err := db.Release(wctx, cs[0].Touch.ID, cs[0].Attempts, t0); err != nil {
+		t.Fatalf("Release after the panic: %v", err) // the writer is held: MarkReminded would wait forever
+	}
+	if err := db.MarkReminded(wctx, cs[3].Touch.ID, cs[3].Attempts, "D1", "1.4", t0); err != nil {
+		t.Errorf("MarkReminded after the panic: %v", err)
+	}
+}

@@ -185,6 +185,14 @@ func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL 
 	if err != nil {
 		return db.unavailable(fmt.Errorf("begin write: %w", err))
 	}
+	// A panic in fn must not leave the transaction open: on SQLite it would hold the one write
+	// connection, and every later write would wait for it forever.
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if db.pg {
 		if _, err := tx.ExecContext(ctx, lockSQL, args...); err != nil {
 			_ = tx.Rollback()
