@@ -23,8 +23,8 @@ const queueSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.
 	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
 
 const (
-	queueRunningSQL = queueSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
-	queueDueSQL     = queueSQL + ` WHERE e.owner = ? AND e.status = 'active' AND t.due <= ?`
+	queueRunningSQL = queueSQL + ` WHERE e.owner = ` + textArg + ` AND e.status IN ('active', 'paused')`
+	queueDueSQL     = queueSQL + ` WHERE e.owner = ` + textArg + ` AND e.status = 'active' AND t.due <= ?`
 )
 
 // Queue returns owner's running (active and paused) follow-ups, soonest open touchpoint first and
@@ -110,7 +110,10 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.E
 // are read, with their contacts and open touches; the count of the whole list comes from the same
 // index. %[1]s is the condition on the rep's follow-ups as e, %[2]s the same as n for the count;
 // both must name status IN ('active', 'paused') for the partial index to serve them. The count's
-// placeholders come first, so the condition's arguments are given twice.
+// placeholders come first, so the condition's arguments are given twice. page adds the LIMIT and
+// OFFSET as numbers in the text: SQLite compiles a statement again whenever a bound LIMIT or OFFSET
+// is bound anew, which it is at every run, and a page's text has few variants (its limit is
+// fillBatch, its offsets multiples of it).
 const pageSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
 		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
 		t.id, t.step, t.due, t.state,
@@ -119,16 +122,15 @@ const pageSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.s
 	JOIN contacts c ON c.id = e.contact_id
 	LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
 	WHERE %[1]s
-	ORDER BY e.next_due, e.created_at, e.id
-	LIMIT ? OFFSET ?`
+	ORDER BY e.next_due, e.created_at, e.id`
 
 // runningHint names the index of the rep's running follow-ups by next due time for SQLite.
 const runningHint = ` INDEXED BY enrollments_running_next`
 
 var (
-	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status IN ('active', 'paused')`,
+	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused')`,
 		`n.owner = ? AND n.status IN ('active', 'paused')`)
-	pageDueSQL = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status IN ('active', 'paused') AND e.status = 'active' AND e.next_due <= ?`,
+	pageDueSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused') AND e.status = 'active' AND e.next_due <= ?`,
 		`n.owner = ? AND n.status IN ('active', 'paused') AND n.status = 'active' AND n.next_due <= ?`)
 )
 
@@ -154,8 +156,9 @@ func (db *DB) DueQueuePage(ctx context.Context, owner string, now time.Time, off
 
 func (db *DB) page(ctx context.Context, query, owner string, offset, limit int, more ...any) ([]cadence.EnrollmentView, int, error) {
 	query = db.unhinted(query)
+	query += fmt.Sprintf(" LIMIT %d OFFSET %d", max(limit, 0), max(offset, 0))
 	cond := append([]any{owner}, more...)
-	args := append(append(slices.Clone(cond), cond...), max(limit, 0), max(offset, 0))
+	args := append(slices.Clone(cond), cond...)
 	vs := make([]cadence.EnrollmentView, 0, max(limit, 0))
 	total := 0
 	err := db.readHot(ctx, func(q queryer) error {
