@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 		{"due page", pageDueSQL + " LIMIT 40 OFFSET 0", []any{"U1", t0.UnixMilli(), "U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_running_next (owner=? AND next_due<?)", "touchpoints_one_open", "INTEGER PRIMARY KEY"}, false},
 		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}, false},
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}, false},
-		{"show: the follow-up", viewSelect + ` WHERE e.id = ` + textArg, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
+		{"show: the follow-up", viewByIDSQL, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
 		{"show: its touches", touchpointsSQL, []any{"x"}, []string{"touchpoints_enrollment"}, false},
 		{"show: its signals", signalsSQL, []any{"x"}, []string{"signals_enrollment"}, false},
 		{"events", eventsSQL, []any{"x"}, []string{"events_enrollment"}, false},
@@ -242,6 +243,21 @@ func TestWriterPageCache(t *testing.T) {
 		var size int
 		if err := c.pool.QueryRow(`PRAGMA cache_size`).Scan(&size); err != nil || size != c.want {
 			t.Errorf("%s: cache_size = %d (%v), want %d", name, size, err, c.want)
+		}
+	}
+}
+
+// TestJoinQueriesCastTheirParameters: the commands' queries that join tables compare no column
+// with a bare parameter by equality (col = ?), which would make SQLite compile them again at every
+// run (textArg); nor do they bind a LIMIT or OFFSET, which would do the same.
+func TestJoinQueriesCastTheirParameters(t *testing.T) {
+	list, _ := listSQL("U1", []cadence.Status{cadence.StatusActive})
+	due, _ := dueSQL("U1", t0)
+	bare := regexp.MustCompile(`(?i)((^|[^<>!])=\s*\?|LIMIT\s+\?|OFFSET\s+\?)`)
+	for name, q := range map[string]string{"view": viewByIDSQL, "already enrolled": runningOfContactSQL, "ListEnrollments": list,
+		"Due": due, "Queue": queueRunningSQL, "DueQueue": queueDueSQL, "QueuePage": pageRunningSQL, "DueQueuePage": pageDueSQL} {
+		if m := bare.FindString(q); m != "" {
+			t.Errorf("%s has %q:\n%s", name, m, q)
 		}
 	}
 }

@@ -129,9 +129,9 @@ const runningHint = ` INDEXED BY enrollments_running_next`
 
 var (
 	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused')`,
-		`n.owner = ? AND n.status IN ('active', 'paused')`)
+		`n.owner = `+textArg+` AND n.status IN ('active', 'paused')`)
 	pageDueSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused') AND e.status = 'active' AND e.next_due <= ?`,
-		`n.owner = ? AND n.status IN ('active', 'paused') AND n.status = 'active' AND n.next_due <= ?`)
+		`n.owner = `+textArg+` AND n.status IN ('active', 'paused') AND n.status = 'active' AND n.next_due <= ?`)
 )
 
 // QueuePage returns limit of owner's running follow-ups from offset on, in Queue's order and

@@ -39,6 +39,9 @@ const (
 	intArg  = `CAST(? AS INTEGER)`
 )
 
+// viewByIDSQL selects one follow-up's view by its id (view).
+const viewByIDSQL = viewSelect + ` WHERE e.id = ` + textArg
+
 type enrollmentRow struct {
 	e                                                                   cadence.Enrollment
 	triggerAt, decision, pausedAt, pausedUntil, created, updated, ended sql.NullInt64
@@ -178,7 +181,7 @@ func sortByNextDue(vs []cadence.EnrollmentView) {
 
 // view loads one enrollment's view, or returns ENOTFOUND.
 func view(ctx context.Context, q queryer, id string) (cadence.EnrollmentView, error) {
-	vs, err := views(ctx, q, viewSelect+` WHERE e.id = `+textArg, id)
+	vs, err := views(ctx, q, viewByIDSQL, id)
 	if err != nil {
 		return cadence.EnrollmentView{}, fmt.Errorf("load follow-up %s: %w", id, err)
 	}
