@@ -57,8 +57,8 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 	}{
 		{"list", queueRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
 		{"due", queueDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
-		{"list page", pageRunningSQL + " LIMIT 40 OFFSET 0", []any{"U1", "U1"}, []string{"COVERING INDEX enrollments_running_next (owner=?)", "touchpoints_one_open", "INTEGER PRIMARY KEY"}, false},
-		{"due page", pageDueSQL + " LIMIT 40 OFFSET 0", []any{"U1", t0.UnixMilli(), "U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_running_next (owner=? AND next_due<?)", "touchpoints_one_open", "INTEGER PRIMARY KEY"}, false},
+		{"list page", pageRunningSQL + " LIMIT 40 OFFSET 0", []any{"U1", "U1"}, []string{"COVERING INDEX enrollments_running_next (owner=?)", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, false},
+		{"due page", pageDueSQL + " LIMIT 40 OFFSET 0", []any{"U1", t0.UnixMilli(), "U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_running_next (owner=? AND next_due<?)", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, false},
 		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}, false},
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}, false},
 		{"show: the follow-up", viewByIDSQL, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},

@@ -107,8 +107,8 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.E
 
 // pageSQL is one page of a rep's list in Queue's order, read in that order from the index of the
 // rep's running follow-ups by their next due time (migration 0013), so that only the page's rows
-// are read, with their contacts and open touches; the count of the whole list comes from the same
-// index. %[1]s is the condition on the rep's follow-ups as e, %[2]s the same as n for the count;
+// are read, with their contacts and open touches (from the covering touchpoints_open_queue); the
+// count of the whole list comes from the same index. %[1]s is the condition on the rep's follow-ups as e, %[2]s the same as n for the count;
 // both must name status IN ('active', 'paused') for the partial index to serve them. The count's
 // placeholders come first, so the condition's arguments are given twice. page adds the LIMIT and
 // OFFSET as numbers in the text: SQLite compiles a statement again whenever a bound LIMIT or OFFSET
@@ -120,7 +120,7 @@ const pageSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.s
 		(SELECT COUNT(*) FROM enrollments n` + runningHint + ` WHERE %[2]s) AS total
 	FROM enrollments e` + runningHint + `
 	JOIN contacts c ON c.id = e.contact_id
-	LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
+	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
 	WHERE %[1]s
 	ORDER BY e.next_due, e.created_at, e.id`
 
