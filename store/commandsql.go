@@ -12,7 +12,7 @@ import (
 // does for Claim.
 const (
 	// runningOfContactSQL finds a contact's running follow-up: Enroll refuses a second one.
-	runningOfContactSQL = viewSelect + ` WHERE e.contact_id = ? AND e.status IN ('active', 'paused')`
+	runningOfContactSQL = viewSelect + ` WHERE e.contact_id = ` + intArg + ` AND e.status IN ('active', 'paused')`
 
 	touchpointsSQL = `SELECT ` + touchCols + ` FROM touchpoints t WHERE t.enrollment_id = ? ORDER BY t.step, t.id`
 	eventsSQL      = `SELECT id, at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail
@@ -28,7 +28,7 @@ const (
 func listSQL(owner string, statuses []cadence.Status) (string, []any) {
 	where, args := ` WHERE 1 = 1`, []any{}
 	if owner != "" {
-		where += ` AND e.owner = ?`
+		where += ` AND e.owner = ` + textArg
 		args = append(args, owner)
 	}
 	if len(statuses) > 0 {
@@ -45,7 +45,7 @@ func listSQL(owner string, statuses []cadence.Status) (string, []any) {
 func dueSQL(owner string, now time.Time) (string, []any) {
 	where, args := ` WHERE e.status = 'active' AND t.due <= ?`, []any{now.UnixMilli()}
 	if owner != "" {
-		where += ` AND e.owner = ?`
+		where += ` AND e.owner = ` + textArg
 		args = append(args, owner)
 	}
 	return viewSelect + where, args

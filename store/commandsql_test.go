@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,18 +50,18 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 		name, query string
 		args        []any
 		want        []string // indexes the plan must name
-		// sorts is set for the list pages, which sort the rep's follow-ups (found through the
-		// indexes) in a temporary b-tree to cut a page, and scan that sort's output: their cost
-		// grows with the rep's list, not with the table.
+		// sorts allows a temporary b-tree and a scan of its output, for a query whose cost grows
+		// with the rep's list, not with the table. The list pages need none: they read their page
+		// in order from enrollments_running_next.
 		sorts bool
 	}{
 		{"list", queueRunningSQL, []any{"U1"}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
 		{"due", queueDueSQL, []any{"U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue"}, false},
-		{"list page", pageRunningSQL, []any{"U1", 40, 0}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, true},
-		{"due page", pageDueSQL, []any{"U1", t0.UnixMilli(), 40, 0}, []string{"COVERING INDEX enrollments_owner_queue", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, true},
+		{"list page", pageRunningSQL + " LIMIT 40 OFFSET 0", []any{"U1", "U1"}, []string{"COVERING INDEX enrollments_running_next (owner=?)", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, false},
+		{"due page", pageDueSQL + " LIMIT 40 OFFSET 0", []any{"U1", t0.UnixMilli(), "U1", t0.UnixMilli()}, []string{"COVERING INDEX enrollments_running_next (owner=? AND next_due<?)", "COVERING INDEX touchpoints_open_queue", "INTEGER PRIMARY KEY"}, false},
 		{"ListEnrollments", list, listArgs, []string{"enrollments_owner_", "touchpoints_one_open"}, false},
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}, false},
-		{"show: the follow-up", viewSelect + ` WHERE e.id = ?`, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
+		{"show: the follow-up", viewByIDSQL, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
 		{"show: its touches", touchpointsSQL, []any{"x"}, []string{"touchpoints_enrollment"}, false},
 		{"show: its signals", signalsSQL, []any{"x"}, []string{"signals_enrollment"}, false},
 		{"events", eventsSQL, []any{"x"}, []string{"events_enrollment"}, false},
@@ -217,11 +218,14 @@ func TestSynchronousNormal(t *testing.T) {
 // TestListQueriesUnhintedOnPostgres: the lists' SQLite index hint, which PostgreSQL would refuse
 // as a syntax error, is left out there and kept on SQLite.
 func TestListQueriesUnhintedOnPostgres(t *testing.T) {
-	for _, q := range []string{queueRunningSQL, queueDueSQL, pageRunningSQL, pageDueSQL} {
-		if got := (&DB{pg: true}).unhinted(q); strings.Contains(got, "INDEXED BY") || !strings.Contains(got, "LEFT JOIN touchpoints t ON") {
+	for _, c := range []struct{ query, hint string }{
+		{queueRunningSQL, "INDEXED BY touchpoints_open_queue"}, {queueDueSQL, "INDEXED BY touchpoints_open_queue"},
+		{pageRunningSQL, "FROM enrollments e INDEXED BY enrollments_running_next"}, {pageDueSQL, "FROM enrollments e INDEXED BY enrollments_running_next"},
+	} {
+		if got := (&DB{pg: true}).unhinted(c.query); strings.Contains(got, "INDEXED BY") || !strings.Contains(got, "LEFT JOIN touchpoints t ON") {
 			t.Errorf("on PostgreSQL:\n%s", got)
 		}
-		if got := (&DB{}).unhinted(q); !strings.Contains(got, "INDEXED BY touchpoints_open_queue") {
+		if got := (&DB{}).unhinted(c.query); !strings.Contains(got, c.hint) {
 			t.Errorf("on SQLite the hint is gone:\n%s", got)
 		}
 	}
@@ -239,6 +243,21 @@ func TestWriterPageCache(t *testing.T) {
 		var size int
 		if err := c.pool.QueryRow(`PRAGMA cache_size`).Scan(&size); err != nil || size != c.want {
 			t.Errorf("%s: cache_size = %d (%v), want %d", name, size, err, c.want)
+		}
+	}
+}
+
+// TestJoinQueriesCastTheirParameters: the commands' queries that join tables compare no column
+// with a bare parameter by equality (col = ?), which would make SQLite compile them again at every
+// run (textArg); nor do they bind a LIMIT or OFFSET, which would do the same.
+func TestJoinQueriesCastTheirParameters(t *testing.T) {
+	list, _ := listSQL("U1", []cadence.Status{cadence.StatusActive})
+	due, _ := dueSQL("U1", t0)
+	bare := regexp.MustCompile(`(?i)((^|[^<>!])=\s*\?|LIMIT\s+\?|OFFSET\s+\?)`)
+	for name, q := range map[string]string{"view": viewByIDSQL, "already enrolled": runningOfContactSQL, "ListEnrollments": list,
+		"Due": due, "Queue": queueRunningSQL, "DueQueue": queueDueSQL, "QueuePage": pageRunningSQL, "DueQueuePage": pageDueSQL} {
+		if m := bare.FindString(q); m != "" {
+			t.Errorf("%s has %q:\n%s", name, m, q)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,8 @@ const queueSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.
 	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
 
 const (
-	queueRunningSQL = queueSQL + ` WHERE e.owner = ? AND e.status IN ('active', 'paused')`
-	queueDueSQL     = queueSQL + ` WHERE e.owner = ? AND e.status = 'active' AND t.due <= ?`
+	queueRunningSQL = queueSQL + ` WHERE e.owner = ` + textArg + ` AND e.status IN ('active', 'paused')`
+	queueDueSQL     = queueSQL + ` WHERE e.owner = ` + textArg + ` AND e.status = 'active' AND t.due <= ?`
 )
 
 // Queue returns owner's running (active and paused) follow-ups, soonest open touchpoint first and
@@ -49,14 +50,15 @@ func (db *DB) DueQueue(ctx context.Context, owner string, now time.Time) ([]cade
 	return vs, nil
 }
 
-// indexHint is the SQLite-only part of queueSQL and pageSQL; unhinted takes it out for
-// PostgreSQL, which has no INDEXED BY and plans the join by itself.
+// indexHint is the SQLite-only part of queueSQL, as runningHint is of pageSQL; unhinted takes
+// them out for PostgreSQL, which has no INDEXED BY and plans the join by itself.
 const indexHint = ` INDEXED BY touchpoints_open_queue`
 
-// unhinted returns query as the database's engine takes it: without indexHint on PostgreSQL.
+// unhinted returns query as the database's engine takes it: without indexHint and runningHint
+// on PostgreSQL.
 func (db *DB) unhinted(query string) string {
 	if db.pg {
-		return strings.Replace(query, indexHint, "", 1)
+		return strings.ReplaceAll(strings.ReplaceAll(query, indexHint, ""), runningHint, "")
 	}
 	return query
 }
@@ -103,27 +105,33 @@ func (db *DB) queue(ctx context.Context, query string, args ...any) ([]cadence.E
 	return vs, err
 }
 
-// pageSQL is one page of a rep's list in Queue's order, sorted and cut by the database: the
-// window count is the number of the rep's follow-ups in the list, and only the contacts of the
-// page's rows are read (the subquery's LIMIT keeps SQLite from joining them before the cut).
-// Sorting the rep's rows in the database costs a sort of those rows (a few hundred at most),
-// instead of scanning every one of them into Go values and sorting them there (Queue).
-const pageSQL = `SELECT q.id, q.contact_id, q.owner, q.cadence_id, q.status, q.step, q.paused_until, q.created_at,
+// pageSQL is one page of a rep's list in Queue's order, read in that order from the index of the
+// rep's running follow-ups by their next due time (migration 0013), so that only the page's rows
+// are read, with their contacts and open touches (from the covering touchpoints_open_queue); the
+// count of the whole list comes from the same index. %[1]s is the condition on the rep's follow-ups as e, %[2]s the same as n for the count;
+// both must name status IN ('active', 'paused') for the partial index to serve them. The count's
+// placeholders come first, so the condition's arguments are given twice. page adds the LIMIT and
+// OFFSET as numbers in the text: SQLite compiles a statement again whenever a bound LIMIT or OFFSET
+// is bound anew, which it is at every run, and a page's text has few variants (its limit is
+// fillBatch, its offsets multiples of it).
+const pageSQL = `SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
 		c.id, c.name, c.email, c.phone, c.linkedin, c.company,
-		q.tid, q.tstep, q.tdue, q.tstate, q.total
-	FROM (SELECT e.id, e.contact_id, e.owner, e.cadence_id, e.status, e.step, e.paused_until, e.created_at,
-			t.id AS tid, t.step AS tstep, t.due AS tdue, t.state AS tstate, COUNT(*) OVER () AS total
-		FROM enrollments e
-		LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
-		WHERE %s
-		ORDER BY t.due IS NULL, t.due, e.created_at, e.id
-		LIMIT ? OFFSET ?) q
-	JOIN contacts c ON c.id = q.contact_id
-	ORDER BY q.tdue IS NULL, q.tdue, q.created_at, q.id`
+		t.id, t.step, t.due, t.state,
+		(SELECT COUNT(*) FROM enrollments n` + runningHint + ` WHERE %[2]s) AS total
+	FROM enrollments e` + runningHint + `
+	JOIN contacts c ON c.id = e.contact_id
+	LEFT JOIN touchpoints t` + indexHint + ` ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
+	WHERE %[1]s
+	ORDER BY e.next_due, e.created_at, e.id`
+
+// runningHint names the index of the rep's running follow-ups by next due time for SQLite.
+const runningHint = ` INDEXED BY enrollments_running_next`
 
 var (
-	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status IN ('active', 'paused')`)
-	pageDueSQL     = fmt.Sprintf(pageSQL, `e.owner = ? AND e.status = 'active' AND t.due <= ?`)
+	pageRunningSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused')`,
+		`n.owner = `+textArg+` AND n.status IN ('active', 'paused')`)
+	pageDueSQL = fmt.Sprintf(pageSQL, `e.owner = `+textArg+` AND e.status IN ('active', 'paused') AND e.status = 'active' AND e.next_due <= ?`,
+		`n.owner = `+textArg+` AND n.status IN ('active', 'paused') AND n.status = 'active' AND n.next_due <= ?`)
 )
 
 // QueuePage returns limit of owner's running follow-ups from offset on, in Queue's order and
@@ -148,7 +156,9 @@ func (db *DB) DueQueuePage(ctx context.Context, owner string, now time.Time, off
 
 func (db *DB) page(ctx context.Context, query, owner string, offset, limit int, more ...any) ([]cadence.EnrollmentView, int, error) {
 	query = db.unhinted(query)
-	args := append(append([]any{owner}, more...), max(limit, 0), max(offset, 0))
+	query += fmt.Sprintf(" LIMIT %d OFFSET %d", max(limit, 0), max(offset, 0))
+	cond := append([]any{owner}, more...)
+	args := append(slices.Clone(cond), cond...)
 	vs := make([]cadence.EnrollmentView, 0, max(limit, 0))
 	total := 0
 	err := db.readHot(ctx, func(q queryer) error {

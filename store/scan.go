@@ -20,12 +20,27 @@ const (
 	touchCols = `t.id, t.enrollment_id, t.step, t.due, t.state, t.outcome, t.attempts, t.lease_until,
 		t.draft, t.draft_source, t.draft_model, t.dm_channel, t.dm_ts, t.done_at, t.done_by`
 
-	// viewSelect selects EnrollmentViews; callers add WHERE and ORDER BY.
+	// viewSelect selects EnrollmentViews; callers add WHERE and ORDER BY, with textArg and
+	// intArg for the parameters compared with a column.
 	viewSelect = `SELECT ` + enrollmentCols + `, ` + contactCols + `, ` + touchCols + `
 		FROM enrollments e
 		JOIN contacts c ON c.id = e.contact_id
 		LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')`
 )
+
+// textArg and intArg stand for a bound parameter compared with a column by equality in a query
+// that joins tables. Written bare (e.id = ?), SQLite propagates the parameter into the join as a
+// constant, compares its bound value with the conditions of the tables' partial indexes, and so
+// compiles the statement again each time it is bound anew, that is at every run: for a follow-up's
+// view that costs several times the query itself. A CAST keeps it a parameter the plan does not
+// depend on (the index on the column is used all the same).
+const (
+	textArg = `CAST(? AS TEXT)`
+	intArg  = `CAST(? AS INTEGER)`
+)
+
+// viewByIDSQL selects one follow-up's view by its id (view).
+const viewByIDSQL = viewSelect + ` WHERE e.id = ` + textArg
 
 type enrollmentRow struct {
 	e                                                                   cadence.Enrollment
@@ -166,7 +181,7 @@ func sortByNextDue(vs []cadence.EnrollmentView) {
 
 // view loads one enrollment's view, or returns ENOTFOUND.
 func view(ctx context.Context, q queryer, id string) (cadence.EnrollmentView, error) {
-	vs, err := views(ctx, q, viewSelect+` WHERE e.id = ?`, id)
+	vs, err := views(ctx, q, viewByIDSQL, id)
 	if err != nil {
 		return cadence.EnrollmentView{}, fmt.Errorf("load follow-up %s: %w", id, err)
 	}

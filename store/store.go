@@ -58,7 +58,8 @@ type DB struct {
 
 	self owner // this database handle's identity as a dispatcher (claim.go)
 
-	marks markQueue // MarkReminded's group commit on SQLite (groupcommit.go)
+	marks markQueue     // MarkReminded's group commit on SQLite (groupcommit.go)
+	ckpt  *checkpointer // SQLite: checkpoints the WAL beside the writer (checkpoint.go); nil on PostgreSQL
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
@@ -91,10 +92,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// connection keeps its prepared statements, so a command's queries are not compiled again.
 	common := fmt.Sprintf("_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_busy_timeout=%d&_stmt_cache_size=%d",
 		busyTimeout.Milliseconds(), stmtCache)
-	w, err := sql.Open("sqlite3", fmt.Sprintf("%s?%s&_txlock=immediate&_cache_size=-%d", path, common, writerCacheKiB))
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
+	w := openWriter(fmt.Sprintf("%s?%s&_txlock=immediate&_cache_size=-%d", path, common, writerCacheKiB))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -122,6 +120,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	db.r = r
+	if err := db.startCheckpointer(path + "?" + common); err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	return db, nil
 }
 
@@ -142,7 +145,7 @@ func (db *DB) fixModes() error {
 
 // Close closes the database. In-flight methods should have returned first.
 func (db *DB) Close() error {
-	var errs []error
+	errs := []error{db.ckpt.close()}
 	if db.r != nil && db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
@@ -206,6 +209,7 @@ func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL 
 	if err := tx.Commit(); err != nil {
 		return db.unavailable(fmt.Errorf("commit: %w", err))
 	}
+	db.ckpt.committed()
 	return nil
 }
 
