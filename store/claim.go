@@ -169,7 +169,7 @@ func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration)
 
 // fenced is the condition a write that finishes a claim adds: token 0 (a person's action, not a
 // dispatcher's) always passes; any other must be the touchpoint's current attempt count.
-const fenced = ` AND (? = 0 OR attempts = ?)`
+const fenced = ` AND (CAST(? AS BIGINT) = 0 OR attempts = CAST(? AS BIGINT))`
 
 // checkFence returns ErrLeaseLost when token is set and the touchpoint was claimed again since.
 func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error {
@@ -177,7 +177,7 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 		return nil
 	}
 	var attempts int
-	err := tx.QueryRowContext(ctx, `SELECT attempts FROM touchpoints WHERE id = ?`, touchID).Scan(&attempts)
+	err := tx.QueryRowContext(ctx, `SELECT attempts FROM touchpoints WHERE id = CAST(? AS BIGINT)`, touchID).Scan(&attempts)
 	if err == sql.ErrNoRows {
 		return cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
 	}
@@ -212,7 +212,7 @@ const claimStateSQL = `SELECT t.state, t.due, t.attempts, t.lease_until, e.statu
 	FROM touchpoints t
 	JOIN enrollments e ON e.id = t.enrollment_id
 	JOIN contacts c ON c.id = e.contact_id
-	WHERE t.id = ?`
+	WHERE t.id = CAST(? AS BIGINT)`
 
 // RecheckState is Recheck for the check just before a DM is posted, which needs only the
 // touchpoint's state, its follow-up's status and owner and the contact's opt-out: a few columns
@@ -254,7 +254,7 @@ func (db *DB) renewClaim(ctx context.Context, touchID int64, token int, state ca
 			return err
 		}
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?
-			WHERE id = ? AND state = 'pending'`+fenced, now.Add(lease).UnixMilli(), db.self.id, touchID, token, token)
+			WHERE id = CAST(? AS BIGINT) AND state = 'pending'`+fenced, now.Add(lease).UnixMilli(), db.self.id, touchID, token, token)
 		if err != nil {
 			return fmt.Errorf("renew lease of touchpoint %d: %w", touchID, err)
 		}
@@ -277,7 +277,7 @@ func (db *DB) SaveDraft(ctx context.Context, touchID int64, token int, draft, so
 			return err
 		}
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET draft = ?, draft_source = ?, draft_model = ?,
-			draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = ? AND state IN ('pending', 'reminded')`,
+			draft_prompt_tokens = ?, draft_completion_tokens = ? WHERE id = CAST(? AS BIGINT) AND state IN ('pending', 'reminded')`,
 			draft, source, model, promptTokens, completionTokens, touchID)
 		if err != nil {
 			return fmt.Errorf("save draft: %w", err)
@@ -358,7 +358,7 @@ func (db *DB) markReminded(ctx context.Context, tx *sql.Tx, m *markReq) (verdict
 		args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET state = ?, dm_channel = ?, dm_ts = ?, lease_until = NULL,
-		claim_owner = ''`+set+` WHERE id = ?`, append(args, m.touchID)...); err != nil {
+		claim_owner = ''`+set+` WHERE id = CAST(? AS BIGINT)`, append(args, m.touchID)...); err != nil {
 		return nil, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
 	}
 	return nil, appendEvent(ctx, tx, fillEvent(cadence.Event{Step: h.step, Actor: "bot", Kind: cadence.EventReminded}, h.e, m.now))
@@ -382,7 +382,7 @@ const touchHeadSQL = `SELECT t.state, t.step, t.attempts, e.id, e.contact_id, e.
 	FROM touchpoints t
 	JOIN enrollments e ON e.id = t.enrollment_id
 	JOIN contacts c ON c.id = e.contact_id
-	WHERE t.id = ?`
+	WHERE t.id = CAST(? AS BIGINT)`
 
 func loadTouchHead(ctx context.Context, q queryer, touchID int64) (touchHead, error) {
 	var h touchHead
@@ -408,7 +408,7 @@ func loadTouchHead(ctx context.Context, q queryer, touchID int64) (touchHead, er
 func (db *DB) Release(ctx context.Context, touchID int64, token int, retryAt time.Time) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ''
-			WHERE id = ? AND state = 'pending'`+fenced, ms(retryAt), touchID, token, token)
+			WHERE id = CAST(? AS BIGINT) AND state = 'pending'`+fenced, ms(retryAt), touchID, token, token)
 		if err != nil {
 			return fmt.Errorf("release touchpoint %d: %w", touchID, err)
 		}
@@ -433,7 +433,7 @@ func (db *DB) Reschedule(ctx context.Context, touchID int64, token int, due time
 			return err
 		}
 		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET due = ?, lease_until = NULL, claim_owner = ''
-			WHERE id = ? AND state = 'pending'`, due.UnixMilli(), touchID)
+			WHERE id = CAST(? AS BIGINT) AND state = 'pending'`, due.UnixMilli(), touchID)
 		if err != nil {
 			return fmt.Errorf("reschedule touchpoint %d: %w", touchID, err)
 		}
@@ -452,7 +452,7 @@ func explainMiss(ctx context.Context, tx *sql.Tx, r sql.Result, touchID int64) e
 		return nil
 	}
 	var state string
-	err = tx.QueryRowContext(ctx, `SELECT state FROM touchpoints WHERE id = ?`, touchID).Scan(&state)
+	err = tx.QueryRowContext(ctx, `SELECT state FROM touchpoints WHERE id = CAST(? AS BIGINT)`, touchID).Scan(&state)
 	if err == sql.ErrNoRows {
 		return cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
 	}

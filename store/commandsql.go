@@ -14,13 +14,13 @@ const (
 	// runningOfContactSQL finds a contact's running follow-up: Enroll refuses a second one.
 	runningOfContactSQL = viewSelect + ` WHERE e.contact_id = ` + intArg + ` AND e.status IN ('active', 'paused')`
 
-	touchpointsSQL = `SELECT ` + touchCols + ` FROM touchpoints t WHERE t.enrollment_id = ? ORDER BY t.step, t.id`
+	touchpointsSQL = `SELECT ` + touchCols + ` FROM touchpoints t WHERE t.enrollment_id = CAST(? AS TEXT) ORDER BY t.step, t.id`
 	eventsSQL      = `SELECT id, at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail
-		FROM events WHERE enrollment_id = ? ORDER BY at, id`
-	signalsSQL = `SELECT enrollment_id, text, at, by_user FROM signals WHERE enrollment_id = ? ORDER BY at, id`
-	existsSQL  = `SELECT COUNT(*) FROM enrollments WHERE id = ?`
+		FROM events WHERE enrollment_id = CAST(? AS TEXT) ORDER BY at, id`
+	signalsSQL = `SELECT enrollment_id, text, at, by_user FROM signals WHERE enrollment_id = CAST(? AS TEXT) ORDER BY at, id`
+	existsSQL  = `SELECT COUNT(*) FROM enrollments WHERE id = CAST(? AS TEXT)`
 	repSQL     = `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from, away_until, gone,
-		booking, signature FROM reps WHERE user_id = ?`
+		booking, signature FROM reps WHERE user_id = CAST(? AS TEXT)`
 )
 
 // listSQL selects owner's follow-ups in the given statuses (all when none); an empty owner means

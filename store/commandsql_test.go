@@ -261,3 +261,16 @@ func TestJoinQueriesCastTheirParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatchQueriesCastTheirParameters: the statements a dispatched reminder runs compare no
+// column with a bare parameter (see textArg), so none is compiled again at every run.
+func TestDispatchQueriesCastTheirParameters(t *testing.T) {
+	bare := regexp.MustCompile(`(?i)((^|[^<>!])=\s*\?)`)
+	for name, q := range map[string]string{"touchView": touchViewSelect, "RecheckState": claimStateSQL,
+		"MarkReminded": touchHeadSQL, "touchpoints": touchpointsSQL, "signals": signalsSQL, "events": eventsSQL,
+		"exists": existsSQL, "rep": repSQL, "fence": fenced} {
+		if m := bare.FindString(q); m != "" {
+			t.Errorf("%s has %q:\n%s", name, m, q)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (db *DB) Link(ctx context.Context, enrollmentID string) (link string, err e
 
 func linkOf(ctx context.Context, q queryer, enrollmentID string) (string, error) {
 	var link string
-	err := q.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = ?`, enrollmentID).Scan(&link)
+	err := q.QueryRowContext(ctx, `SELECT link FROM enrollment_origins WHERE enrollment_id = CAST(? AS TEXT)`, enrollmentID).Scan(&link)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("load link of %s: %w", enrollmentID, err)
 	}
@@ -176,7 +176,7 @@ func (db *DB) CompanyNews(ctx context.Context, enrollmentID string) (out []caden
 
 func newsOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.CompanyNews, error) {
 	rows, err := q.QueryContext(ctx, `SELECT enrollment_id, source_id, who, company, outcome, at FROM company_news
-		WHERE enrollment_id = ? ORDER BY at, source_id`, enrollmentID)
+		WHERE enrollment_id = CAST(? AS TEXT) ORDER BY at, source_id`, enrollmentID)
 	if err != nil {
 		return nil, fmt.Errorf("news of %s: %w", enrollmentID, err)
 	}
