@@ -83,7 +83,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
-	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey))
+	}, claimLockSQL, int64(claimLockKey))
 	if err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
@@ -92,32 +92,19 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 
 // claimIDs leases up to limit claimable touchpoints to this handle and returns their ids.
 func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
-	var rows *sql.Rows
-	var err error
 	if db.pg {
-		rows, err = tx.QueryContext(ctx, claimSkipLocked, now.Add(lease).UnixMilli(), db.self.id,
-			now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
-	} else {
-		rows, err = tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
+		return db.claimPG(ctx, tx, now, limit, lease) // its statement leases them too
 	}
+	rows, err := tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
 	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("find due touchpoints: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := scanIDs(rows)
+	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
 	}
-	if db.pg || len(ids) == 0 {
-		return ids, nil // PostgreSQL's statement leased them already
+	if len(ids) == 0 {
+		return ids, nil
 	}
 	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1

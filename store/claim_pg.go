@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
 // claimSkipLocked is claimable and the lease in one statement, on PostgreSQL: up to n due
 // touchpoints nobody else is claiming right now, with FOR UPDATE OF t SKIP LOCKED so that a
 // touchpoint a command has locked is passed over rather than waited for. Its arguments are: lease
@@ -21,3 +28,233 @@ const claimSkipLocked = `UPDATE touchpoints SET lease_until = ?, claim_owner = ?
 // (from every replica) take turns and each sees the reps the one before it took. It is not the
 // write lock: commands' writes do not wait for claims.
 const claimLockKey = 0x636c61696d // "claim"
+
+// claimLockSQL begins a claim's transaction on PostgreSQL: it takes the claim lock and has every
+// statement planned for its own arguments. The claim's statements are prepared once per
+// connection, and a plan made for any arguments (PostgreSQL's generic plan, which it may switch
+// to after five runs) cannot know how few rows a subquery over the reps returns, and may run
+// that subquery again for every due touchpoint: seconds, not milliseconds, per claim.
+const claimLockSQL = `SELECT pg_advisory_xact_lock(?), set_config('plan_cache_mode', 'force_custom_plan', true)`
+
+// Sharing the reps among replicas. Each rep's DMs are paced by the one dispatcher that holds the
+// rep (rep_leases), and a holder keeps a rep as long as it has claims of the rep's touchpoints in
+// hand. Left alone, the first replica to claim would take a touchpoint of nearly every rep within
+// its first batches and keep them all, and a second replica would find almost nothing to claim.
+// So the reps with due work are shared by the dispatchers that want them: this one, and every
+// other one alive that holds reps or was turned away lately (a claim of it came back short while
+// others held reps). While there are several, each holds at most its share of the reps with due
+// work, ceil(reps with due work / dispatchers sharing): it takes new reps only while it holds
+// fewer, claims nothing more for the reps it holds beyond its share, and lets go of every rep
+// whose claims it has all handled (closed to the others for a second more, Slack's pace), so that
+// another can take it. A dispatcher alone claims everything, as before.
+
+// repGap is how long a rep let go by one dispatcher stays closed to the others: Slack's pace of
+// one message a second per channel, in case that dispatcher's last DM to the rep just went out.
+const repGap = time.Second
+
+// sharers returns how many dispatchers share the reps now: this one and every other that is alive
+// (it beat within staleAfter and, on this host, its process runs) and holds a rep or was turned
+// away within staleAfter. It also says whether another one holds reps at all.
+func (db *DB) sharers(ctx context.Context, tx *sql.Tx, now time.Time) (n int, othersHold bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT d.host, d.pid,
+		EXISTS (SELECT 1 FROM rep_leases r WHERE r.dispatcher = d.owner AND r.until > ?), d.turned_away >= ?
+		FROM dispatchers d WHERE d.owner <> ? AND d.beat_at >= ?`,
+		now.UnixMilli(), now.Add(-staleAfter).UnixMilli(), db.self.id, now.Add(-staleAfter).UnixMilli())
+	if err != nil {
+		return 0, false, fmt.Errorf("count dispatchers: %w", err)
+	}
+	defer rows.Close()
+	n = 1
+	for rows.Next() {
+		var host string
+		var pid int
+		var holds, wants bool
+		if err := rows.Scan(&host, &pid, &holds, &wants); err != nil {
+			return 0, false, fmt.Errorf("count dispatchers: %w", err)
+		}
+		if host == db.self.host && pid != db.self.pid && !processAlive(pid) {
+			continue // gone: the next takeover frees its reps
+		}
+		othersHold = othersHold || holds
+		if holds || wants {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, fmt.Errorf("count dispatchers: %w", err)
+	}
+	return n, othersHold, nil
+}
+
+// letGoDrained lets go of the reps this handle holds and has no claim of in hand any more (every
+// claimed touchpoint of theirs was reminded or released): they stay closed to others for repGap.
+// Its arguments are: now+repGap, this owner, now+repGap, this owner.
+const letGoDrained = `UPDATE rep_leases SET until = ?
+	WHERE dispatcher = ? AND until > ?
+	  AND rep NOT IN (SELECT e.owner FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
+		WHERE t.claim_owner = ? AND t.state = 'pending')`
+
+// repsDue counts the reps with due work, claimed or not. Its argument is now.
+const repsDue = `SELECT count(DISTINCT e.owner) FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	WHERE t.state = 'pending' AND t.due <= ? AND e.status = 'active' AND c.dnc = 0`
+
+// shareCandidates is claimSkipLocked's walk, without the lease, for a dispatcher that shares the
+// reps: the due touchpoints of reps that nobody else holds, oldest first, each with its rep and
+// whether this handle holds the rep (and has not let it go). claimShare picks among them. Its
+// arguments are: this owner, now+repGap, now, now, now, this owner, n.
+const shareCandidates = `SELECT t.id, e.owner, COALESCE(r.dispatcher = ? AND r.until > ?, false)
+	FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	LEFT JOIN rep_leases r ON r.rep = e.owner AND r.until > ?
+	WHERE t.state = 'pending' AND t.due <= ?
+	  AND (t.lease_until IS NULL OR t.lease_until <= ?)
+	  AND e.status = 'active' AND c.dnc = 0
+	  AND (r.rep IS NULL OR r.dispatcher = ?)
+	ORDER BY t.due, t.id
+	LIMIT ?
+	FOR UPDATE OF t SKIP LOCKED`
+
+// shareWalk is how many candidates claimShare walks for each touchpoint it may claim: those of
+// reps beyond its share are passed over.
+const shareWalk = 4
+
+// claimPG leases up to limit claimable touchpoints to this handle, within its share of the reps
+// when it shares them, and returns their ids.
+func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
+	n, othersHold, err := db.sharers(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	var ids []any
+	if n == 1 {
+		rows, err := tx.QueryContext(ctx, claimSkipLocked, now.Add(lease).UnixMilli(), db.self.id,
+			now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
+		if err != nil {
+			return nil, fmt.Errorf("find due touchpoints: %w", err)
+		}
+		if ids, err = scanIDs(rows); err != nil {
+			return nil, fmt.Errorf("find due touchpoints: %w", err)
+		}
+	} else if ids, err = db.claimShare(ctx, tx, now, n, limit, lease); err != nil {
+		return nil, err
+	}
+	if len(ids) < limit && othersHold {
+		// Short while others hold reps: this one wants some, and counts among the sharers.
+		if _, err := tx.ExecContext(ctx, `UPDATE dispatchers SET turned_away = ? WHERE owner = ?`,
+			now.UnixMilli(), db.self.id); err != nil {
+			return nil, fmt.Errorf("record a short claim: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+// claimShare leases up to limit claimable touchpoints to a handle that shares the reps with n-1
+// others, within its share, and returns their ids. It first lets go of the reps it has handled
+// every claim of; then it walks the due touchpoints of reps nobody else holds, oldest first, and
+// takes those of the first share reps it holds (by rep id, so that the same ones are kept from one
+// claim to the next) and of as many more reps as its share leaves room for.
+func (db *DB) claimShare(ctx context.Context, tx *sql.Tx, now time.Time, n, limit int, lease time.Duration) ([]any, error) {
+	gapEnd := now.Add(repGap).UnixMilli()
+	if _, err := tx.ExecContext(ctx, letGoDrained, gapEnd, db.self.id, gapEnd, db.self.id); err != nil {
+		return nil, fmt.Errorf("let go of reps: %w", err)
+	}
+	due, err := db.repsWithDueWork(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	share := (due + n - 1) / n
+	var held []string
+	rows, err := tx.QueryContext(ctx, `SELECT rep FROM rep_leases WHERE dispatcher = ? AND until > ? ORDER BY rep`,
+		db.self.id, gapEnd)
+	if err != nil {
+		return nil, fmt.Errorf("list held reps: %w", err)
+	}
+	for rows.Next() {
+		var rep string
+		if err := rows.Scan(&rep); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list held reps: %w", err)
+		}
+		held = append(held, rep)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list held reps: %w", err)
+	}
+	take := make(map[string]bool, share) // the reps whose touchpoints this claim may take
+	for _, rep := range held[:min(len(held), share)] {
+		take[rep] = true
+	}
+	room := share - len(take) // reps it may still take
+	rows, err = tx.QueryContext(ctx, shareCandidates, db.self.id, gapEnd, now.UnixMilli(), now.UnixMilli(),
+		now.UnixMilli(), db.self.id, limit*shareWalk)
+	if err != nil {
+		return nil, fmt.Errorf("find due touchpoints: %w", err)
+	}
+	var ids []any
+	for rows.Next() && len(ids) < limit {
+		var id int64
+		var rep string
+		var mine bool
+		if err := rows.Scan(&id, &rep, &mine); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find due touchpoints: %w", err)
+		}
+		if !take[rep] && !mine && room > 0 {
+			take[rep] = true
+			room--
+		}
+		if take[rep] {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find due touchpoints: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
+	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
+		WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		return nil, fmt.Errorf("lease due touchpoints: %w", err)
+	}
+	return ids, nil
+}
+
+// repsWithDueWork counts the reps with due work, claimed or not. The count walks every due
+// touchpoint, so a handle counts at most once a second (of claim time) and uses its last count
+// in between: a share a little out of date only shares a little less evenly.
+func (db *DB) repsWithDueWork(ctx context.Context, tx *sql.Tx, now time.Time) (int, error) {
+	db.mu.Lock()
+	at, n := db.dueReps.at, db.dueReps.n
+	db.mu.Unlock()
+	if !at.IsZero() && !now.Before(at) && now.Sub(at) < repGap {
+		return n, nil
+	}
+	if err := tx.QueryRowContext(ctx, repsDue, now.UnixMilli()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count reps with due work: %w", err)
+	}
+	db.mu.Lock()
+	db.dueReps.at, db.dueReps.n = now, n
+	db.mu.Unlock()
+	return n, nil
+}
+
+// scanIDs reads a column of touchpoint ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]any, error) {
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

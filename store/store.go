@@ -57,6 +57,11 @@ type DB struct {
 	lastPrune time.Time // when FirstSeen last pruned slack_events
 
 	self owner // this database handle's identity as a dispatcher (claim.go)
+
+	dueReps struct { // the last count of reps with due work, and the claim time it was made at (claim_pg.go)
+		at time.Time
+		n  int
+	}
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
