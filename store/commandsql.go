@@ -17,9 +17,10 @@ const (
 	touchpointsSQL = `SELECT ` + touchCols + ` FROM touchpoints t WHERE t.enrollment_id = ? ORDER BY t.step, t.id`
 	eventsSQL      = `SELECT id, at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail
 		FROM events WHERE enrollment_id = ? ORDER BY at, id`
-	signalsSQL = `SELECT enrollment_id, text, at, by_user FROM signals WHERE enrollment_id = ? ORDER BY at, id`
-	existsSQL  = `SELECT COUNT(*) FROM enrollments WHERE id = ?`
-	repSQL     = `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from, away_until, gone,
+	signalsSQL = `SELECT s.enrollment_id, s.text, s.at, s.by_user FROM enrollments e
+		LEFT JOIN signals s ON s.enrollment_id = e.id WHERE e.id = ? ORDER BY s.at, s.id`
+	existsSQL = `SELECT COUNT(*) FROM enrollments WHERE id = ?`
+	repSQL    = `SELECT user_id, name, tz, tz_manual, tz_checked_at, hours, days, away_from, away_until, gone,
 		booking, signature FROM reps WHERE user_id = ?`
 )
 

@@ -83,14 +83,14 @@ func (db *DB) Touchpoint(ctx context.Context, id int64) (cadence.TouchView, erro
 func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error) {
 	var ts []cadence.Touchpoint
 	err := db.readEach(ctx, func(q queryer) (err error) {
-		if err := mustExist(ctx, q, enrollmentID); err != nil {
-			return err
-		}
 		ts, err = touches(ctx, q, touchpointsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list touchpoints: %w", err)
 		}
-		return nil
+		if len(ts) > 0 {
+			return nil // a follow-up that has touchpoints exists: one statement, not two
+		}
+		return mustExist(ctx, q, enrollmentID)
 	})
 	return ts, err
 }
@@ -128,24 +128,32 @@ func (db *DB) Events(ctx context.Context, enrollmentID string) ([]cadence.Event,
 func (db *DB) Signals(ctx context.Context, enrollmentID string) ([]cadence.Signal, error) {
 	var ss []cadence.Signal
 	err := db.readEach(ctx, func(q queryer) error {
-		if err := mustExist(ctx, q, enrollmentID); err != nil {
-			return err
-		}
+		// One statement: the follow-up's row, joined to its signals (a row of NULLs when it has
+		// none, which is most of them); no row at all when there is no such follow-up.
 		rows, err := q.QueryContext(ctx, signalsSQL, enrollmentID)
 		if err != nil {
 			return fmt.Errorf("list signals: %w", err)
 		}
 		defer rows.Close()
+		found := false
 		for rows.Next() {
-			var s cadence.Signal
-			var at int64
-			if err := rows.Scan(&s.EnrollmentID, &s.Text, &at, &s.By); err != nil {
+			found = true
+			var id, text, by sql.NullString
+			var at sql.NullInt64
+			if err := rows.Scan(&id, &text, &at, &by); err != nil {
 				return fmt.Errorf("list signals: %w", err)
 			}
-			s.At = time.UnixMilli(at).UTC()
-			ss = append(ss, s)
+			if id.Valid {
+				ss = append(ss, cadence.Signal{EnrollmentID: id.String, Text: text.String, At: time.UnixMilli(at.Int64).UTC(), By: by.String})
+			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list signals: %w", err)
+		}
+		if !found {
+			return cadence.Errorf(cadence.ENOTFOUND, "There is no follow-up with id %q.", enrollmentID)
+		}
+		return nil
 	})
 	return ss, err
 }

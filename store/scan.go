@@ -194,20 +194,31 @@ func touches(ctx context.Context, q queryer, query string, args ...any) ([]caden
 	return out, rows.Err()
 }
 
+// touchViewSelect selects a touchpoint (aliased x) with its enrollment's view, in one statement:
+// the dispatcher reads one twice for every reminder, and on PostgreSQL each statement is a round
+// trip.
+var touchViewSelect = `SELECT ` + strings.ReplaceAll(touchCols, "t.", "x.") + `, ` + enrollmentCols + `, ` + contactCols + `, ` + touchCols + `
+	FROM touchpoints x
+	JOIN enrollments e ON e.id = x.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	LEFT JOIN touchpoints t ON t.enrollment_id = e.id AND t.state IN ('pending', 'reminded')
+	WHERE x.id = ?`
+
 // touchView loads one touchpoint with its enrollment, or returns ENOTFOUND.
 func touchView(ctx context.Context, q queryer, id int64) (cadence.TouchView, error) {
-	ts, err := touches(ctx, q, `SELECT `+touchCols+` FROM touchpoints t WHERE t.id = ?`, id)
+	var xr, tr touchRow
+	var er enrollmentRow
+	var cr contactRow
+	dest := append(append(append(xr.dest(), er.dest()...), cr.dest()...), tr.dest()...)
+	err := q.QueryRowContext(ctx, touchViewSelect, id).Scan(dest...)
+	if err == sql.ErrNoRows {
+		return cadence.TouchView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", id)
+	}
 	if err != nil {
 		return cadence.TouchView{}, fmt.Errorf("load touchpoint %d: %w", id, err)
 	}
-	if len(ts) == 0 {
-		return cadence.TouchView{}, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", id)
-	}
-	v, err := view(ctx, q, ts[0].EnrollmentID)
-	if err != nil {
-		return cadence.TouchView{}, err
-	}
-	return cadence.TouchView{Touch: ts[0], EnrollmentView: v}, nil
+	return cadence.TouchView{Touch: *xr.value(),
+		EnrollmentView: cadence.EnrollmentView{Enrollment: er.value(), Contact: cr.value(), Open: tr.value()}}, nil
 }
 
 // contact loads one contact by a condition on the contacts table (aliased c).
