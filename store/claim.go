@@ -55,6 +55,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		return nil, nil
 	}
 	var claims []cadence.Claim
+	asked := time.Now() // when the claim was asked for at now: it may wait for the claim lock (claimShare)
 	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
 	// must see the reps the previous one took (rep_leases), and commands' writes need not wait for
 	// it. Row locks keep it apart from everything else (claimIDs).
@@ -65,7 +66,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if _, err := db.takeOver(ctx, tx, now); err != nil {
 			return err
 		}
-		ids, err := db.claimIDs(ctx, tx, now, limit, lease)
+		ids, err := db.claimIDs(ctx, tx, now, asked, limit, lease)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -91,9 +92,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 }
 
 // claimIDs leases up to limit claimable touchpoints to this handle and returns their ids.
-func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
+func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]any, error) {
 	if db.pg {
-		return db.claimPG(ctx, tx, now, limit, lease) // its statement leases them too
+		return db.claimPG(ctx, tx, now, asked, limit, lease) // its statement leases them too
 	}
 	rows, err := tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {

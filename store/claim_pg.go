@@ -123,7 +123,7 @@ const shareWalk = 4
 
 // claimPG leases up to limit claimable touchpoints to this handle, within its share of the reps
 // when it shares them, and returns their ids.
-func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
+func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]any, error) {
 	n, othersHold, err := db.sharers(ctx, tx, now)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now time.Time, limit int,
 		if ids, err = scanIDs(rows); err != nil {
 			return nil, fmt.Errorf("find due touchpoints: %w", err)
 		}
-	} else if ids, err = db.claimShare(ctx, tx, now, n, limit, lease); err != nil {
+	} else if ids, err = db.claimShare(ctx, tx, now, asked, n, limit, lease); err != nil {
 		return nil, err
 	}
 	if len(ids) < limit && othersHold {
@@ -152,12 +152,14 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now time.Time, limit int,
 }
 
 // claimShare leases up to limit claimable touchpoints to a handle that shares the reps with n-1
-// others, within its share, and returns their ids. It first lets go of the reps it has handled
-// every claim of; then it walks the due touchpoints of reps nobody else holds, oldest first, and
+// others, within its share, and returns their ids. asked is when (by the process's clock) the
+// claim was asked for at now. It first lets go of the reps it has handled every claim of; then it walks the due touchpoints of reps nobody else holds, oldest first, and
 // takes those of the first share reps it holds (by rep id, so that the same ones are kept from one
 // claim to the next) and of as many more reps as its share leaves room for.
-func (db *DB) claimShare(ctx context.Context, tx *sql.Tx, now time.Time, n, limit int, lease time.Duration) ([]any, error) {
-	gapEnd := now.Add(repGap).UnixMilli()
+func (db *DB) claimShare(ctx context.Context, tx *sql.Tx, now, asked time.Time, n, limit int, lease time.Duration) ([]any, error) {
+	// The gap of a rep let go runs from its last DM, which may have gone out after now while the
+	// claim waited for the claim lock: so from now plus the time the claim has taken so far.
+	gapEnd := now.Add(time.Since(asked) + repGap).UnixMilli()
 	if _, err := tx.ExecContext(ctx, letGoDrained, gapEnd, db.self.id, gapEnd, db.self.id); err != nil {
 		return nil, fmt.Errorf("let go of reps: %w", err)
 	}
