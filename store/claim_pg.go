@@ -100,10 +100,10 @@ const repsDue = `SELECT count(DISTINCT e.owner) FROM touchpoints t
 	JOIN contacts c ON c.id = e.contact_id
 	WHERE t.state = 'pending' AND t.due <= ? AND e.status = 'active' AND c.dnc = 0`
 
-// shareCandidates is claimSkipLocked's walk, without the lease, for a dispatcher that shares the
-// reps: the due touchpoints of reps that nobody else holds, oldest first, each with its rep and
-// whether this handle holds the rep (and has not let it go). claimShare picks among them. Its
-// arguments are: this owner, now+repGap, now, now, now, this owner, n.
+// shareCandidates is claimSkipLocked's walk, without the lease or the locks, for a dispatcher that
+// shares the reps: the due touchpoints of reps that nobody else holds, oldest first, each with
+// its rep and whether this handle holds the rep (and has not let it go). claimShare picks among
+// them. Its arguments are: this owner, now+repGap, now, now, now, this owner, n.
 const shareCandidates = `SELECT t.id, e.owner, COALESCE(r.dispatcher = ? AND r.until > ?, false)
 	FROM touchpoints t
 	JOIN enrollments e ON e.id = t.enrollment_id
@@ -114,8 +114,17 @@ const shareCandidates = `SELECT t.id, e.owner, COALESCE(r.dispatcher = ? AND r.u
 	  AND e.status = 'active' AND c.dnc = 0
 	  AND (r.rep IS NULL OR r.dispatcher = ?)
 	ORDER BY t.due, t.id
-	LIMIT ?
-	FOR UPDATE OF t SKIP LOCKED`
+	LIMIT ?`
+
+// leasePicked leases the touchpoints claimShare picked, those of them still claimable and not
+// locked by another transaction (a command changing one), and returns their ids. The walk does
+// not lock what it reads: most of it is passed over. Its arguments are: lease end, this owner,
+// now, now, then the ids.
+const leasePicked = `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
+	WHERE id IN (SELECT id FROM touchpoints WHERE state = 'pending' AND due <= ?
+		AND (lease_until IS NULL OR lease_until <= ?) AND id IN (%s)
+		FOR UPDATE SKIP LOCKED)
+	RETURNING id`
 
 // shareWalk is how many candidates claimShare walks for each touchpoint it may claim: those of
 // reps beyond its share are passed over.
@@ -220,9 +229,12 @@ func (db *DB) claimShare(ctx context.Context, tx *sql.Tx, now, asked time.Time, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
-	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
-		WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+	args := append([]any{now.Add(lease).UnixMilli(), db.self.id, now.UnixMilli(), now.UnixMilli()}, ids...)
+	rows, err = tx.QueryContext(ctx, fmt.Sprintf(leasePicked, placeholders(len(ids))), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lease due touchpoints: %w", err)
+	}
+	if ids, err = scanIDs(rows); err != nil {
 		return nil, fmt.Errorf("lease due touchpoints: %w", err)
 	}
 	return ids, nil
