@@ -13,9 +13,10 @@ import (
 // and feeds each to its rep's queue. One goroutine a rep works through that rep's queue in order
 // (dispatchOne, paced one DM a second), so the reps' reminders go out side by side and a batch
 // never waits for its slowest rep. The pass claims again while full batches come back, so a
-// backlog after downtime is worked off in one pass, and it ends when every queue is empty.
+// backlog after downtime is worked off in one pass; after a short one, it claims again every
+// tailClaims while its queues still work, and it ends when every queue is empty.
 func (b *Bot) dispatch(ctx context.Context) error {
-	p := &dispatchPass{b: b, queues: map[string][]cadence.Claim{}, gone: map[string]bool{}}
+	p := &dispatchPass{b: b, queues: map[string][]cadence.Claim{}, gone: map[string]bool{}, drained: make(chan struct{})}
 	p.room = sync.NewCond(&p.mu)
 	stopBeat := b.beatWhile(ctx)
 	claimed := false
@@ -47,11 +48,40 @@ func (b *Bot) dispatch(ctx context.Context) error {
 			b.metrics.Claimed(b.now().Sub(c.Touch.Due))
 			p.enqueue(ctx, c)
 		}
-		if len(batch) < dispatchBatch {
+		if len(batch) < dispatchBatch && !p.tail(ctx) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// tailClaims is how often a pass whose last claim came back short claims again while its queues
+// still work: what came due meanwhile, claims given back to be tried again, and reps another
+// replica let go of are taken up then rather than at the next pass. (A replica holds the reps of
+// its claims until it has handled them; a pass that stopped claiming would hold them idle.)
+const tailClaims = time.Second
+
+// tail waits, after a short claim, until the pass should claim again (tailClaims passed, in real
+// time: it is about the process, like the heartbeat) or end (every queue is empty, or ctx ended),
+// and reports which.
+func (p *dispatchPass) tail(ctx context.Context) bool {
+	t := time.NewTimer(tailClaims)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		empty, drained := len(p.queues) == 0, p.drained
+		p.mu.Unlock()
+		if empty {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-drained:
+		}
+	}
 }
 
 // dispatchPass is the state of one pass: the claims waiting in each rep's queue, and how many
@@ -65,6 +95,7 @@ type dispatchPass struct {
 	outstanding int
 	queues      map[string][]cadence.Claim // rep → claims not yet handled, oldest first
 	gone        map[string]bool            // reps Slack no longer knows
+	drained     chan struct{}              // closed (and replaced) when a rep's queue is done
 }
 
 // reserve waits until n more claims fit under maxOutstanding and counts them as held. It returns
@@ -132,6 +163,8 @@ func (p *dispatchPass) work(ctx context.Context, rep string) {
 		q := p.queues[rep]
 		if len(q) == 0 {
 			delete(p.queues, rep)
+			close(p.drained)
+			p.drained = make(chan struct{})
 			p.mu.Unlock()
 			return
 		}

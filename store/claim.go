@@ -56,6 +56,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		return nil, nil
 	}
 	var claims []cadence.Claim
+	asked := time.Now() // when the claim was asked for at now: it may wait for the claim lock (claimShare)
 	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
 	// must see the reps the previous one took (rep_leases), and commands' writes need not wait for
 	// it. Row locks keep it apart from everything else (claimIDs).
@@ -66,7 +67,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if _, err := db.takeOver(ctx, tx, now); err != nil {
 			return err
 		}
-		ids, err := db.claimIDs(ctx, tx, now, limit, lease)
+		ids, err := db.claimIDs(ctx, tx, now, asked, limit, lease)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -84,7 +85,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
-	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey))
+	}, claimLockSQL, int64(claimLockKey))
 	if err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
@@ -92,33 +93,20 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 }
 
 // claimIDs leases up to limit claimable touchpoints to this handle and returns their ids.
-func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]any, error) {
-	var rows *sql.Rows
-	var err error
+func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]any, error) {
 	if db.pg {
-		rows, err = tx.QueryContext(ctx, claimSkipLocked, now.Add(lease).UnixMilli(), db.self.id,
-			now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli(), limit)
-	} else {
-		rows, err = tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
+		return db.claimPG(ctx, tx, now, asked, limit, lease) // its statement leases them too
 	}
+	rows, err := tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
 	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("find due touchpoints: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := scanIDs(rows)
+	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
 	}
-	if db.pg || len(ids) == 0 {
-		return ids, nil // PostgreSQL's statement leased them already
+	if len(ids) == 0 {
+		return ids, nil
 	}
 	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1

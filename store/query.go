@@ -83,11 +83,11 @@ func (db *DB) Touchpoint(ctx context.Context, id int64) (cadence.TouchView, erro
 func (db *DB) Touchpoints(ctx context.Context, enrollmentID string) ([]cadence.Touchpoint, error) {
 	var ts []cadence.Touchpoint
 	err := db.readEach(ctx, func(q queryer) (err error) {
-		if err := mustExist(ctx, q, enrollmentID); err != nil {
-			return err
-		}
 		ts, err = touchesOf(ctx, q, enrollmentID)
-		return err
+		if err != nil || len(ts) > 0 {
+			return err // a follow-up that has touchpoints exists: one statement, not two
+		}
+		return mustExist(ctx, q, enrollmentID)
 	})
 	return ts, err
 }

@@ -240,7 +240,7 @@ func touchView(ctx context.Context, q queryer, id int64) (cadence.TouchView, err
 		return tv, nil
 	}
 	ts, err := touches(ctx, q, `SELECT `+touchCols+` FROM touchpoints t
-		WHERE t.enrollment_id = ? AND t.state IN ('pending', 'reminded')`, tv.Touch.EnrollmentID)
+		WHERE t.enrollment_id = CAST(? AS TEXT) AND t.state IN ('pending', 'reminded')`, tv.Touch.EnrollmentID)
 	if err != nil {
 		return cadence.TouchView{}, fmt.Errorf("load open touchpoint of %s: %w", tv.Touch.EnrollmentID, err)
 	}

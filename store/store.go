@@ -58,8 +58,12 @@ type DB struct {
 
 	self owner // this database handle's identity as a dispatcher (claim.go)
 
-	marks markQueue     // MarkReminded's group commit on SQLite (groupcommit.go)
-	ckpt  *checkpointer // SQLite: checkpoints the WAL beside the writer (checkpoint.go); nil on PostgreSQL
+	marks   markQueue     // MarkReminded's group commit on SQLite (groupcommit.go)
+	ckpt    *checkpointer // SQLite: checkpoints the WAL beside the writer (checkpoint.go); nil on PostgreSQL
+	dueReps struct {      // the last count of reps with due work, and the claim time it was made at (claim_pg.go)
+		at time.Time
+		n  int
+	}
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
