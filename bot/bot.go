@@ -206,6 +206,11 @@ func isAuthError(err error) bool {
 // taking envelopes, stops the scheduled jobs, and waits for handlers in flight. It returns nil on a
 // clean shutdown and an error wrapping ErrAuth when Slack rejects a token.
 func (b *Bot) Run(ctx context.Context) error {
+	// Announce this dispatcher before anything else, so that replicas started together share the
+	// reps from their first claims (store: a new dispatcher wants its share at once).
+	if err := b.store.Beat(ctx, b.now()); err != nil {
+		b.log.Warn("dispatcher heartbeat", "err", err)
+	}
 	if b.teamID == "" {
 		if err := b.Identify(ctx); err != nil {
 			return err

@@ -162,6 +162,9 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, lim
 			now.UnixMilli(), db.self.id); err != nil {
 			return nil, fmt.Errorf("record a short claim: %w", err)
 		}
+	} else if _, err := tx.ExecContext(ctx, `UPDATE dispatchers SET turned_away = 0 WHERE owner = ? AND turned_away <> 0`,
+		db.self.id); err != nil { // not turned away: the want it started with (beat), or an earlier one, is met
+		return nil, fmt.Errorf("record a claim: %w", err)
 	}
 	return ids, nil
 }

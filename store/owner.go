@@ -58,9 +58,11 @@ func (db *DB) Beat(ctx context.Context, now time.Time) error {
 
 func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	db.self.init()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at) VALUES (?, ?, ?, ?)
+	// A new dispatcher wants its share of the reps at once (turned_away, claim_pg.go): replicas
+	// started together share them from their first claims instead of handing them over later.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at, turned_away) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (owner) DO UPDATE SET beat_at = CASE WHEN excluded.beat_at > dispatchers.beat_at THEN excluded.beat_at ELSE dispatchers.beat_at END`,
-		db.self.id, db.self.host, db.self.pid, now.UnixMilli()); err != nil {
+		db.self.id, db.self.host, db.self.pid, now.UnixMilli(), now.UnixMilli()); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	return nil

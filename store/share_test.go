@@ -60,10 +60,23 @@ func TestClaimSharesRepsAmongDispatchers(t *testing.T) {
 
 	t.Run("alone it claims everything", func(t *testing.T) {
 		a, b := setup(t)
-		if err := b.Beat(ctx, now); err != nil { // alive, but wanting nothing
-			t.Fatal(err)
+		// b started long ago and is alive, but has wanted nothing since.
+		for _, at := range []time.Time{now.Add(-staleAfter - time.Second), now} {
+			if err := b.Beat(ctx, at); err != nil {
+				t.Fatal(err)
+			}
 		}
 		want(t, "a", claim(t, a, now, 1000), reps*perRep, repRange(0, reps)...)
+	})
+
+	t.Run("a dispatcher just started gets its share at once", func(t *testing.T) {
+		a, b := setup(t)
+		if err := b.Beat(ctx, now); err != nil { // b's process starts: its first beat
+			t.Fatal(err)
+		}
+		// Replicas started together share the reps from the first claim on, with no handing over.
+		want(t, "a beside a new b", claim(t, a, now, 1000), reps/2*perRep, repRange(0, reps/2)...)
+		want(t, "b", claim(t, b, now, 1000), reps/2*perRep, repRange(reps/2, reps)...)
 	})
 
 	t.Run("beside another each takes its share", func(t *testing.T) {
