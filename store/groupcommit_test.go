@@ -107,18 +107,8 @@ func TestMarkRemindedConcurrently(t *testing.T) {
 // TestMarkBatchIsolatesAFailure: when one write of a batch fails in the database, the batch is
 // rolled back and each call is tried alone, so only that call fails.
 func TestMarkBatchIsolatesAFailure(t *testing.T) {
-	if testBackend != "sqlite" {
-		t.Skip("group commit is SQLite's")
-	}
 	ctx := context.Background()
-	db := mustOpen(t)
-	for i := range 3 {
-		mustEnroll(t, db, contactN(i), "U1", t0)
-	}
-	cs, err := db.Claim(ctx, t0.Add(time.Hour), 3, time.Hour)
-	if err != nil || len(cs) != 3 {
-		t.Fatalf("claim: %v, %v", cs, err)
-	}
+	db, cs := batchSetup(t, 3)
 	// A trigger on the writer's one connection makes the update with ts "boom" fail.
 	if _, err := db.w.ExecContext(ctx, `CREATE TEMP TRIGGER boom BEFORE UPDATE OF dm_ts ON touchpoints
 		WHEN NEW.dm_ts = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`); err != nil {
@@ -148,18 +138,8 @@ func TestMarkBatchIsolatesAFailure(t *testing.T) {
 // TestMarkBatchPanicLeavesStoreUsable: a panic inside a batch answers every call of it with an
 // error, rolls its transaction back, and leaves the store writable and the queue working.
 func TestMarkBatchPanicLeavesStoreUsable(t *testing.T) {
-	if testBackend != "sqlite" {
-		t.Skip("group commit is SQLite's")
-	}
 	ctx := context.Background()
-	db := mustOpen(t)
-	for i := range 4 {
-		mustEnroll(t, db, contactN(i), "U1", t0)
-	}
-	cs, err := db.Claim(ctx, t0.Add(time.Hour), 4, time.Hour)
-	if err != nil || len(cs) != 4 {
-		t.Fatalf("claim: %v, %v", cs, err)
-	}
+	db, cs := batchSetup(t, 4)
 	bad := cs[1].Touch.ID
 	markTestHook = func(id int64) {
 		if id == bad {
@@ -193,4 +173,22 @@ func TestMarkBatchPanicLeavesStoreUsable(t *testing.T) {
 	if err := db.MarkReminded(wctx, cs[3].Touch.ID, cs[3].Attempts, "D1", "1.4", t0); err != nil {
 		t.Errorf("MarkReminded after the panic: %v", err)
 	}
+}
+
+// batchSetup opens an SQLite store (group commit is SQLite's; the test is skipped on PostgreSQL)
+// with n follow-ups of one rep and claims their touchpoints.
+func batchSetup(t *testing.T, n int) (*DB, []cadence.Claim) {
+	t.Helper()
+	if testBackend != "sqlite" {
+		t.Skip("group commit is SQLite's")
+	}
+	db := mustOpen(t)
+	for i := range n {
+		mustEnroll(t, db, contactN(i), "U1", t0)
+	}
+	cs, err := db.Claim(context.Background(), t0.Add(time.Hour), n, time.Hour)
+	if err != nil || len(cs) != n {
+		t.Fatalf("claim: %v, %v", cs, err)
+	}
+	return db, cs
 }
