@@ -117,8 +117,7 @@ type Bot struct {
 	// slots holds one token per handler running in a worker's place: the pool's workers and a
 	// command answered in its ack (ackreply.go) take one, so at most Workers run at once.
 	slots chan struct{}
-	repMu sync.Mutex // serialises read-modify-writes of reps' settings (rep.go)
-	mail  mailState  // the mailbox poll (mail.go)
+	mail  mailState // the mailbox poll (mail.go)
 
 	homeMu   sync.Mutex      // guards homeBusy and homeLive
 	homeBusy map[string]bool // reps whose Home is being refreshed; true: refresh once more (homequeue.go)

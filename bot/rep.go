@@ -128,24 +128,16 @@ func (b *Bot) loadRep(ctx context.Context, userID string) (cadence.Rep, error) {
 	return r, nil
 }
 
-// updateRep reads the rep's settings, lets change modify them and saves them when it says so,
-// all under repMu, so that two changes of one rep (a command and a time-zone refresh by the
-// dispatcher) never undo each other. It returns the settings as stored afterwards.
+// updateRep reads the rep's settings, lets change modify them and saves them when it says so, in
+// one transaction that holds the rep (store.UpdateRep), so that two changes of one rep (a command
+// and a time-zone refresh by the dispatcher), on this replica or another, never undo each other,
+// while changes of different reps go side by side. It returns the settings as stored afterwards.
 func (b *Bot) updateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
-	b.repMu.Lock()
-	defer b.repMu.Unlock()
-	r, err := b.loadRep(ctx, userID)
-	if err != nil {
-		return cadence.Rep{}, err
-	}
-	save, err := change(&r)
-	if err != nil || !save {
-		return r, err
-	}
-	if err := b.store.PutRep(ctx, r); err != nil {
+	r, err := b.store.UpdateRep(ctx, userID, change)
+	if err != nil && cadence.ErrorCode(err) == cadence.EINTERNAL {
 		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)
 	}
-	return r, nil
+	return r, err
 }
 
 // repWindow returns the rep's working window: their settings over the team defaults.

@@ -13,6 +13,8 @@ import (
 type Store interface {
 	GetRep(ctx context.Context, userID string) (cadence.Rep, error)
 	PutRep(ctx context.Context, r cadence.Rep) error
+	// UpdateRep changes a rep's settings in one transaction that holds the rep.
+	UpdateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error)
 	MarkRepGone(ctx context.Context, userID string, now time.Time) ([]cadence.Enrollment, error)
 
 	Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (cadence.EnrollmentView, error)

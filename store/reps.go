@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
@@ -13,21 +14,28 @@ import (
 // been stored (callers then use the team defaults).
 func (db *DB) GetRep(ctx context.Context, userID string) (cadence.Rep, error) {
 	var rep cadence.Rep
-	err := db.readEach(ctx, func(q queryer) error {
-		var manual, gone int
-		var checked sql.NullInt64
-		err := q.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
-			&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone, &rep.Booking, &rep.Signature)
-		if err == sql.ErrNoRows {
-			return cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)
-		}
-		if err != nil {
-			return fmt.Errorf("load rep %s: %w", userID, err)
-		}
-		rep.TZManual, rep.Gone, rep.TZCheckedAt = manual != 0, gone != 0, fromMS(checked)
-		return nil
+	err := db.readEach(ctx, func(q queryer) (err error) {
+		rep, err = loadRep(ctx, q, userID)
+		return err
 	})
 	return rep, err
+}
+
+// loadRep reads the rep with this Slack user id, or returns ENOTFOUND.
+func loadRep(ctx context.Context, q queryer, userID string) (cadence.Rep, error) {
+	var rep cadence.Rep
+	var manual, gone int
+	var checked sql.NullInt64
+	err := q.QueryRowContext(ctx, repSQL, userID).Scan(&rep.UserID, &rep.Name, &rep.TimeZone, &manual,
+		&checked, &rep.Hours, &rep.Days, &rep.AwayFrom, &rep.AwayUntil, &gone, &rep.Booking, &rep.Signature)
+	if err == sql.ErrNoRows {
+		return rep, cadence.Errorf(cadence.ENOTFOUND, "There are no settings for <@%s> yet.", userID)
+	}
+	if err != nil {
+		return rep, fmt.Errorf("load rep %s: %w", userID, err)
+	}
+	rep.TZManual, rep.Gone, rep.TZCheckedAt = manual != 0, gone != 0, fromMS(checked)
+	return rep, nil
 }
 
 // PutRep stores a rep, replacing what was stored for the same Slack user id. It returns EINVALID
@@ -36,20 +44,72 @@ func (db *DB) PutRep(ctx context.Context, rep cadence.Rep) error {
 	if rep.UserID == "" {
 		return cadence.Errorf(cadence.EINVALID, "A rep needs a Slack user id.")
 	}
-	return db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO reps (user_id, name, tz, tz_manual, tz_checked_at, hours, days,
-			away_from, away_until, gone, booking, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, tz = excluded.tz, tz_manual = excluded.tz_manual,
-			tz_checked_at = excluded.tz_checked_at, hours = excluded.hours, days = excluded.days,
-			away_from = excluded.away_from, away_until = excluded.away_until, gone = excluded.gone,
-			booking = excluded.booking, signature = excluded.signature`,
-			rep.UserID, rep.Name, rep.TimeZone, boolInt(rep.TZManual), ms(rep.TZCheckedAt), rep.Hours, rep.Days,
-			rep.AwayFrom, rep.AwayUntil, boolInt(rep.Gone), rep.Booking, rep.Signature)
-		if err != nil {
-			return fmt.Errorf("store rep %s: %w", rep.UserID, err)
+	return db.writeRep(ctx, rep.UserID, func(tx *sql.Tx) error { return putRep(ctx, tx, rep) })
+}
+
+// UpdateRep reads the rep's stored settings (empty ones, with this user id, for a rep never
+// stored), lets change modify them and stores them when it says so, all in one transaction that
+// holds the rep: two changes of one rep, from this process or another replica (a command and a
+// time-zone refresh), never undo each other. change must be quick; it runs inside the
+// transaction. It returns the settings as stored afterwards, and change's error unchanged.
+func (db *DB) UpdateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
+	if userID == "" {
+		return cadence.Rep{}, cadence.Errorf(cadence.EINVALID, "A rep needs a Slack user id.")
+	}
+	var rep cadence.Rep
+	err := db.writeRep(ctx, userID, func(tx *sql.Tx) error {
+		var err error
+		rep, err = loadRep(ctx, tx, userID)
+		if cadence.ErrorCode(err) == cadence.ENOTFOUND {
+			rep, err = cadence.Rep{UserID: userID}, nil
 		}
-		return nil
+		if err != nil {
+			return err
+		}
+		stored := rep
+		save, err := change(&rep)
+		if err != nil || !save {
+			rep = stored
+			return err
+		}
+		rep.UserID = userID
+		return putRep(ctx, tx, rep)
 	})
+	if err != nil {
+		return cadence.Rep{}, err
+	}
+	return rep, nil
+}
+
+// writeRep is write for a change of one rep's row. On PostgreSQL the transaction holds the write
+// lock shared and the rep exclusively, like writeTouch: the first DM to each of 500 reps refreshes
+// their settings from Slack, and those 500 writes go side by side with the reminders' records
+// instead of each waiting for every write in flight (every other write still waits for them).
+func (db *DB) writeRep(ctx context.Context, userID string, fn func(tx *sql.Tx) error) error {
+	h := fnv.New32a()
+	h.Write([]byte(userID))
+	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?)`,
+		int64(writeLockKey), repLockClass, int32(h.Sum32()))
+}
+
+// repLockClass is the first key of the per-rep advisory locks of writeRep (the second is a hash
+// of the rep's user id: two reps that share a key only wait for each other).
+const repLockClass int32 = 0x72657073 // "reps"
+
+// putRep upserts a rep in tx.
+func putRep(ctx context.Context, tx *sql.Tx, rep cadence.Rep) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO reps (user_id, name, tz, tz_manual, tz_checked_at, hours, days,
+		away_from, away_until, gone, booking, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, tz = excluded.tz, tz_manual = excluded.tz_manual,
+		tz_checked_at = excluded.tz_checked_at, hours = excluded.hours, days = excluded.days,
+		away_from = excluded.away_from, away_until = excluded.away_until, gone = excluded.gone,
+		booking = excluded.booking, signature = excluded.signature`,
+		rep.UserID, rep.Name, rep.TimeZone, boolInt(rep.TZManual), ms(rep.TZCheckedAt), rep.Hours, rep.Days,
+		rep.AwayFrom, rep.AwayUntil, boolInt(rep.Gone), rep.Booking, rep.Signature)
+	if err != nil {
+		return fmt.Errorf("store rep %s: %w", rep.UserID, err)
+	}
+	return nil
 }
 
 // MarkRepGone records that Slack no longer knows the rep (deactivated or removed) and pauses the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,4 +258,66 @@ func TestBackupWhileWriting(t *testing.T) {
 			count(t, b, `SELECT COUNT(*) FROM touchpoints`))
 	}
 	wantCode(t, db.Backup(ctx, path), cadence.EINVALID)
+}
+
+// TestUpdateRepLosesNoChange: UpdateRep reads, changes and stores a rep in one transaction that
+// holds the rep, so concurrent changes of one rep from two handles (two replicas: a command on
+// one, a time-zone refresh on the other) each see the one before and none is lost; a rep never
+// stored starts from empty settings with its id; a change that fails or declines stores nothing.
+func TestUpdateRepLosesNoChange(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "followup.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		db := a
+		if i%2 == 1 {
+			db = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateRep(ctx, "U1", func(r *cadence.Rep) (bool, error) {
+				r.Signature += "x"
+				return true, nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := a.GetRep(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != "U1" || len(got.Signature) != n {
+		t.Fatalf("after %d concurrent changes the rep is %+v, want user U1 with a signature of %d x's", n, got, n)
+	}
+
+	boom := errors.New("boom")
+	if _, err := b.UpdateRep(ctx, "U1", func(r *cadence.Rep) (bool, error) {
+		r.Signature = "lost"
+		return false, boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("a failing change returned %v, want it", err)
+	}
+	if r, err := b.UpdateRep(ctx, "U1", func(r *cadence.Rep) (bool, error) {
+		r.Signature = "not saved"
+		return false, nil
+	}); err != nil || len(r.Signature) != n {
+		t.Fatalf("a declined change returned %+v, %v; want the stored rep", r, err)
+	}
+	if got, _ := a.GetRep(ctx, "U1"); len(got.Signature) != n {
+		t.Fatalf("a failed or declined change was stored: %+v", got)
+	}
+	if _, err := a.UpdateRep(ctx, "", func(*cadence.Rep) (bool, error) { return true, nil }); cadence.ErrorCode(err) != cadence.EINVALID {
+		t.Fatalf("UpdateRep without a user id returned %v, want EINVALID", err)
+	}
 }
