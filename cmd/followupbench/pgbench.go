@@ -217,11 +217,13 @@ func dispatchReplicas(ctx context.Context, b *bench, url string, n, replicas int
 	srv := slacktest.New(slacktest.WithTriggerTTL(0), slacktest.WithSpread())
 	defer srv.Close()
 	addReps(srv)
-	db, err := store.Open(ctx, url)
+	// One connection for the run, and a count that reads the pending touchpoints' partial index:
+	// the benchmark's looks must not take the cores the bots and their backends are measured on.
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return r, err
 	}
-	defer db.Close()
+	defer conn.Close(context.WithoutCancel(ctx))
 	start := time.Now()
 	var children []*child
 	for range replicas {
@@ -238,19 +240,25 @@ func dispatchReplicas(ctx context.Context, b *bench, url string, n, replicas int
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	fine := false
 	for {
 		select {
 		case <-ctx.Done():
 			return r, ctx.Err()
 		case <-tick.C:
 		}
-		st, err := db.Stats(ctx)
-		if err != nil {
+		var pending int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM touchpoints WHERE state = 'pending'`).Scan(&pending); err != nil {
 			return r, err
 		}
-		r.done, r.elapsed = n-st.PendingTouchpoints, time.Since(start)
-		if st.PendingTouchpoints == 0 || r.elapsed > timeout {
+		r.done, r.elapsed = n-pending, time.Since(start)
+		if pending == 0 || r.elapsed > timeout {
 			break
+		}
+		if r.done >= n-n/50 && !fine {
+			// The last 2%: look every 10 ms, so that the figure is not up to 100 ms late.
+			tick.Reset(10 * time.Millisecond)
+			fine = true
 		}
 	}
 	// The PostgreSQL backends serving the bots (the bots' pools keep their connections for the
