@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
@@ -56,10 +57,10 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		return nil, nil
 	}
 	var claims []cadence.Claim
-	asked := time.Now() // when the claim was asked for at now: it may wait for the claim lock (claimShare)
-	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
-	// must see the reps the previous one took (rep_leases), and commands' writes need not wait for
-	// it. Row locks keep it apart from everything else (claimIDs).
+	asked := time.Now() // when the claim was asked for at now: it may wait for a connection and for rows (claimPG)
+	// On PostgreSQL a claim takes no advisory lock, neither the write lock (commands' writes need
+	// not wait for it) nor one of its own (replicas claim side by side, each in its part of the
+	// reps): row locks keep it apart from everything else (claimIDs, holdReps).
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
@@ -71,10 +72,13 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		in := `(` + placeholders(len(ids)) + `)`
-		if err := db.holdReps(ctx, tx, in, ids, now.Add(lease)); err != nil {
+		if claimTestHook != nil {
+			claimTestHook()
+		}
+		if ids, err = db.holdReps(ctx, tx, ids, now, now.Add(lease)); err != nil || len(ids) == 0 {
 			return err
 		}
+		in := `(` + placeholders(len(ids)) + `)`
 		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
 		vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
 		if err != nil {
@@ -85,7 +89,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
-	}, claimLockSQL, int64(claimLockKey))
+	}, claimPlanSQL)
 	if err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
@@ -116,20 +120,67 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, li
 	return ids, nil
 }
 
-// holdReps records that this handle holds the reps of the touchpoints ids (in is their
-// placeholder list) until until, so that no other dispatcher claims their touchpoints meanwhile.
-func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, until time.Time) error {
+// holdReps records that this handle holds the reps of the claimed touchpoints ids until until,
+// so that no other dispatcher claims their touchpoints meanwhile, and returns the ids it may
+// keep. Claims from several replicas run side by side, so another one may have taken one of
+// these reps since this claim's walk looked (both saw it free): the first to record a rep holds
+// it, and this claim gives back its touchpoints of a rep another holds, as if it had never taken
+// them. The reps are recorded in order, so that two claims never wait for each other's rows in a
+// circle.
+func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, ids []any, now, until time.Time) ([]any, error) {
 	if !db.pg {
-		return nil // one dispatcher on SQLite: no reps to share
+		return ids, nil // one dispatcher on SQLite: no reps to share
 	}
+	in := `(` + placeholders(len(ids)) + `)`
 	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
-		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id IN `+in+`
-		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until`, args...); err != nil {
-		return fmt.Errorf("hold reps: %w", err)
+	rows, err := tx.QueryContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
+		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
+		WHERE t.id IN `+in+` ORDER BY 1
+		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until
+		WHERE rep_leases.dispatcher = excluded.dispatcher OR rep_leases.until <= CAST(? AS BIGINT)
+		RETURNING rep`, append(args, now.UnixMilli())...)
+	if err != nil {
+		return nil, fmt.Errorf("hold reps: %w", err)
 	}
-	return nil
+	held := map[string]bool{}
+	for rows.Next() {
+		var rep string
+		if err := rows.Scan(&rep); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("hold reps: %w", err)
+		}
+		held[rep] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("hold reps: %w", err)
+	}
+	// The touchpoints of reps another dispatcher holds go back as they were: unleased, their
+	// token one down again.
+	rows, err = tx.QueryContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = '', attempts = attempts - 1
+		WHERE id IN `+in+` AND claim_owner = CAST(? AS TEXT)
+		  AND enrollment_id IN (SELECT e.id FROM enrollments e JOIN rep_leases r ON r.rep = e.owner
+			WHERE r.dispatcher <> CAST(? AS TEXT))
+		RETURNING id`, append(slices.Clone(ids), db.self.id, db.self.id)...)
+	if err != nil {
+		return nil, fmt.Errorf("give back touchpoints of reps held by another dispatcher: %w", err)
+	}
+	back, err := scanIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("give back touchpoints of reps held by another dispatcher: %w", err)
+	}
+	if len(back) == 0 {
+		return ids, nil
+	}
+	gone := make(map[int64]bool, len(back))
+	for _, id := range back {
+		gone[id.(int64)] = true
+	}
+	return slices.DeleteFunc(ids, func(id any) bool { return gone[id.(int64)] }), nil
 }
+
+// claimTestHook, when set (by tests), runs in a claim between its walk and holdReps.
+var claimTestHook func()
 
 // EndDispatch lets other dispatchers claim the touchpoints of the reps this handle holds, from
 // now+gap on: gap is the pacing interval, so that a rep's next DM, from whichever dispatcher,
@@ -148,7 +199,7 @@ func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration)
 		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
 			now.Add(gap).UnixMilli(), db.self.id, now.Add(gap).UnixMilli())
 		return err
-	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey))
+	}, "") // its rows are this handle's own; claims that see them before it commits leave the reps alone
 	if err != nil {
 		return fmt.Errorf("end dispatch: %w", err)
 	}

@@ -232,10 +232,11 @@ func TestClaimLeavesHeldRepsToTheirHolder(t *testing.T) {
 	setup := func(t *testing.T) (a, b *DB, u1 []int64, u2 int64) {
 		path := filepath.Join(t.TempDir(), "followup.db")
 		a, b = mustOpenPath(t, path), mustOpenPath(t, path)
+		reps := repsByPart(t, 2, a, b) // "U1" in a's part of the reps, "U2" in b's, when they share them
 		for i := range 3 {
-			u1 = append(u1, mustEnroll(t, a, contactN(i+1), "U1", t0.Add(time.Duration(i)*time.Millisecond)).Open.ID)
+			u1 = append(u1, mustEnroll(t, a, contactN(i+1), reps[0], t0.Add(time.Duration(i)*time.Millisecond)).Open.ID)
 		}
-		u2 = mustEnroll(t, a, contactN(9), "U2", t0.Add(time.Second)).Open.ID
+		u2 = mustEnroll(t, a, contactN(9), reps[1], t0.Add(time.Second)).Open.ID
 		return a, b, u1, u2
 	}
 	claim := func(t *testing.T, db *DB, now time.Time, limit int) []int64 {

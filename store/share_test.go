@@ -12,26 +12,28 @@ import (
 )
 
 // TestClaimSharesRepsAmongDispatchers: dispatchers on one PostgreSQL database share the reps with
-// due work. A dispatcher alone (or beside one that wants nothing) claims everything; beside
-// another that holds reps, each takes new reps only up to its share; and one that holds more than
-// its share when another wants some claims nothing more for the reps beyond it and lets go of
-// those it has handled, a second later, so that the other takes them.
+// due work, each claiming its part (rendezvous hashing, claim_pg.go). A dispatcher alone (or
+// beside one that wants nothing) claims everything; beside another that holds reps or wants
+// some, each claims only the reps of its part nobody else holds; and one that holds reps of the
+// other's part claims nothing more of them and lets go of those it has handled, a second later,
+// so that the other takes them.
 func TestClaimSharesRepsAmongDispatchers(t *testing.T) {
 	postgresOnly(t) // replicas share reps on PostgreSQL; on SQLite one process dispatches
 	ctx := context.Background()
-	const reps, perRep = 20, 3
+	const nReps, perRep = 20, 3
 	now := t0.Add(time.Second)
-	// Touch k of rep r is due at t0 + (k*reps + r) ms: every rep's first touch comes before any
-	// rep's second.
-	setup := func(t *testing.T) (a, b *DB) {
+	// Rep r is in a's part when r is even, in b's when it is odd. Touch k of rep r is due at
+	// t0 + (k*nReps + r) ms: every rep's first touch comes before any rep's second.
+	setup := func(t *testing.T) (a, b *DB, reps []string) {
 		path := filepath.Join(t.TempDir(), "followup.db")
 		a, b = mustOpenPath(t, path), mustOpenPath(t, path)
+		reps = repsByPart(t, nReps, a, b)
 		for k := range perRep {
-			for r := range reps {
-				mustEnroll(t, a, contactN(k*reps+r+1), repN(r), t0.Add(time.Duration(k*reps+r)*time.Millisecond))
+			for r := range nReps {
+				mustEnroll(t, a, contactN(k*nReps+r+1), reps[r], t0.Add(time.Duration(k*nReps+r)*time.Millisecond))
 			}
 		}
-		return a, b
+		return a, b, reps
 	}
 	claim := func(t *testing.T, db *DB, now time.Time, limit int) []cadence.Claim {
 		t.Helper()
@@ -41,79 +43,180 @@ func TestClaimSharesRepsAmongDispatchers(t *testing.T) {
 		}
 		return cs
 	}
-	repsOf := func(cs []cadence.Claim) []string {
+	// pick is the reps with these indexes.
+	pick := func(reps []string, idx ...int) []string {
 		var out []string
-		for _, c := range cs {
-			if !slices.Contains(out, c.Enrollment.Owner) {
-				out = append(out, c.Enrollment.Owner)
-			}
+		for _, i := range idx {
+			out = append(out, reps[i])
 		}
 		slices.Sort(out)
 		return out
 	}
-	want := func(t *testing.T, what string, cs []cadence.Claim, n int, reps ...string) {
+	span := func(from, to, step int) []int {
+		var out []int
+		for i := from; i < to; i += step {
+			out = append(out, i)
+		}
+		return out
+	}
+	want := func(t *testing.T, what string, cs []cadence.Claim, n int, reps []string) {
 		t.Helper()
-		if got := repsOf(cs); len(cs) != n || !slices.Equal(got, reps) {
+		if got := claimedReps(cs); len(cs) != n || !slices.Equal(got, reps) {
 			t.Fatalf("%s claimed %d touchpoints of reps %v, want %d of %v", what, len(cs), got, n, reps)
 		}
 	}
 
 	t.Run("alone it claims everything", func(t *testing.T) {
-		a, b := setup(t)
+		a, b, reps := setup(t)
 		// b started long ago and is alive, but has wanted nothing since.
 		for _, at := range []time.Time{now.Add(-staleAfter - time.Second), now} {
 			if err := b.Beat(ctx, at); err != nil {
 				t.Fatal(err)
 			}
 		}
-		want(t, "a", claim(t, a, now, 1000), reps*perRep, repRange(0, reps)...)
+		want(t, "a", claim(t, a, now, 1000), nReps*perRep, pick(reps, span(0, nReps, 1)...))
 	})
 
-	t.Run("a dispatcher just started gets its share at once", func(t *testing.T) {
-		a, b := setup(t)
+	t.Run("a dispatcher just started gets its part at once", func(t *testing.T) {
+		a, b, reps := setup(t)
 		if err := b.Beat(ctx, now); err != nil { // b's process starts: its first beat
 			t.Fatal(err)
 		}
 		// Replicas started together share the reps from the first claim on, with no handing over.
-		want(t, "a beside a new b", claim(t, a, now, 1000), reps/2*perRep, repRange(0, reps/2)...)
-		want(t, "b", claim(t, b, now, 1000), reps/2*perRep, repRange(reps/2, reps)...)
+		want(t, "a beside a new b", claim(t, a, now, 1000), nReps/2*perRep, pick(reps, span(0, nReps, 2)...))
+		want(t, "b", claim(t, b, now, 1000), nReps/2*perRep, pick(reps, span(1, nReps, 2)...))
 	})
 
-	t.Run("beside another each takes its share", func(t *testing.T) {
-		a, b := setup(t)
-		want(t, "a first", claim(t, a, now, 4), 4, repRange(0, 4)...)
-		want(t, "b beside a", claim(t, b, now, 4), 4, repRange(4, 8)...)
-		// Half of the 20 reps each: a keeps its 4 and takes 6 more, b the other 6.
-		want(t, "a again", claim(t, a, now, 1000), 4*2+6*3, append(repRange(0, 4), repRange(8, 14)...)...)
-		want(t, "b again", claim(t, b, now, 1000), 4*2+6*3, append(repRange(4, 8), repRange(14, 20)...)...)
+	t.Run("beside another each takes its part", func(t *testing.T) {
+		a, b, reps := setup(t)
+		want(t, "a first, alone", claim(t, a, now, 4), 4, pick(reps, 0, 1, 2, 3))
+		// b's part, but not reps 1 and 3, which a holds; in due order, every first touch first.
+		want(t, "b beside a", claim(t, b, now, 4), 4, pick(reps, 5, 7, 9, 11))
+		// a claims the rest of its part; it holds reps 1 and 3 of b's part, and claims no more of them.
+		want(t, "a again", claim(t, a, now, 1000), 2*(perRep-1)+8*perRep, pick(reps, span(0, nReps, 2)...))
+		want(t, "b again", claim(t, b, now, 1000), 4*(perRep-1)+4*perRep, pick(reps, span(5, nReps, 2)...))
 	})
 
-	t.Run("over its share it lets go of the reps it handled", func(t *testing.T) {
-		a, b := setup(t)
-		first := claim(t, a, now, reps)
-		want(t, "a alone", first, reps, repRange(0, reps)...)
-		want(t, "b while a holds every rep", claim(t, b, now, 1000), 0)
-		// a reminds the reps of the second half; b wants reps now, so a keeps only its share.
-		for _, c := range first[reps/2:] {
-			if err := a.MarkReminded(ctx, c.Touch.ID, c.Attempts, "D", "1.1", now); err != nil {
-				t.Fatal(err)
+	t.Run("over its part it lets go of the reps it handled", func(t *testing.T) {
+		a, b, reps := setup(t)
+		first := claim(t, a, now, nReps)
+		want(t, "a alone", first, nReps, pick(reps, span(0, nReps, 1)...))
+		want(t, "b while a holds every rep", claim(t, b, now, 1000), 0, nil)
+		// a reminds the reps of b's part; b wants reps now, so a claims only its own part.
+		for _, c := range first {
+			if i := slices.Index(reps, c.Enrollment.Owner); i%2 == 1 {
+				if err := a.MarkReminded(ctx, c.Touch.ID, c.Attempts, "D", "1.1", now); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-		want(t, "a beside b", claim(t, a, now, 1000), reps/2*(perRep-1), repRange(0, reps/2)...)
-		want(t, "b within a second of a's last DM", claim(t, b, now.Add(500*time.Millisecond), 1000), 0)
+		want(t, "a beside b", claim(t, a, now, 1000), nReps/2*(perRep-1), pick(reps, span(0, nReps, 2)...))
+		want(t, "b within a second of a's last DM", claim(t, b, now.Add(500*time.Millisecond), 1000), 0, nil)
 		// A second from a's claim, plus the time a's claim took (well under half a second).
-		want(t, "b a second after", claim(t, b, now.Add(1500*time.Millisecond), 1000), reps/2*(perRep-1), repRange(reps/2, reps)...)
+		want(t, "b a second after", claim(t, b, now.Add(1500*time.Millisecond), 1000), nReps/2*(perRep-1),
+			pick(reps, span(1, nReps, 2)...))
 	})
 }
 
-// repN is the Slack id of the test rep r.
-func repN(r int) string { return fmt.Sprintf("U%02d", r) }
+// TestClaimsSettleARepTakenTwice: two claims at once may both find a rep free and each take a
+// touchpoint of it (replicas claim side by side). The first to record the rep holds it; the other
+// gives its touchpoint back as if it had never claimed it, and claims none of that rep's until
+// the holder lets go.
+func TestClaimsSettleARepTakenTwice(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "followup.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	rep := repsByPart(t, 1, b, a)[0] // b's, once they share the reps
+	first := mustEnroll(t, a, contactN(1), rep, t0).Open.ID
+	second := mustEnroll(t, a, contactN(2), rep, t0.Add(time.Millisecond)).Open.ID
+	now := t0.Add(time.Second)
+	var bGot []cadence.Claim
+	claimTestHook = func() {
+		claimTestHook = nil
+		// a has taken (and locked) the first touchpoint and not yet recorded the rep; b, which
+		// has not seen a (a's first beat is not committed), takes the second and records the rep.
+		var err error
+		if bGot, err = b.Claim(ctx, now, 10, time.Hour); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { claimTestHook = nil })
+	aGot, err := a.Claim(ctx, now, 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(aGot) != 0 || len(bGot) != 1 || bGot[0].Touch.ID != second {
+		t.Fatalf("a claimed %v and b %v, want nothing for a and touchpoint %d for b", claimIDsOf(aGot), claimIDsOf(bGot), second)
+	}
+	tp, err := a.Touchpoint(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.Touch.Attempts != 0 || !tp.Touch.LeaseUntil.IsZero() {
+		t.Fatalf("the touchpoint a gave back has attempts %d and lease %v, want 0 and none", tp.Touch.Attempts, tp.Touch.LeaseUntil)
+	}
+	if cs, err := a.Claim(ctx, now, 10, time.Hour); err != nil || len(cs) != 0 {
+		t.Fatalf("a while b holds the rep claimed %v (%v), want nothing", claimIDsOf(cs), err)
+	}
+	cs, err := b.Claim(ctx, now, 10, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Touch.ID != first || cs[0].Attempts != 1 {
+		t.Fatalf("b claimed %v, want touchpoint %d with token 1", claimIDsOf(cs), first)
+	}
+}
 
-// repRange is the ids of reps from to to-1.
-func repRange(from, to int) []string {
+// claimIDsOf is the touchpoint ids of claims.
+func claimIDsOf(cs []cadence.Claim) []int64 {
+	var ids []int64
+	for _, c := range cs {
+		ids = append(ids, c.Touch.ID)
+	}
+	return ids
+}
+
+// claimedReps is the reps of claims, sorted, each once.
+func claimedReps(cs []cadence.Claim) []string {
 	var out []string
-	for r := from; r < to; r++ {
-		out = append(out, repN(r))
+	for _, c := range cs {
+		if !slices.Contains(out, c.Enrollment.Owner) {
+			out = append(out, c.Enrollment.Owner)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// repsByPart returns n rep ids, the i-th of them in the part of dbs[i % len(dbs)] when those
+// share the reps.
+func repsByPart(tb testing.TB, n int, dbs ...*DB) []string {
+	tb.Helper()
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		rep := fmt.Sprintf("U%03d", i)
+		if partOf(tb, rep, dbs...) == dbs[len(out)%len(dbs)] {
+			out = append(out, rep)
+		}
 	}
 	return out
+}
+
+// partOf returns the dispatcher among dbs whose part of the reps rep falls in (claim_pg.go): the
+// one with the highest hashtext(rep || owner), the smaller owner id on a tie.
+func partOf(tb testing.TB, rep string, dbs ...*DB) *DB {
+	tb.Helper()
+	var best *DB
+	var bestHash int32
+	for _, db := range dbs {
+		var h int32
+		if err := db.r.QueryRow(`SELECT hashtext(CAST(? AS TEXT) || CAST(? AS TEXT))`, rep, db.Owner()).Scan(&h); err != nil {
+			tb.Fatal(err)
+		}
+		if best == nil || h > bestHash || (h == bestHash && db.Owner() < best.Owner()) {
+			best, bestHash = db, h
+		}
+	}
+	return best
 }

@@ -58,12 +58,8 @@ type DB struct {
 
 	self owner // this database handle's identity as a dispatcher (claim.go)
 
-	marks   markQueue     // MarkReminded's group commit on SQLite (groupcommit.go)
-	ckpt    *checkpointer // SQLite: checkpoints the WAL beside the writer (checkpoint.go); nil on PostgreSQL
-	dueReps struct {      // the last count of reps with due work, and the claim time it was made at (claim_pg.go)
-		at time.Time
-		n  int
-	}
+	marks markQueue     // MarkReminded's group commit on SQLite (groupcommit.go)
+	ckpt  *checkpointer // SQLite: checkpoints the WAL beside the writer (checkpoint.go); nil on PostgreSQL
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any pending migrations.
@@ -186,7 +182,7 @@ func (db *DB) writeTouch(ctx context.Context, touchID int64, fn func(tx *sql.Tx)
 		set_config('synchronous_commit', 'off', true)`, int64(writeLockKey), touchLockClass, int32(touchID))
 }
 
-// writeWith is write with lockSQL (PostgreSQL only) run first in the transaction.
+// writeWith is write with lockSQL (PostgreSQL only; none when "") run first in the transaction.
 func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -200,7 +196,7 @@ func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL 
 			panic(p)
 		}
 	}()
-	if db.pg {
+	if db.pg && lockSQL != "" {
 		if _, err := tx.ExecContext(ctx, lockSQL, args...); err != nil {
 			_ = tx.Rollback()
 			return db.unavailable(fmt.Errorf("begin write: %w", err))
