@@ -48,6 +48,10 @@ func TestCopyToPostgres(t *testing.T) {
 		if got := count(t, dst, `SELECT COUNT(*) FROM `+c.Table); got != c.Rows {
 			t.Errorf("%s: target holds %d rows, CopyTo said %d", c.Table, got, c.Rows)
 		}
+		// Analyzed: a table never analyzed counts -1 tuples (PostgreSQL 14 and newer) or 0 pages.
+		if dst.pg && count(t, dst, `SELECT CASE WHEN reltuples >= 0 AND relpages > 0 THEN 1 ELSE 0 END FROM pg_class WHERE relname = '`+c.Table+`'`) != 1 && c.Rows > 0 {
+			t.Errorf("%s: no planner statistics after the copy", c.Table)
+		}
 	}
 	a, err := src.Stats(ctx)
 	if err != nil {
