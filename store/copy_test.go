@@ -49,7 +49,7 @@ func TestCopyToPostgres(t *testing.T) {
 			t.Errorf("%s: target holds %d rows, CopyTo said %d", c.Table, got, c.Rows)
 		}
 		// Analyzed: a table never analyzed counts -1 tuples (PostgreSQL 14 and newer) or 0 pages.
-		if dst.pg && count(t, dst, `SELECT CASE WHEN reltuples >= 0 AND relpages > 0 THEN 1 ELSE 0 END FROM pg_class WHERE relname = '`+c.Table+`'`) != 1 && c.Rows > 0 {
+		if dst.pg && count(t, dst, `SELECT CASE WHEN reltuples >= 0 AND relpages > 0 THEN 1 ELSE 0 END FROM pg_class WHERE oid = to_regclass('`+c.Table+`')`) != 1 && c.Rows > 0 {
 			t.Errorf("%s: no planner statistics after the copy", c.Table)
 		}
 	}
