@@ -206,7 +206,7 @@ func isAuthError(err error) bool {
 // clean shutdown and an error wrapping ErrAuth when Slack rejects a token.
 func (b *Bot) Run(ctx context.Context) error {
 	// Announce this dispatcher before anything else, so that replicas started together share the
-	// reps from their first claims (store: a new dispatcher wants its share at once).
+	// reps from their first claims (store: a new dispatcher wants its part at once).
 	if err := b.store.Beat(ctx, b.now()); err != nil {
 		b.log.Warn("dispatcher heartbeat", "err", err)
 	}

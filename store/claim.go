@@ -125,39 +125,25 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, li
 // keep. Claims from several replicas run side by side, so another one may have taken one of
 // these reps since this claim's walk looked (both saw it free): the first to record a rep holds
 // it, and this claim gives back its touchpoints of a rep another holds, as if it had never taken
-// them. The reps are recorded in order, so that two claims never wait for each other's rows in a
-// circle.
+// them. The reps are recorded in order, as every statement that locks rep leases while others may
+// wait for them locks them, so that claims never wait for each other in a circle.
 func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, ids []any, now, until time.Time) ([]any, error) {
 	if !db.pg {
 		return ids, nil // one dispatcher on SQLite: no reps to share
 	}
 	in := `(` + placeholders(len(ids)) + `)`
 	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
-	rows, err := tx.QueryContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
 		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
 		WHERE t.id IN `+in+` ORDER BY 1
 		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until
-		WHERE rep_leases.dispatcher = excluded.dispatcher OR rep_leases.until <= CAST(? AS BIGINT)
-		RETURNING rep`, append(args, now.UnixMilli())...)
-	if err != nil {
-		return nil, fmt.Errorf("hold reps: %w", err)
-	}
-	held := map[string]bool{}
-	for rows.Next() {
-		var rep string
-		if err := rows.Scan(&rep); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("hold reps: %w", err)
-		}
-		held[rep] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		WHERE rep_leases.dispatcher = excluded.dispatcher OR rep_leases.until <= CAST(? AS BIGINT)`,
+		append(args, now.UnixMilli())...); err != nil {
 		return nil, fmt.Errorf("hold reps: %w", err)
 	}
 	// The touchpoints of reps another dispatcher holds go back as they were: unleased, their
 	// token one down again.
-	rows, err = tx.QueryContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = '', attempts = attempts - 1
+	rows, err := tx.QueryContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = '', attempts = attempts - 1
 		WHERE id IN `+in+` AND claim_owner = CAST(? AS TEXT)
 		  AND enrollment_id IN (SELECT e.id FROM enrollments e JOIN rep_leases r ON r.rep = e.owner
 			WHERE r.dispatcher <> CAST(? AS TEXT))
@@ -192,11 +178,9 @@ func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration)
 	}
 	db.self.init()
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE dispatcher = ? AND until <= ?`,
-			db.self.id, now.UnixMilli()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
+		// In rep order, as holdReps locks them, so that it and claims never wait in a circle.
+		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE rep IN (SELECT rep FROM rep_leases
+			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`,
 			now.Add(gap).UnixMilli(), db.self.id, now.Add(gap).UnixMilli())
 		return err
 	}, "") // its rows are this handle's own; claims that see them before it commits leave the reps alone

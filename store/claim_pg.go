@@ -108,10 +108,13 @@ func (db *DB) partitionSQL(others []string) (string, []any) {
 // letGoDrained lets go of the reps this handle holds and has no claim of in hand any more (every
 // claimed touchpoint of theirs was reminded or released): they stay closed to others for repGap.
 // Its arguments are: now+repGap, this owner, now+repGap, this owner.
+// The rows are locked in rep order, as holdReps locks them, so that claims never wait for each
+// other in a circle.
 const letGoDrained = `UPDATE rep_leases SET until = ?
-	WHERE dispatcher = ? AND until > ?
+	WHERE rep IN (SELECT rep FROM rep_leases WHERE dispatcher = ? AND until > ?
 	  AND rep NOT IN (SELECT e.owner FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
-		WHERE t.claim_owner = ? AND t.state = 'pending')`
+		WHERE t.claim_owner = ? AND t.state = 'pending')
+	  ORDER BY rep FOR UPDATE)`
 
 // claimPG leases up to limit claimable touchpoints to this handle, within its part of the reps
 // when it shares them, and returns their ids. asked is when (by the process's clock) the claim
@@ -123,7 +126,8 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, lim
 	}
 	if len(others) > 0 {
 		// The gap of a rep let go runs from its last DM, which may have gone out after now while
-		// the claim waited for the claim lock: so from now plus the time the claim has taken so far.
+		// the claim waited for a connection or for rows: so from now plus the time the claim has
+		// taken so far.
 		gapEnd := now.Add(time.Since(asked) + repGap).UnixMilli()
 		if _, err := tx.ExecContext(ctx, letGoDrained, gapEnd, db.self.id, gapEnd, db.self.id); err != nil {
 			return nil, fmt.Errorf("let go of reps: %w", err)

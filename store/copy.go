@@ -70,21 +70,22 @@ func (db *DB) CopyTo(ctx context.Context, target *DB) ([]TableCount, error) {
 				}
 				counts = append(counts, TableCount{Table: t, Rows: n})
 			}
+			if target.pg {
+				// A table filled in one go has no planner statistics until autovacuum gets to it,
+				// a minute or more later; meanwhile PostgreSQL guesses it holds a few rows, and the
+				// first claims walk and sort every due touchpoint instead of reading the oldest few
+				// in order. In the copy's transaction: a failure rolls the copy back too.
+				for _, c := range counts {
+					if _, err := dst.ExecContext(ctx, `ANALYZE `+c.Table); err != nil {
+						return fmt.Errorf("analyze %s after the copy: %w", c.Table, err)
+					}
+				}
+			}
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy database: %w", err)
-	}
-	if target.pg {
-		// A table filled in one go has no planner statistics until autovacuum gets to it, a
-		// minute or more later; meanwhile PostgreSQL guesses it holds a few rows, and the first
-		// claims walk and sort every due touchpoint instead of reading the oldest few in order.
-		for _, c := range counts {
-			if _, err := target.w.ExecContext(ctx, `ANALYZE `+c.Table); err != nil {
-				return nil, fmt.Errorf("analyze %s after the copy: %w", c.Table, err)
-			}
-		}
 	}
 	return counts, nil
 }

@@ -58,7 +58,7 @@ func (db *DB) Beat(ctx context.Context, now time.Time) error {
 
 func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	db.self.init()
-	// A new dispatcher wants its share of the reps at once (turned_away, claim_pg.go): replicas
+	// A new dispatcher wants its part of the reps at once (turned_away, claim_pg.go): replicas
 	// started together share them from their first claims instead of handing them over later.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dispatchers (owner, host, pid, beat_at, turned_away) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (owner) DO UPDATE SET beat_at = CASE WHEN excluded.beat_at > dispatchers.beat_at THEN excluded.beat_at ELSE dispatchers.beat_at END`,
@@ -111,20 +111,24 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
 	}
-	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work),
-	// and reps nobody holds any more.
+	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work).
+	// (Ended rep leases stay: one row a rep at most, read only with their end, and overwritten by
+	// the next claim of the rep. Deleting them here would lock rows out of rep order, and claims
+	// from several replicas, which run side by side, could then wait for each other in a circle.)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
 		return 0, fmt.Errorf("prune dispatchers: %w", err)
 	}
+	freeClaims := `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
+			WHERE claim_owner = ? AND state = 'pending'`
 	if db.pg {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rep_leases WHERE until <= ?`, now.UnixMilli()); err != nil {
-			return 0, fmt.Errorf("prune rep leases: %w", err)
-		}
+		// Never waiting: a claim another takeover is freeing just now is freed by it, and one
+		// left over is freed by the next takeover (its owner's row is gone by then).
+		freeClaims = `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
+			WHERE id IN (SELECT id FROM touchpoints WHERE claim_owner = ? AND state = 'pending' FOR UPDATE SKIP LOCKED)`
 	}
 	var freed int64
 	for _, id := range dead {
-		r, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
-			WHERE claim_owner = ? AND state = 'pending'`, id)
+		r, err := tx.ExecContext(ctx, freeClaims, id)
 		if err != nil {
 			return 0, fmt.Errorf("take over claims: %w", err)
 		}
@@ -137,7 +141,8 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 		if !db.pg {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE dispatcher = ? AND until > ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE rep IN (SELECT rep FROM rep_leases
+			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`, // in rep order, as holdReps locks them
 			now.Add(takeoverGap).UnixMilli(), id, now.Add(takeoverGap).UnixMilli()); err != nil {
 			return 0, fmt.Errorf("take over reps: %w", err)
 		}
