@@ -63,6 +63,8 @@ func TestCommandQueriesUseTheirIndexes(t *testing.T) {
 		{"Due", due, dueArgs, []string{"enrollments_owner_", "touchpoints_"}, false},
 		{"show: the follow-up", viewByIDSQL, []any{"x"}, []string{"sqlite_autoindex_enrollments_1", "touchpoints_one_open"}, false},
 		{"show: its touches", touchpointsSQL, []any{"x"}, []string{"touchpoints_enrollment"}, false},
+		{"a DM's details: touches and which extras exist", touchesExtrasSQL, []any{"x"},
+			[]string{"touchpoints_enrollment", "signals_enrollment", "sqlite_autoindex_enrollment_origins_1", "sqlite_autoindex_company_news_1"}, false},
 		{"show: its signals", signalsSQL, []any{"x"}, []string{"signals_enrollment"}, false},
 		{"events", eventsSQL, []any{"x"}, []string{"events_enrollment"}, false},
 		{"add: already enrolled", runningOfContactSQL, []any{1}, []string{"enrollments_one_open", "touchpoints_one_open"}, false},
@@ -267,7 +269,7 @@ func TestJoinQueriesCastTheirParameters(t *testing.T) {
 func TestDispatchQueriesCastTheirParameters(t *testing.T) {
 	bare := regexp.MustCompile(`(?i)((^|[^<>!])=\s*\?)`)
 	for name, q := range map[string]string{"touchView": touchViewSelect, "RecheckState": claimStateSQL,
-		"MarkReminded": touchHeadSQL, "touchpoints": touchpointsSQL, "signals": signalsSQL, "events": eventsSQL,
+		"MarkReminded": touchHeadSQL, "touchpoints": touchpointsSQL, "details": touchesExtrasSQL, "signals": signalsSQL, "events": eventsSQL,
 		"exists": existsSQL, "rep": repSQL, "fence": fenced} {
 		if m := bare.FindString(q); m != "" {
 			t.Errorf("%s has %q:\n%s", name, m, q)

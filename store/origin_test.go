@@ -224,4 +224,31 @@ func TestDetailsIsTheFourReadsInOne(t *testing.T) {
 		t.Errorf("Details of a plain follow-up = %+v, %v", d, err)
 	}
 	wantCode(t, errOnly(db.Details(ctx, "nope")), cadence.ENOTFOUND)
+
+	// Each of them alone is read (the touchpoints say which exist, and only those are read).
+	sig := mustEnroll(t, db, cadence.Contact{Name: "Sig", Email: "sig@acme.com"}, "U3", t0)
+	if err := db.AddSignal(ctx, cadence.Signal{EnrollmentID: sig.Enrollment.ID, Text: "opened the deck", At: t0, By: "U3"}); err != nil {
+		t.Fatal(err)
+	}
+	ch = enrollChange("U3", t0.Add(time.Hour))
+	ch.Enrollment.Link = "https://fakeco.slack.com/archives/C1/p10"
+	lnk, err := db.Enroll(ctx, cadence.Contact{Name: "Lin", Email: "lin@acme.com"}, ch, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nws := mustEnroll(t, db, cadence.Contact{Name: "New", Email: "new@acme.com"}, "U3", t0)
+	n2 := cadence.CompanyNews{EnrollmentID: nws.Enrollment.ID, SourceID: other.Enrollment.ID, Who: "Lee", Company: "Acme",
+		Outcome: cadence.OutcomeReplied, At: t0}
+	if err := db.AddCompanyNews(ctx, []cadence.CompanyNews{n2}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.Details(ctx, sig.Enrollment.ID); err != nil || len(d.Signals) != 1 || d.Link != "" || len(d.News) != 0 {
+		t.Errorf("Details with a signal only = %+v, %v", d, err)
+	}
+	if d, err := db.Details(ctx, lnk.Enrollment.ID); err != nil || len(d.Signals) != 0 || d.Link != ch.Enrollment.Link || len(d.News) != 0 {
+		t.Errorf("Details with a link only = %+v, %v", d, err)
+	}
+	if d, err := db.Details(ctx, nws.Enrollment.ID); err != nil || len(d.Signals) != 0 || d.Link != "" || len(d.News) != 1 {
+		t.Errorf("Details with news only = %+v, %v", d, err)
+	}
 }
