@@ -32,8 +32,12 @@ const (
 	perRepQueue = 30
 	// postParallel bounds the Web API calls and drafts in flight at once. A rep waiting for their
 	// pacing slot holds none, so every rep's DMs go out side by side.
-	postParallel   = 32
-	postInterval   = time.Second
+	postParallel = 32
+	postInterval = time.Second
+	// pacingMargin is added to each interval: the arrival read from a message's ts mixes Slack's
+	// wall clock with ours, and a reading a few microseconds early must not bring two DMs to one
+	// channel a hair under a second apart.
+	pacingMargin   = time.Millisecond
 	callTimeout    = 30 * time.Second // one Web API call; a timeout counts as a 5xx
 	maxTransient   = 4                // tries of a DM on 5xx and timeouts before it is released
 	maxRateLimited = 10               // 429s waited out for one DM before it is released

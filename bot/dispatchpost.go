@@ -84,7 +84,7 @@ func (b *Bot) postHooked(ctx context.Context, channel string, hooks postHooks, o
 		if err == nil {
 			arrived = b.pacer.arrival(ts, sent, answered)
 		}
-		b.pacer.hold(channel, arrived.Add(postInterval))
+		b.pacer.hold(channel, arrived.Add(postInterval+pacingMargin))
 		if err == nil {
 			return ch, ts, nil
 		}
