@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/followup-bot/followup/cadence"
@@ -58,9 +57,10 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	}
 	var claims []cadence.Claim
 	asked := time.Now() // when the claim was asked for at now: it may wait for a connection and for rows (claimPG)
-	// On PostgreSQL a claim takes no advisory lock, neither the write lock (commands' writes need
-	// not wait for it) nor one of its own (replicas claim side by side, each in its part of the
-	// reps): row locks keep it apart from everything else (claimIDs, holdReps).
+	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
+	// must see the reps the previous one took (rep_leases) and the heartbeats it wrote, so that a
+	// takeover never frees a claim committed while it looked, and commands' writes need not wait
+	// for it. Row locks keep it apart from everything else (claimIDs).
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
@@ -72,10 +72,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if claimTestHook != nil {
-			claimTestHook()
-		}
-		if ids, err = db.holdReps(ctx, tx, ids, now, now.Add(lease)); err != nil || len(ids) == 0 {
+		if ids, err = db.holdReps(ctx, tx, ids, now.Add(lease)); err != nil || len(ids) == 0 {
 			return err
 		}
 		in := `(` + placeholders(len(ids)) + `)`
@@ -89,7 +86,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
 		}
 		return nil
-	}, claimPlanSQL)
+	}, claimLockSQL, int64(claimLockKey))
 	if err != nil {
 		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
@@ -121,52 +118,21 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, li
 }
 
 // holdReps records that this handle holds the reps of the claimed touchpoints ids until until,
-// so that no other dispatcher claims their touchpoints meanwhile, and returns the ids it may
-// keep. Claims from several replicas run side by side, so another one may have taken one of
-// these reps since this claim's walk looked (both saw it free): the first to record a rep holds
-// it, and this claim gives back its touchpoints of a rep another holds, as if it had never taken
-// them. The reps are recorded in order, as every statement that locks rep leases while others may
-// wait for them locks them, so that claims never wait for each other in a circle.
-func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, ids []any, now, until time.Time) ([]any, error) {
+// so that no other dispatcher claims their touchpoints meanwhile, and returns ids. Claims take
+// turns (claimLockKey), so no other claim took one of these reps since this one's walk looked.
+func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, ids []any, until time.Time) ([]any, error) {
 	if !db.pg {
 		return ids, nil // one dispatcher on SQLite: no reps to share
 	}
-	in := `(` + placeholders(len(ids)) + `)`
 	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
 		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
-		WHERE t.id IN `+in+` ORDER BY 1
-		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until
-		WHERE rep_leases.dispatcher = excluded.dispatcher OR rep_leases.until <= CAST(? AS BIGINT)`,
-		append(args, now.UnixMilli())...); err != nil {
+		WHERE t.id IN (`+placeholders(len(ids))+`) ORDER BY 1
+		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until`, args...); err != nil {
 		return nil, fmt.Errorf("hold reps: %w", err)
 	}
-	// The touchpoints of reps another dispatcher holds go back as they were: unleased, their
-	// token one down again.
-	rows, err := tx.QueryContext(ctx, `UPDATE touchpoints SET lease_until = NULL, claim_owner = '', attempts = attempts - 1
-		WHERE id IN `+in+` AND claim_owner = CAST(? AS TEXT)
-		  AND enrollment_id IN (SELECT e.id FROM enrollments e JOIN rep_leases r ON r.rep = e.owner
-			WHERE r.dispatcher <> CAST(? AS TEXT))
-		RETURNING id`, append(slices.Clone(ids), db.self.id, db.self.id)...)
-	if err != nil {
-		return nil, fmt.Errorf("give back touchpoints of reps held by another dispatcher: %w", err)
-	}
-	back, err := scanIDs(rows)
-	if err != nil {
-		return nil, fmt.Errorf("give back touchpoints of reps held by another dispatcher: %w", err)
-	}
-	if len(back) == 0 {
-		return ids, nil
-	}
-	gone := make(map[int64]bool, len(back))
-	for _, id := range back {
-		gone[id.(int64)] = true
-	}
-	return slices.DeleteFunc(ids, func(id any) bool { return gone[id.(int64)] }), nil
+	return ids, nil
 }
-
-// claimTestHook, when set (by tests), runs in a claim between its walk and holdReps.
-var claimTestHook func()
 
 // EndDispatch lets other dispatchers claim the touchpoints of the reps this handle holds, from
 // now+gap on: gap is the pacing interval, so that a rep's next DM, from whichever dispatcher,
@@ -178,12 +144,11 @@ func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration)
 	}
 	db.self.init()
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
-		// In rep order, as holdReps locks them, so that it and claims never wait in a circle.
 		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE rep IN (SELECT rep FROM rep_leases
 			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`,
 			now.Add(gap).UnixMilli(), db.self.id, now.Add(gap).UnixMilli())
 		return err
-	}, "") // its rows are this handle's own; claims that see them before it commits leave the reps alone
+	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey)) // after or before a claim, never during one
 	if err != nil {
 		return fmt.Errorf("end dispatch: %w", err)
 	}
@@ -327,6 +292,11 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 	}
 	if db.pg {
 		return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
+			if done, err := markRemindedAtOnce(ctx, tx, m); err != nil || done {
+				return err
+			}
+			// Not the common case: markReminded says why (or records it, for a case the
+			// statement leaves to it).
 			verdict, err := db.markReminded(ctx, tx, m)
 			if err != nil {
 				return err
@@ -335,6 +305,38 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 		})
 	}
 	return db.marks.do(ctx, db, m)
+}
+
+// markRemindedAtOnce records the DM and its "reminded" event in one statement, on PostgreSQL, when
+// the claim is in order: the touchpoint pending with the claim's token, its follow-up active, its
+// contact not opted out. That is nearly every DM, and each statement is a round trip. It reports
+// false, having written nothing, otherwise; markReminded then looks at the touchpoint and says
+// why.
+func markRemindedAtOnce(ctx context.Context, tx *sql.Tx, m *markReq) (bool, error) {
+	set, args := ``, []any{string(cadence.TouchReminded), m.channel, m.ts}
+	if d := m.draft; d != nil {
+		set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
+		args = append(args, d.Text, d.Source, d.Model, d.PromptTokens, d.CompletionTokens)
+	}
+	args = append(args, m.touchID, m.token, m.token, string(cadence.StatusActive), m.now.UnixMilli(),
+		cadence.EventReminded)
+	r, err := tx.ExecContext(ctx, `WITH u AS (UPDATE touchpoints t SET state = ?, dm_channel = ?, dm_ts = ?,
+			lease_until = NULL, claim_owner = ''`+set+`
+		FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+		WHERE t.id = CAST(? AS BIGINT) AND e.id = t.enrollment_id AND t.state = 'pending'`+fenced+`
+		  AND e.status = CAST(? AS TEXT) AND c.dnc = 0
+		RETURNING t.step, e.id, e.contact_id, e.cadence_id, e.owner)
+		INSERT INTO events (at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail)
+		SELECT CAST(? AS BIGINT), u.id, u.contact_id, u.cadence_id, u.step, u.owner, 'bot', CAST(? AS TEXT), '' FROM u`,
+		args...)
+	if err != nil {
+		return false, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
+	}
+	return n == 1, nil
 }
 
 // markReq is one MarkReminded call.

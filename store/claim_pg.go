@@ -26,14 +26,19 @@ const claimSkipLocked = `UPDATE touchpoints SET lease_until = ?, claim_owner = ?
 		FOR UPDATE OF t SKIP LOCKED)
 	RETURNING id`
 
-// claimPlanSQL begins a claim's transaction on PostgreSQL: it has the claim's statements planned
-// for their own arguments. They are prepared once per connection, and a plan made for any
-// arguments (the generic plan PostgreSQL may switch to after five runs) cannot know how many
-// touchpoints are due or how few reps a dispatcher holds; planning each claim's few statements
-// costs well under a millisecond. Claims take no lock of their own: those of different replicas
-// walk different reps (their parts, below), row locks keep them off each other's touchpoints,
-// and holdReps settles the rare rep two of them took at once.
-const claimPlanSQL = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`
+// claimLockKey is the advisory lock a PostgreSQL claim holds until it commits, so that claims
+// (from every replica) take turns and each sees the reps the one before it took and the
+// heartbeats it wrote. It is not the write lock: commands' writes do not wait for claims. Claims
+// that took no turns were tried: a takeover could then free the claims of a replica whose
+// heartbeat it had not seen yet, and two takeovers could wait for each other.
+const claimLockKey = 0x636c61696d // "claim"
+
+// claimLockSQL begins a claim's transaction on PostgreSQL: it takes the claim lock and has the
+// claim's statements planned for their own arguments. They are prepared once per connection, and
+// a plan made for any arguments (the generic plan PostgreSQL may switch to after five runs)
+// cannot know how many touchpoints are due or how few reps a dispatcher holds; planning each
+// claim's few statements costs well under a millisecond.
+const claimLockSQL = `SELECT pg_advisory_xact_lock(?), set_config('plan_cache_mode', 'force_custom_plan', true)`
 
 // Sharing the reps among replicas. Each rep's DMs are paced by the one dispatcher that holds the
 // rep (rep_leases), and a holder keeps a rep as long as it has claims of the rep's touchpoints in
@@ -108,8 +113,6 @@ func (db *DB) partitionSQL(others []string) (string, []any) {
 // letGoDrained lets go of the reps this handle holds and has no claim of in hand any more (every
 // claimed touchpoint of theirs was reminded or released): they stay closed to others for repGap.
 // Its arguments are: now+repGap, this owner, now+repGap, this owner.
-// The rows are locked in rep order, as holdReps locks them, so that claims never wait for each
-// other in a circle.
 const letGoDrained = `UPDATE rep_leases SET until = ?
 	WHERE rep IN (SELECT rep FROM rep_leases WHERE dispatcher = ? AND until > ?
 	  AND rep NOT IN (SELECT e.owner FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
@@ -126,8 +129,7 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, lim
 	}
 	if len(others) > 0 {
 		// The gap of a rep let go runs from its last DM, which may have gone out after now while
-		// the claim waited for a connection or for rows: so from now plus the time the claim has
-		// taken so far.
+		// the claim waited for the claim lock: so from now plus the time the claim has taken so far.
 		gapEnd := now.Add(time.Since(asked) + repGap).UnixMilli()
 		if _, err := tx.ExecContext(ctx, letGoDrained, gapEnd, db.self.id, gapEnd, db.self.id); err != nil {
 			return nil, fmt.Errorf("let go of reps: %w", err)

@@ -29,12 +29,12 @@ import (
 //     The records of a dispatched reminder (SaveDraft, MarkReminded) and a change of one rep's
 //     settings take that lock shared and their touchpoint's (or rep's) exclusively, so replicas
 //     write them side by side (writeTouch, writeRep).
-//   - Claim takes no lock of its own and not that one, so claims from every replica run side by
-//     side without holding up commands: each replica claims only the touchpoints of its part of
+//   - Claim does not take that lock but its own (claimLockKey), so claims from every replica take
+//     turns without holding up commands: each replica claims only the touchpoints of its part of
 //     the reps (rendezvous hashing over the replicas that share them, claim_pg.go), in one UPDATE
 //     over a sub-select with FOR UPDATE SKIP LOCKED, and rep_leases records whose reps they are,
-//     so that each rep's DMs are paced by one process; a rep two claims took at once is kept by
-//     the first to record it (holdReps). Beat takes no lock but its row's.
+//     so that the next claim, from another replica, leaves those reps alone and each rep's DMs
+//     are paced by one process. Beat takes no lock but its row's.
 //   - The schema is the same, with BIGINT for times and identity columns for ids
 //     (migrations_pg/, kept in step with migrations/ by TestSchemasInStep).
 

@@ -118,65 +118,6 @@ func TestClaimSharesRepsAmongDispatchers(t *testing.T) {
 	})
 }
 
-// TestClaimsSettleARepTakenTwice: two claims at once may both find a rep free and each take a
-// touchpoint of it (replicas claim side by side). The first to record the rep holds it; the other
-// gives its touchpoint back as if it had never claimed it, and claims none of that rep's until
-// the holder lets go.
-func TestClaimsSettleARepTakenTwice(t *testing.T) {
-	postgresOnly(t)
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "followup.db")
-	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
-	rep := repsByPart(t, 1, b, a)[0] // b's, once they share the reps
-	first := mustEnroll(t, a, contactN(1), rep, t0).Open.ID
-	second := mustEnroll(t, a, contactN(2), rep, t0.Add(time.Millisecond)).Open.ID
-	now := t0.Add(time.Second)
-	var bGot []cadence.Claim
-	claimTestHook = func() {
-		claimTestHook = nil
-		// a has taken (and locked) the first touchpoint and not yet recorded the rep; b, which
-		// has not seen a (a's first beat is not committed), takes the second and records the rep.
-		var err error
-		if bGot, err = b.Claim(ctx, now, 10, time.Hour); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(func() { claimTestHook = nil })
-	aGot, err := a.Claim(ctx, now, 1, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(aGot) != 0 || len(bGot) != 1 || bGot[0].Touch.ID != second {
-		t.Fatalf("a claimed %v and b %v, want nothing for a and touchpoint %d for b", claimIDsOf(aGot), claimIDsOf(bGot), second)
-	}
-	tp, err := a.Touchpoint(ctx, first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tp.Touch.Attempts != 0 || !tp.Touch.LeaseUntil.IsZero() {
-		t.Fatalf("the touchpoint a gave back has attempts %d and lease %v, want 0 and none", tp.Touch.Attempts, tp.Touch.LeaseUntil)
-	}
-	if cs, err := a.Claim(ctx, now, 10, time.Hour); err != nil || len(cs) != 0 {
-		t.Fatalf("a while b holds the rep claimed %v (%v), want nothing", claimIDsOf(cs), err)
-	}
-	cs, err := b.Claim(ctx, now, 10, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) != 1 || cs[0].Touch.ID != first || cs[0].Attempts != 1 {
-		t.Fatalf("b claimed %v, want touchpoint %d with token 1", claimIDsOf(cs), first)
-	}
-}
-
-// claimIDsOf is the touchpoint ids of claims.
-func claimIDsOf(cs []cadence.Claim) []int64 {
-	var ids []int64
-	for _, c := range cs {
-		ids = append(ids, c.Touch.ID)
-	}
-	return ids
-}
-
 // claimedReps is the reps of claims, sorted, each once.
 func claimedReps(cs []cadence.Claim) []string {
 	var out []string
