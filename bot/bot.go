@@ -260,6 +260,13 @@ loop:
 		b.log.Error("stop scheduler", "err", err)
 	}
 	b.work.Wait()
+	// Every dispatch pass has ended and given back what it held: the other replicas may take up
+	// this one's part of the reps at once.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if err := b.store.Retire(rctx); err != nil {
+		b.log.Warn("retire dispatcher", "err", err)
+	}
+	rcancel()
 	return runErr
 }
 

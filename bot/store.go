@@ -44,6 +44,8 @@ type Store interface {
 	RecheckState(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.ClaimState, error)
 	Beat(ctx context.Context, now time.Time) error
 	EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error
+	// Retire takes this dispatcher off the list as the bot stops, when it holds no claim.
+	Retire(ctx context.Context) error
 	TakeRedraft(ctx context.Context, touchID int64, max int) error
 	SaveDraft(ctx context.Context, touchID int64, token int, draft, source, model string, promptTokens, completionTokens int) error
 	MarkReminded(ctx context.Context, touchID int64, token int, channel, ts string, now time.Time, d ...cadence.Draft) error

@@ -68,6 +68,24 @@ func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	return nil
 }
 
+// Retire takes this handle off the list of dispatchers as its process stops, when it holds no
+// claim any more (the dispatcher gives back what it did not handle): the other replicas then
+// stop counting it among those sharing the reps at once, rather than when its heartbeat or its
+// want runs out (staleAfter), and take up its part of the reps at their next claim. With a claim
+// still held it does nothing: the takeover frees that claim once the process is gone.
+func (db *DB) Retire(ctx context.Context) error {
+	db.self.init()
+	err := db.writeWith(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?
+			AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE claim_owner = ? AND state = 'pending')`, db.self.id, db.self.id)
+		return err
+	}, "")
+	if err != nil {
+		return fmt.Errorf("retire dispatcher: %w", err)
+	}
+	return nil
+}
+
 // takeOver frees the claims and the reps of every dispatcher that is gone: a process on this host that no
 // longer runs, or one that has not beaten for staleAfter. (Another handle in this same process is
 // alive as long as it beats.) Their touchpoints become claimable at

@@ -97,6 +97,41 @@ func TestClaimSharesRepsAmongDispatchers(t *testing.T) {
 		want(t, "b again", claim(t, b, now, 1000), 4*(perRep-1)+4*perRep, pick(reps, span(5, nReps, 2)...))
 	})
 
+	t.Run("a dispatcher that retires leaves its part at once", func(t *testing.T) {
+		a, b, reps := setup(t)
+		if err := b.Beat(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		want(t, "a beside b", claim(t, a, now, 1000), nReps/2*perRep, pick(reps, span(0, nReps, 2)...))
+		// b claims its part: short of the 1000 it asked for while a holds reps, so b wants reps
+		// (and would count among the sharers for staleAfter).
+		held := claim(t, b, now, 1000)
+		want(t, "b", held, nReps/2*perRep, pick(reps, span(1, nReps, 2)...))
+		if err := b.Retire(ctx); err != nil { // holding claims: nothing happens
+			t.Fatal(err)
+		}
+		if n := count(t, b, `SELECT COUNT(*) FROM dispatchers WHERE owner = '`+b.Owner()+`'`); n != 1 {
+			t.Fatalf("b retired while it held claims (%d dispatcher rows), want it kept", n)
+		}
+		if err := b.Release(ctx, held[0].Touch.ID, held[0].Attempts, now); err != nil {
+			t.Fatal(err)
+		}
+		want(t, "a while b holds claims", claim(t, a, now, 1000), 0, nil)
+		for _, c := range held[1:] { // b stops: it gives back what it did not handle
+			if err := b.Release(ctx, c.Touch.ID, c.Attempts, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.EndDispatch(ctx, now, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Retire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// b's want would have lasted staleAfter; gone, its part is a's a second after its last DM.
+		want(t, "a after b retired", claim(t, a, now.Add(time.Second), 1000), nReps/2*perRep, pick(reps, span(1, nReps, 2)...))
+	})
+
 	t.Run("over its part it lets go of the reps it handled", func(t *testing.T) {
 		a, b, reps := setup(t)
 		first := claim(t, a, now, nReps)
