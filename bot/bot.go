@@ -210,6 +210,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.store.Beat(ctx, b.now()); err != nil {
 		b.log.Warn("dispatcher heartbeat", "err", err)
 	}
+	// Deferred first, so it runs last: once every dispatch pass has ended and given back what it
+	// held (below), or at once when the start fails, the other replicas may take up this one's
+	// part of the reps.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := b.store.Retire(rctx); err != nil {
+			b.log.Warn("retire dispatcher", "err", err)
+		}
+	}()
 	if b.teamID == "" {
 		if err := b.Identify(ctx); err != nil {
 			return err
@@ -260,13 +270,6 @@ loop:
 		b.log.Error("stop scheduler", "err", err)
 	}
 	b.work.Wait()
-	// Every dispatch pass has ended and given back what it held: the other replicas may take up
-	// this one's part of the reps at once.
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if err := b.store.Retire(rctx); err != nil {
-		b.log.Warn("retire dispatcher", "err", err)
-	}
-	rcancel()
 	return runErr
 }
 

@@ -56,7 +56,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		return nil, nil
 	}
 	var claims []cadence.Claim
-	asked := time.Now() // when the claim was asked for at now: it may wait for a connection and for rows (claimPG)
+	asked := time.Now() // when the claim was asked for at now: it may wait for the claim lock (claimPG)
 	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
 	// must see the reps the previous one took (rep_leases) and the heartbeats it wrote, so that a
 	// takeover never frees a claim committed while it looked, and commands' writes need not wait
@@ -295,8 +295,7 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 			if done, err := markRemindedAtOnce(ctx, tx, m); err != nil || done {
 				return err
 			}
-			// Not the common case: markReminded says why (or records it, for a case the
-			// statement leaves to it).
+			// Not the common case: markReminded says why.
 			verdict, err := db.markReminded(ctx, tx, m)
 			if err != nil {
 				return err

@@ -77,9 +77,10 @@ func (db *DB) Retire(ctx context.Context) error {
 	db.self.init()
 	err := db.writeWith(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?
-			AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE claim_owner = ? AND state = 'pending')`, db.self.id, db.self.id)
+			AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE claim_owner = ? AND claim_owner <> '' AND state = 'pending')`,
+			db.self.id, db.self.id)
 		return err
-	}, "")
+	}, `SELECT pg_advisory_xact_lock(?)`, int64(claimLockKey)) // between claims: it sees every claim committed
 	if err != nil {
 		return fmt.Errorf("retire dispatcher: %w", err)
 	}
@@ -131,16 +132,15 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 	}
 	// Rows of dispatchers long silent that held nothing when they stopped (a restart without work).
 	// (Ended rep leases stay: one row a rep at most, read only with their end, and overwritten by
-	// the next claim of the rep. Deleting them here would lock rows out of rep order, and claims
-	// from several replicas, which run side by side, could then wait for each other in a circle.)
+	// the next claim of the rep.)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE beat_at < ?`, now.Add(-24*time.Hour).UnixMilli()); err != nil {
 		return 0, fmt.Errorf("prune dispatchers: %w", err)
 	}
 	freeClaims := `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
 			WHERE claim_owner = ? AND state = 'pending'`
 	if db.pg {
-		// Never waiting: a claim another takeover is freeing just now is freed by it, and one
-		// left over is freed by the next takeover (its owner's row is gone by then).
+		// Never waiting for a row another transaction holds: one left over is freed by the next
+		// takeover (its owner's row is gone by then).
 		freeClaims = `UPDATE touchpoints SET lease_until = NULL, claim_owner = ''
 			WHERE id IN (SELECT id FROM touchpoints WHERE claim_owner = ? AND state = 'pending' FOR UPDATE SKIP LOCKED)`
 	}
