@@ -72,10 +72,10 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if ids, err = db.holdReps(ctx, tx, ids, now.Add(lease)); err != nil || len(ids) == 0 {
+		in := `(` + placeholders(len(ids)) + `)`
+		if err := db.holdReps(ctx, tx, in, ids, now.Add(lease)); err != nil {
 			return err
 		}
-		in := `(` + placeholders(len(ids)) + `)`
 		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
 		vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
 		if err != nil {
@@ -117,21 +117,23 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, li
 	return ids, nil
 }
 
-// holdReps records that this handle holds the reps of the claimed touchpoints ids until until,
-// so that no other dispatcher claims their touchpoints meanwhile, and returns ids. Claims take
-// turns (claimLockKey), so no other claim took one of these reps since this one's walk looked.
-func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, ids []any, until time.Time) ([]any, error) {
+// holdReps records that this handle holds the reps of the touchpoints ids (in is their
+// placeholder list) until until, so that no other dispatcher claims their touchpoints meanwhile.
+// Claims take turns (claimLockKey), so no other claim took one of these reps since this one's
+// walk looked; the reps are recorded in order, as every statement that locks several rep leases
+// locks them.
+func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, until time.Time) error {
 	if !db.pg {
-		return ids, nil // one dispatcher on SQLite: no reps to share
+		return nil // one dispatcher on SQLite: no reps to share
 	}
 	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
 		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
-		WHERE t.id IN (`+placeholders(len(ids))+`) ORDER BY 1
+		WHERE t.id IN `+in+` ORDER BY 1
 		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until`, args...); err != nil {
-		return nil, fmt.Errorf("hold reps: %w", err)
+		return fmt.Errorf("hold reps: %w", err)
 	}
-	return ids, nil
+	return nil
 }
 
 // EndDispatch lets other dispatchers claim the touchpoints of the reps this handle holds, from
