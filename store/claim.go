@@ -292,28 +292,34 @@ func (db *DB) MarkReminded(ctx context.Context, touchID int64, token int, channe
 	if len(d) > 0 {
 		m.draft = &d[0]
 	}
-	if db.pg {
-		return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
-			if done, err := markRemindedAtOnce(ctx, tx, m); err != nil || done {
-				return err
-			}
-			// Not the common case: markReminded says why.
-			verdict, err := db.markReminded(ctx, tx, m)
-			if err != nil {
-				return err
-			}
-			return verdict
-		})
+	if !db.pg {
+		return db.marks.do(ctx, db, m)
 	}
-	return db.marks.do(ctx, db, m)
+	// writeTouch's lock and the statement in one round trip: a transaction of its own.
+	changed, err := db.pipeline(ctx, touchLock(touchID), markRemindedAtOnce(m))
+	if err != nil {
+		return fmt.Errorf("mark touchpoint %d reminded: %w", touchID, err)
+	}
+	if changed[1] == 1 {
+		return nil
+	}
+	// Not the common case, and nothing was written: markReminded says why, or records the DM
+	// when what stood in the way changed meanwhile.
+	return db.writeTouch(ctx, touchID, func(tx *sql.Tx) error {
+		verdict, err := db.markReminded(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		return verdict
+	})
 }
 
-// markRemindedAtOnce records the DM and its "reminded" event in one statement, on PostgreSQL, when
-// the claim is in order: the touchpoint pending with the claim's token, its follow-up active, its
-// contact not opted out. That is nearly every DM, and each statement is a round trip. It reports
-// false, having written nothing, otherwise; markReminded then looks at the touchpoint and says
-// why.
-func markRemindedAtOnce(ctx context.Context, tx *sql.Tx, m *markReq) (bool, error) {
+// markRemindedAtOnce is the statement that records the DM and its "reminded" event at once, on
+// PostgreSQL, when the claim is in order: the touchpoint pending with the claim's token, its
+// follow-up active, its contact not opted out. That is nearly every DM, and each statement is a
+// round trip. Otherwise it changes nothing (no row); markReminded then looks at the touchpoint and
+// says why.
+func markRemindedAtOnce(m *markReq) stmt {
 	set, args := ``, []any{string(cadence.TouchReminded), m.channel, m.ts}
 	if d := m.draft; d != nil {
 		set = `, draft = ?, draft_source = ?, draft_model = ?, draft_prompt_tokens = ?, draft_completion_tokens = ?`
@@ -321,23 +327,15 @@ func markRemindedAtOnce(ctx context.Context, tx *sql.Tx, m *markReq) (bool, erro
 	}
 	args = append(args, m.touchID, m.token, m.token, string(cadence.StatusActive), m.now.UnixMilli(),
 		cadence.EventReminded)
-	r, err := tx.ExecContext(ctx, `WITH u AS (UPDATE touchpoints t SET state = ?, dm_channel = ?, dm_ts = ?,
-			lease_until = NULL, claim_owner = ''`+set+`
+	return stmt{`WITH u AS (UPDATE touchpoints t SET state = ?, dm_channel = ?, dm_ts = ?,
+			lease_until = NULL, claim_owner = ''` + set + `
 		FROM enrollments e JOIN contacts c ON c.id = e.contact_id
-		WHERE t.id = CAST(? AS BIGINT) AND e.id = t.enrollment_id AND t.state = 'pending'`+fenced+`
+		WHERE t.id = CAST(? AS BIGINT) AND e.id = t.enrollment_id AND t.state = 'pending'` + fenced + `
 		  AND e.status = CAST(? AS TEXT) AND c.dnc = 0
 		RETURNING t.step, e.id, e.contact_id, e.cadence_id, e.owner)
 		INSERT INTO events (at, enrollment_id, contact_id, cadence_id, step, rep, actor, kind, detail)
 		SELECT CAST(? AS BIGINT), u.id, u.contact_id, u.cadence_id, u.step, u.owner, 'bot', CAST(? AS TEXT), '' FROM u`,
-		args...)
-	if err != nil {
-		return false, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("mark touchpoint %d reminded: %w", m.touchID, err)
-	}
-	return n == 1, nil
+		args}
 }
 
 // markReq is one MarkReminded call.

@@ -178,8 +178,14 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // matters, because the claim that led to them was committed durably, so the next claim of the
 // touchpoint finds the DM in Slack (findPosted) and drafts again if need be.
 func (db *DB) writeTouch(ctx context.Context, touchID int64, fn func(tx *sql.Tx) error) error {
-	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?),
-		set_config('synchronous_commit', 'off', true)`, int64(writeLockKey), touchLockClass, int32(touchID))
+	lock := touchLock(touchID)
+	return db.writeWith(ctx, fn, lock.sql, lock.args...)
+}
+
+// touchLock is the statement writeTouch begins with: the write lock shared, and touchID's lock.
+func touchLock(touchID int64) stmt {
+	return stmt{`SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?),
+		set_config('synchronous_commit', 'off', true)`, []any{int64(writeLockKey), touchLockClass, int32(touchID)}}
 }
 
 // writeWith is write with lockSQL (PostgreSQL only; none when "") run first in the transaction.
