@@ -41,7 +41,8 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 			b.log.Error("pause the follow-ups of a deactivated rep", "user", userID, "err", err)
 		}
 	}
-	return b.updateRep(ctx, userID, func(r *cadence.Rep) (bool, error) {
+	// What Slack said is a copy: saved without waiting for the database's disk (RefreshRep).
+	r, err = b.store.RefreshRep(ctx, userID, func(r *cadence.Rep) (bool, error) {
 		if !b.tzStale(*r) {
 			return false, nil // refreshed or set by the rep while users.info was asked
 		}
@@ -62,6 +63,10 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 		}
 		return true, nil
 	})
+	if err != nil && cadence.ErrorCode(err) == cadence.EINTERNAL {
+		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)
+	}
+	return r, err
 }
 
 // errRepDeactivated is why a rep whom users.info reports as deleted is gone.

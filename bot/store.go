@@ -15,6 +15,9 @@ type Store interface {
 	PutRep(ctx context.Context, r cadence.Rep) error
 	// UpdateRep changes a rep's settings in one transaction that holds the rep.
 	UpdateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error)
+	// RefreshRep is UpdateRep for what is copied from Slack: it may be lost in a database crash,
+	// and then Slack is asked again.
+	RefreshRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error)
 	MarkRepGone(ctx context.Context, userID string, now time.Time) ([]cadence.Enrollment, error)
 
 	Enroll(ctx context.Context, c cadence.Contact, ch cadence.Change, now time.Time) (cadence.EnrollmentView, error)

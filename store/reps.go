@@ -44,7 +44,7 @@ func (db *DB) PutRep(ctx context.Context, rep cadence.Rep) error {
 	if rep.UserID == "" {
 		return cadence.Errorf(cadence.EINVALID, "A rep needs a Slack user id.")
 	}
-	return db.writeRep(ctx, rep.UserID, func(tx *sql.Tx) error { return putRep(ctx, tx, rep) })
+	return db.writeRep(ctx, rep.UserID, true, func(tx *sql.Tx) error { return putRep(ctx, tx, rep) })
 }
 
 // UpdateRep reads the rep's stored settings (empty ones, with this user id, for a rep never
@@ -53,11 +53,25 @@ func (db *DB) PutRep(ctx context.Context, rep cadence.Rep) error {
 // time-zone refresh), never undo each other. change must be quick; it runs inside the
 // transaction. It returns the settings as stored afterwards, and change's error unchanged.
 func (db *DB) UpdateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
+	return db.updateRep(ctx, userID, change, true)
+}
+
+// RefreshRep is UpdateRep for what is copied from Slack (a rep's name, time zone and whether they
+// are still in the workspace, and when that was last asked): on PostgreSQL it commits without
+// waiting for the WAL flush (synchronous_commit off for this transaction, as for a reminder's
+// records). A crash of the server may lose the last fraction of a second of such refreshes,
+// never corrupts, and then Slack is simply asked again. A person's changes go through UpdateRep,
+// which waits.
+func (db *DB) RefreshRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
+	return db.updateRep(ctx, userID, change, false)
+}
+
+func (db *DB) updateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error), durable bool) (cadence.Rep, error) {
 	if userID == "" {
 		return cadence.Rep{}, cadence.Errorf(cadence.EINVALID, "A rep needs a Slack user id.")
 	}
 	var rep cadence.Rep
-	err := db.writeRep(ctx, userID, func(tx *sql.Tx) error {
+	err := db.writeRep(ctx, userID, durable, func(tx *sql.Tx) error {
 		var err error
 		rep, err = loadRep(ctx, tx, userID)
 		if cadence.ErrorCode(err) == cadence.ENOTFOUND {
@@ -85,11 +99,15 @@ func (db *DB) UpdateRep(ctx context.Context, userID string, change func(*cadence
 // lock shared and the rep exclusively, like writeTouch: the first DM to each of 500 reps refreshes
 // their settings from Slack, and those 500 writes go side by side with the reminders' records
 // instead of each waiting for every write in flight (every other write still waits for them).
-func (db *DB) writeRep(ctx context.Context, userID string, fn func(tx *sql.Tx) error) error {
+// Unless durable, it commits without waiting for the WAL flush (RefreshRep).
+func (db *DB) writeRep(ctx context.Context, userID string, durable bool, fn func(tx *sql.Tx) error) error {
 	h := fnv.New32a()
 	h.Write([]byte(userID))
-	return db.writeWith(ctx, fn, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?)`,
-		int64(writeLockKey), repLockClass, int32(h.Sum32()))
+	lock := `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?, ?)`
+	if !durable {
+		lock += `, set_config('synchronous_commit', 'off', true)`
+	}
+	return db.writeWith(ctx, fn, lock, int64(writeLockKey), repLockClass, int32(h.Sum32()))
 }
 
 // repLockClass is the first key of the per-rep advisory locks of writeRep (the second is a hash

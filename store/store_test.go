@@ -262,8 +262,9 @@ func TestBackupWhileWriting(t *testing.T) {
 
 // TestUpdateRepLosesNoChange: UpdateRep reads, changes and stores a rep in one transaction that
 // holds the rep, so concurrent changes of one rep from two handles (two replicas: a command on
-// one, a time-zone refresh on the other) each see the one before and none is lost; a rep never
-// stored starts from empty settings with its id; a change that fails or declines stores nothing.
+// one, a time-zone refresh on the other, by UpdateRep and RefreshRep) each see the one before and
+// none is lost; a rep never stored starts from empty settings with its id; a change that fails or
+// declines stores nothing.
 func TestUpdateRepLosesNoChange(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "followup.db")
@@ -276,10 +277,14 @@ func TestUpdateRepLosesNoChange(t *testing.T) {
 		if i%2 == 1 {
 			db = b
 		}
+		update := db.UpdateRep
+		if i%4 >= 2 {
+			update = db.RefreshRep // a refresh from Slack takes turns with a person's change alike
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := db.UpdateRep(ctx, "U1", func(r *cadence.Rep) (bool, error) {
+			_, err := update(ctx, "U1", func(r *cadence.Rep) (bool, error) {
 				r.Signature += "x"
 				return true, nil
 			})
