@@ -61,7 +61,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	// must see the reps the previous one took (rep_leases) and the heartbeats it wrote, so that a
 	// takeover never frees a claim committed while it looked, and commands' writes need not wait
 	// for it. Row locks keep it apart from everything else (claimIDs).
-	err := db.writeWith(ctx, func(tx *sql.Tx) error {
+	err := db.claimWrite(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (db *DB) EndDispatch(ctx context.Context, now time.Time, gap time.Duration)
 		return nil // one dispatcher on SQLite: no reps to share
 	}
 	db.self.init()
-	err := db.writeWith(ctx, func(tx *sql.Tx) error {
+	err := db.claimWrite(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE rep IN (SELECT rep FROM rep_leases
 			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`,
 			now.Add(gap).UnixMilli(), db.self.id, now.Add(gap).UnixMilli())

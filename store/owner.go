@@ -75,7 +75,7 @@ func (db *DB) beat(ctx context.Context, tx *sql.Tx, now time.Time) error {
 // still held it does nothing: the takeover frees that claim once the process is gone.
 func (db *DB) Retire(ctx context.Context) error {
 	db.self.init()
-	err := db.writeWith(ctx, func(tx *sql.Tx) error {
+	err := db.claimWrite(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM dispatchers WHERE owner = ?
 			AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE claim_owner = ? AND claim_owner <> '' AND state = 'pending')`,
 			db.self.id, db.self.id)

@@ -48,7 +48,7 @@ const writeLockKey = 0x666f6c6c6f77 // "follow"
 // is the touchpoint's id, wrapped to 32 bits: two ids that share a key only wait for each other).
 const touchLockClass int32 = 0x666f6c6c // "foll"
 
-// poolSize is the most connections one process opens to PostgreSQL.
+// poolSize is the most connections one process opens to PostgreSQL, besides the claims' own one.
 const poolSize = 16
 
 // IsPostgresURL says whether a FOLLOWUP_DB value names a PostgreSQL database rather than a file.
@@ -108,9 +108,13 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		_ = pool.Close()
 		return nil, err
 	}
-	db := &DB{path: url, w: pool, r: pool, pg: true, Now: time.Now}
+	claims := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	claims.SetMaxOpenConns(1)
+	claims.SetMaxIdleConns(1)
+	claims.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{path: url, w: pool, r: pool, pg: true, claims: claims, Now: time.Now}
 	if err := db.Migrate(ctx); err != nil {
-		_ = pool.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -180,6 +184,10 @@ func (db *DB) unavailable(err error) error {
 	// instead of each failing once on a dead one.
 	db.w.SetMaxIdleConns(0)
 	db.w.SetMaxIdleConns(poolSize)
+	if db.claims != nil {
+		db.claims.SetMaxIdleConns(0)
+		db.claims.SetMaxIdleConns(1)
+	}
 	return fmt.Errorf("%w: %w", cadence.Errorf(cadence.EUNAVAIL,
 		"The database is not answering just now; nothing was changed. Try again in a moment."), err)
 }

@@ -48,6 +48,10 @@ type DB struct {
 	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE (PostgreSQL: the pool)
 	r    *sql.DB // several connections for reads (PostgreSQL: the same pool)
 	pg   bool    // PostgreSQL rather than SQLite
+	// claims is, on PostgreSQL, one connection of its own for the transactions that take the
+	// claim lock (Claim, EndDispatch, Retire): a claim, which feeds every rep's queue, never waits
+	// for a connection behind the reminders it fed. nil on SQLite, whose writes share one.
+	claims *sql.DB
 
 	// Now is the clock used when a change carries no time of its own. Open sets it to time.Now;
 	// tests may replace it before use.
@@ -149,6 +153,9 @@ func (db *DB) Close() error {
 	if db.r != nil && db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
+	if db.claims != nil {
+		errs = append(errs, db.claims.Close())
+	}
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }
@@ -190,7 +197,22 @@ func touchLock(touchID int64) stmt {
 
 // writeWith is write with lockSQL (PostgreSQL only; none when "") run first in the transaction.
 func (db *DB) writeWith(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	return db.writeOn(ctx, db.w, fn, lockSQL, args...)
+}
+
+// claimWrite is writeWith for a transaction that takes the claim lock (claimLockKey) with lockSQL:
+// on PostgreSQL it runs on the claims' own connection.
+func (db *DB) claimWrite(ctx context.Context, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
+	pool := db.w
+	if db.claims != nil {
+		pool = db.claims
+	}
+	return db.writeOn(ctx, pool, fn, lockSQL, args...)
+}
+
+// writeOn is writeWith on pool.
+func (db *DB) writeOn(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error, lockSQL string, args ...any) error {
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return db.unavailable(fmt.Errorf("begin write: %w", err))
 	}
