@@ -71,13 +71,13 @@ func (b *Bot) release(ctx context.Context, c cadence.Claim, at time.Time) {
 // paused or moved on, its contact opted out, or another dispatcher took it over.
 var errStopDispatch = errors.New("touchpoint no longer to be reminded")
 
-// recheck re-reads a claimed touchpoint with its follow-up (renewing its lease when it runs low)
-// and returns errStopDispatch unless a reminder is still due now, to the owner it was claimed
-// for, and the claim is still this dispatcher's.
-func (b *Bot) recheck(ctx context.Context, c cadence.Claim) (cadence.TouchView, error) {
+// recheck re-reads a claimed touchpoint with its follow-up and the follow-up's details (renewing
+// its lease when it runs low) and returns errStopDispatch unless a reminder is still due now, to
+// the owner it was claimed for, and the claim is still this dispatcher's.
+func (b *Bot) recheck(ctx context.Context, c cadence.Claim) (cadence.TouchView, *cadence.Details, error) {
 	now := b.now()
-	tv, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
-	return tv, b.judgeClaim(c, tv.ClaimState(), err, now)
+	tv, d, err := b.store.Recheck(ctx, c.Touch.ID, c.Attempts, now, dispatchLease)
+	return tv, &d, b.judgeClaim(c, tv.ClaimState(), err, now)
 }
 
 // recheckState is recheck for the moment before a post, which needs no view.
@@ -122,9 +122,12 @@ func (b *Bot) dispatchOne(ctx context.Context, c cadence.Claim) (err error) {
 	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
 	// came meanwhile wins, so that a stopped follow-up never produces another DM. A claim taken
 	// just now is as fresh as a re-read (and the touch is read again before the post anyway).
+	// The re-read brings the follow-up's details along (one statement for both); a fresh claim
+	// reads them below.
 	tv, err := c.TouchView, error(nil)
+	var details *cadence.Details
 	if claimedAt := c.Touch.LeaseUntil.Add(-dispatchLease); c.Touch.LeaseUntil.IsZero() || now.Sub(claimedAt) > freshClaim {
-		tv, err = b.recheck(ctx, c)
+		tv, details, err = b.recheck(ctx, c)
 	}
 	if errors.Is(err, errStopDispatch) {
 		b.release(ctx, c, now) // ends the lease; nothing when it is closed or taken over
@@ -160,11 +163,15 @@ func (b *Bot) dispatchOne(ctx context.Context, c cadence.Claim) (err error) {
 		return err
 	}
 
-	v, err := b.dmViewOf(ctx, tv, w.Location)
-	if err != nil {
-		b.release(ctx, c, now.Add(retryLater))
-		return err
+	if details == nil {
+		d, err := b.store.Details(ctx, tv.Enrollment.ID)
+		if err != nil {
+			b.release(ctx, c, now.Add(retryLater))
+			return fmt.Errorf("load details of %s: %w", tv.Enrollment.ID, err)
+		}
+		details = &d
 	}
+	v := b.dmViewWith(tv, w.Location, *details)
 	var unsaved *cadence.Draft // a draft made for nothing, stored with the DM rather than before it
 	if v.Touch.Draft == "" {
 		// Drafted once: a draft a model wrote is stored before the DM is posted, so a retry or a

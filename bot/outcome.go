@@ -176,13 +176,18 @@ func (b *Bot) loadDM(ctx context.Context, touchID int64) (dmView, error) {
 // the signals. loc is the rep's time zone; it is passed in because the dispatcher has read the
 // rep's window already.
 func (b *Bot) dmViewOf(ctx context.Context, tv cadence.TouchView, loc *time.Location) (dmView, error) {
-	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: b.now()}
-	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
-		v.Cadence = cd
-	}
 	d, err := b.store.Details(ctx, tv.Enrollment.ID)
 	if err != nil {
 		return dmView{}, fmt.Errorf("load details of %s: %w", tv.Enrollment.ID, err)
+	}
+	return b.dmViewWith(tv, loc, d), nil
+}
+
+// dmViewWith is dmViewOf with the follow-up's details d already read.
+func (b *Bot) dmViewWith(tv cadence.TouchView, loc *time.Location, d cadence.Details) dmView {
+	v := dmView{Touch: tv.Touch, Enrollment: tv.Enrollment, Contact: tv.Contact, Loc: loc, Now: b.now()}
+	if cd, err := b.lib.Get(tv.Enrollment.CadenceID); err == nil {
+		v.Cadence = cd
 	}
 	for i := range d.Touches {
 		switch {
@@ -194,7 +199,7 @@ func (b *Bot) dmViewOf(ctx context.Context, tv cadence.TouchView, loc *time.Loca
 		}
 	}
 	v.Signals, v.Link, v.News = d.Signals, d.Link, d.News
-	return v, nil
+	return v
 }
 
 // locOf returns the rep's time zone, or the team's when the rep's cannot be read.

@@ -43,7 +43,7 @@ type Store interface {
 	UndoOptOut(ctx context.Context, email, reason, by string, now time.Time) (cadence.Contact, error)
 
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]cadence.Claim, error)
-	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error)
+	Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, cadence.Details, error)
 	RecheckState(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.ClaimState, error)
 	Beat(ctx context.Context, now time.Time) error
 	EndDispatch(ctx context.Context, now time.Time, gap time.Duration) error

@@ -180,21 +180,23 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 	return nil
 }
 
-// Recheck re-reads a claimed touchpoint with its follow-up, before it is drafted. It returns
-// ErrLeaseLost (ECONFLICT) when the touchpoint was claimed again since the claim with this token,
-// and renews the lease to now+lease when less than half of it is left, so that the claim outlives
-// a long draft or a long 429 wait. The caller decides from the view whether a reminder is still
-// due.
-func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, error) {
+// Recheck re-reads a claimed touchpoint with its follow-up, before it is drafted, together with
+// the follow-up's details (Details), which the DM draws on: one statement for both when the
+// follow-up has no signals, permalink or news. It returns ErrLeaseLost (ECONFLICT) when the
+// touchpoint was claimed again since the claim with this token, and renews the lease to
+// now+lease when less than half of it is left, so that the claim outlives a long draft or a long
+// 429 wait. The caller decides from the view whether a reminder is still due.
+func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Time, lease time.Duration) (cadence.TouchView, cadence.Details, error) {
 	var tv cadence.TouchView
+	var d cadence.Details
 	err := db.readEach(ctx, func(q queryer) (err error) {
-		tv, err = touchView(ctx, q, touchID)
+		tv, d, err = touchDetails(ctx, q, touchID)
 		return err
 	})
 	if err != nil {
-		return tv, err
+		return tv, d, err
 	}
-	return tv, db.renewClaim(ctx, touchID, token, tv.Touch.State, tv.Touch.Attempts, tv.Touch.LeaseUntil, now, lease)
+	return tv, d, db.renewClaim(ctx, touchID, token, tv.Touch.State, tv.Touch.Attempts, tv.Touch.LeaseUntil, now, lease)
 }
 
 // claimStateSQL selects a touchpoint's ClaimState and lease.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func TestFencedWritesAfterTakeover(t *testing.T) {
 	lost("SaveDraft", a.SaveDraft(ctx, id, old[0].Attempts, "Hi", "offline", "", 0, 0))
 	lost("MarkReminded", a.MarkReminded(ctx, id, old[0].Attempts, "D1", "1.1", t0))
 	lost("Reschedule", a.Reschedule(ctx, id, old[0].Attempts, t0.Add(time.Hour)))
-	if _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
+	if _, _, err := a.Recheck(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
 		t.Errorf("Recheck with the old token: %v, want ErrLeaseLost", err)
 	}
 	if _, err := a.RecheckState(ctx, id, old[0].Attempts, t0, time.Minute); !errors.Is(err, cadence.ErrLeaseLost) {
@@ -74,7 +75,7 @@ func TestRecheckRenewsLease(t *testing.T) {
 			var err error
 			if recheck == "Recheck" {
 				var tv cadence.TouchView
-				tv, err = a.Recheck(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
+				tv, _, err = a.Recheck(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
 				st = tv.ClaimState()
 			} else {
 				st, err = a.RecheckState(ctx, cs[0].Touch.ID, cs[0].Attempts, t0.Add(12*time.Second), lease)
@@ -93,7 +94,8 @@ func TestRecheckRenewsLease(t *testing.T) {
 }
 
 // TestRecheckStateAgreesWithRecheck: the light re-read before a post sees what the full one sees,
-// as the follow-up is paused, its contact opts out, or it is reassigned.
+// as the follow-up is paused, its contact opts out, or it is reassigned; and the full one reads
+// in one go what Touchpoint and Details read, open or closed, with or without extras.
 func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t)
@@ -106,9 +108,21 @@ func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	check := func(when string, want func(cadence.ClaimState) bool) {
 		t.Helper()
 		now := t0.Add(time.Hour)
-		tv, err := db.Recheck(ctx, c.Touch.ID, c.Attempts, now, time.Hour)
+		tv, d, err := db.Recheck(ctx, c.Touch.ID, c.Attempts, now, time.Hour)
 		if err != nil {
 			t.Fatalf("%s: Recheck: %v", when, err)
+		}
+		// Its one statement reads what Touchpoint and Details read.
+		wantTV, err := db.Touchpoint(ctx, c.Touch.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantD, err := db.Details(ctx, v.Enrollment.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(tv, wantTV) || !reflect.DeepEqual(d, wantD) {
+			t.Errorf("%s: Recheck read\n%+v\n%+v\nwant what Touchpoint and Details read:\n%+v\n%+v", when, tv, d, wantTV, wantD)
 		}
 		st, err := db.RecheckState(ctx, c.Touch.ID, c.Attempts, now, time.Hour)
 		if err != nil {
@@ -121,6 +135,10 @@ func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	check("claimed", func(s cadence.ClaimState) bool {
 		return s.StillDue(t0.Add(time.Hour)) && s.Owner == "U1" && s.Attempts == c.Attempts && s.Due.Equal(c.Touch.Due)
 	})
+	if err := db.AddSignal(ctx, cadence.Signal{EnrollmentID: v.Enrollment.ID, Text: "asked for pricing", At: t0, By: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	check("with a signal", func(s cadence.ClaimState) bool { return s.StillDue(t0.Add(time.Hour)) })
 	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Owner = "U2" })
 	check("reassigned", func(s cadence.ClaimState) bool { return s.Owner == "U2" })
 	mustUpdate(t, db, v.Enrollment.ID, func(e *cadence.Enrollment) { e.Status = cadence.StatusPaused })
@@ -133,6 +151,9 @@ func TestRecheckStateAgreesWithRecheck(t *testing.T) {
 	check("opted out", func(s cadence.ClaimState) bool { return s.DoNotContact && !s.StillDue(t0.Add(time.Hour)) })
 	if _, err := db.RecheckState(ctx, 1<<40, 0, t0, time.Hour); cadence.ErrorCode(err) != cadence.ENOTFOUND {
 		t.Errorf("RecheckState of no touchpoint: %v, want ENOTFOUND", err)
+	}
+	if _, _, err := db.Recheck(ctx, 1<<40, 0, t0, time.Hour); cadence.ErrorCode(err) != cadence.ENOTFOUND {
+		t.Errorf("Recheck of no touchpoint: %v, want ENOTFOUND", err)
 	}
 }
 

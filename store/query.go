@@ -120,34 +120,93 @@ func (db *DB) Details(ctx context.Context, enrollmentID string) (cadence.Details
 			}
 			has = extras{signals: true, link: true, news: true} // not known: read them all
 		}
-		if has.signals {
-			if d.Signals, err = signalsOf(ctx, tx, enrollmentID); err != nil {
-				return err
-			}
-		}
-		if has.link {
-			if d.Link, err = linkOf(ctx, tx, enrollmentID); err != nil {
-				return err
-			}
-		}
-		if has.news {
-			d.News, err = newsOf(ctx, tx, enrollmentID)
-		}
-		return err
+		return readExtras(ctx, tx, enrollmentID, has, &d)
 	})
 	return d, err
+}
+
+// readExtras reads into d the signals, permalink and company news of a follow-up that has them.
+func readExtras(ctx context.Context, q queryer, enrollmentID string, has extras, d *cadence.Details) (err error) {
+	if has.signals {
+		if d.Signals, err = signalsOf(ctx, q, enrollmentID); err != nil {
+			return err
+		}
+	}
+	if has.link {
+		if d.Link, err = linkOf(ctx, q, enrollmentID); err != nil {
+			return err
+		}
+	}
+	if has.news {
+		d.News, err = newsOf(ctx, q, enrollmentID)
+	}
+	return err
 }
 
 // extras says which of a follow-up's signals, permalink and company news exist.
 type extras struct{ signals, link, news bool }
 
-// touchesExtrasSQL is touchpointsSQL with, on every row, whether the follow-up has signals, a
-// permalink and company news (1 or 0): three probes of their enrollment_id indexes.
-const touchesExtrasSQL = `SELECT ` + touchCols + `,
+// extrasCols says on every touchpoint row whether its follow-up has signals, a permalink and
+// company news (1 or 0): three probes of their enrollment_id indexes.
+const extrasCols = `
 	CASE WHEN EXISTS (SELECT 1 FROM signals s WHERE s.enrollment_id = t.enrollment_id) THEN 1 ELSE 0 END,
 	CASE WHEN EXISTS (SELECT 1 FROM enrollment_origins o WHERE o.enrollment_id = t.enrollment_id) THEN 1 ELSE 0 END,
-	CASE WHEN EXISTS (SELECT 1 FROM company_news n WHERE n.enrollment_id = t.enrollment_id) THEN 1 ELSE 0 END
+	CASE WHEN EXISTS (SELECT 1 FROM company_news n WHERE n.enrollment_id = t.enrollment_id) THEN 1 ELSE 0 END`
+
+// touchesExtrasSQL is touchpointsSQL with extrasCols.
+const touchesExtrasSQL = `SELECT ` + touchCols + `,` + extrasCols + `
 	FROM touchpoints t WHERE t.enrollment_id = CAST(? AS TEXT) ORDER BY t.step, t.id`
+
+// recheckSQL is touchesExtrasSQL for the follow-up of a touchpoint, with the follow-up and its
+// contact on every row: a touchpoint's view and its follow-up's details in one statement.
+const recheckSQL = `SELECT ` + touchCols + `,` + extrasCols + `, ` + enrollmentCols + `, ` + contactCols + `
+	FROM touchpoints t
+	JOIN enrollments e ON e.id = t.enrollment_id
+	JOIN contacts c ON c.id = e.contact_id
+	WHERE t.enrollment_id = (SELECT x.enrollment_id FROM touchpoints x WHERE x.id = CAST(? AS BIGINT))
+	ORDER BY t.step, t.id`
+
+// touchDetails reads touchpoint touchID's view and its follow-up's details (Details), in one
+// statement when the follow-up has no extras. It returns ENOTFOUND when there is no such
+// touchpoint.
+func touchDetails(ctx context.Context, q queryer, touchID int64) (tv cadence.TouchView, d cadence.Details, err error) {
+	rows, err := q.QueryContext(ctx, recheckSQL, touchID)
+	if err != nil {
+		return tv, d, fmt.Errorf("load touchpoint %d: %w", touchID, err)
+	}
+	defer rows.Close()
+	var has extras
+	found := false
+	for rows.Next() {
+		var tr touchRow
+		var er enrollmentRow
+		var cr contactRow
+		var sig, link, news int
+		if err := rows.Scan(append(append(append(tr.dest(), &sig, &link, &news), er.dest()...), cr.dest()...)...); err != nil {
+			return tv, d, fmt.Errorf("load touchpoint %d: %w", touchID, err)
+		}
+		t := *tr.value()
+		d.Touches = append(d.Touches, t)
+		has = extras{signals: sig != 0, link: link != 0, news: news != 0}
+		if t.ID == touchID {
+			tv.Touch, tv.Enrollment, tv.Contact, found = t, er.value(), cr.value(), true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return tv, d, fmt.Errorf("load touchpoint %d: %w", touchID, err)
+	}
+	if !found {
+		return tv, d, cadence.Errorf(cadence.ENOTFOUND, "There is no touchpoint with id %d.", touchID)
+	}
+	for i := range d.Touches { // at most one is open (touchpoints_one_open)
+		if d.Touches[i].State.Open() {
+			open := d.Touches[i]
+			tv.Open = &open
+			break
+		}
+	}
+	return tv, d, readExtras(ctx, q, tv.Enrollment.ID, has, &d)
+}
 
 // touchesWithExtras lists a follow-up's touchpoints by step, and which extras it has.
 func touchesWithExtras(ctx context.Context, q queryer, enrollmentID string) ([]cadence.Touchpoint, extras, error) {
