@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	neturl "net/url"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,8 +50,36 @@ const writeLockKey = 0x666f6c6c6f77 // "follow"
 // is the touchpoint's id, wrapped to 32 bits: two ids that share a key only wait for each other).
 const touchLockClass int32 = 0x666f6c6c // "foll"
 
-// poolSize is the most connections one process opens to PostgreSQL, besides the claims' own one.
-const poolSize = 16
+// defaultPool is the most connections one process opens to PostgreSQL, besides the claims' own
+// one, unless FOLLOWUP_DB says otherwise with pool_max_conns (pgxpool's name for it): pgxpool's
+// own default, four or one per CPU the process may use. More is slower, not faster: a reminder's
+// statements take well under a millisecond each, and with 16 connections per replica the
+// backends of two replicas spent a third more CPU per reminder than with 4 (lock-manager and WAL
+// contention, more processes to schedule) while the work waited for CPU, not for connections.
+func defaultPool() int { return max(4, runtime.GOMAXPROCS(0)) }
+
+// maxPool bounds pool_max_conns: PostgreSQL's own default max_connections is 100.
+const maxPool = 1000
+
+// parsePG parses a PostgreSQL URL (or keyword/value string) with pgx, and takes out of it the
+// pool_max_conns parameter, which is ours, not the server's: the size of the connection pool.
+func parsePG(url string) (*pgx.ConnConfig, int, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, 0, cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
+	}
+	pool := defaultPool()
+	if v, ok := cfg.RuntimeParams["pool_max_conns"]; ok {
+		delete(cfg.RuntimeParams, "pool_max_conns") // the server would refuse it
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPool {
+			return nil, 0, cadence.Errorf(cadence.EINVALID,
+				"FOLLOWUP_DB's pool_max_conns must be a whole number from 1 to %d, not %q", maxPool, v)
+		}
+		pool = n
+	}
+	return cfg, pool, nil
+}
 
 // IsPostgresURL says whether a FOLLOWUP_DB value names a PostgreSQL database rather than a file.
 func IsPostgresURL(s string) bool {
@@ -62,10 +92,8 @@ func CheckURL(s string) error {
 	if !IsPostgresURL(s) {
 		return nil
 	}
-	if _, err := pgx.ParseConfig(s); err != nil {
-		return cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
-	}
-	return nil
+	_, _, err := parsePG(s)
+	return err
 }
 
 // Describe names a FOLLOWUP_DB value for logs and messages: a file path as it is, a PostgreSQL URL
@@ -86,9 +114,9 @@ func Describe(s string) string {
 // password: a URL that does not parse (EINVALID), a server that cannot be reached or refuses the
 // login, a server older than PostgreSQL 13 (EINVALID), a schema newer than this followup (ECONFLICT).
 func openPostgres(ctx context.Context, url string) (*DB, error) {
-	cfg, err := pgx.ParseConfig(url)
+	cfg, poolSize, err := parsePG(url)
 	if err != nil {
-		return nil, cadence.Errorf(cadence.EINVALID, "FOLLOWUP_DB is not a valid PostgreSQL URL: %s", parseReason(err))
+		return nil, err
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -112,7 +140,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	claims.SetMaxOpenConns(1)
 	claims.SetMaxIdleConns(1)
 	claims.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{path: url, w: pool, r: pool, pg: true, claims: claims, Now: time.Now}
+	db := &DB{path: url, w: pool, r: pool, pg: true, claims: claims, poolSize: poolSize, Now: time.Now}
 	if err := db.Migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -183,7 +211,7 @@ func (db *DB) unavailable(err error) error {
 	// them): close them now, so that the requests after the database is back open new ones
 	// instead of each failing once on a dead one.
 	db.w.SetMaxIdleConns(0)
-	db.w.SetMaxIdleConns(poolSize)
+	db.w.SetMaxIdleConns(db.poolSize)
 	if db.claims != nil {
 		db.claims.SetMaxIdleConns(0)
 		db.claims.SetMaxIdleConns(1)

@@ -62,6 +62,37 @@ func TestPostgresBadInput(t *testing.T) {
 			t.Errorf("PostgreSQL 13 refused: %v", err)
 		}
 	})
+	t.Run("pool size", func(t *testing.T) {
+		with := func(param string) string {
+			sep := "?"
+			if strings.Contains(testPG.URL, "?") {
+				sep = "&"
+			}
+			return testPG.URL + sep + "pool_max_conns=" + param
+		}
+		for _, bad := range []string{"0", "-1", "many", "1001"} {
+			_, err := Open(ctx, with(bad))
+			wantCode(t, err, cadence.EINVALID)
+			oneLineWithout(t, err, "pool_max_conns must be a whole number from 1 to 1000")
+			if err := CheckURL(with(bad)); cadence.ErrorCode(err) != cadence.EINVALID {
+				t.Errorf("CheckURL with pool_max_conns=%s: %v, want EINVALID", bad, err)
+			}
+		}
+		db, err := Open(ctx, with("2")) // ours: not sent to the server, which would refuse it
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.PutSetting(ctx, "k", "v"); err != nil {
+			t.Fatal(err)
+		}
+		if got := db.w.Stats().MaxOpenConnections; got != 2 {
+			t.Errorf("pool_max_conns=2: the pool opens up to %d connections", got)
+		}
+		if got := mustOpen(t).w.Stats().MaxOpenConnections; got != defaultPool() {
+			t.Errorf("by default the pool opens up to %d connections, want %d", got, defaultPool())
+		}
+	})
 	t.Run("describe hides the password", func(t *testing.T) {
 		if d := Describe("postgres://u:s3cret@h/db"); strings.Contains(d, "s3cret") {
 			t.Errorf("Describe = %q", d)

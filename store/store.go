@@ -51,7 +51,8 @@ type DB struct {
 	// claims is, on PostgreSQL, one connection of its own for the transactions that take the
 	// claim lock (Claim, EndDispatch, Retire): a claim, which feeds every rep's queue, never waits
 	// for a connection behind the reminders it fed. nil on SQLite, whose writes share one.
-	claims *sql.DB
+	claims   *sql.DB
+	poolSize int // PostgreSQL: the most connections of w (parsePG)
 
 	// Now is the clock used when a change carries no time of its own. Open sets it to time.Now;
 	// tests may replace it before use.
