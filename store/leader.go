@@ -53,7 +53,7 @@ func (l *Leader) IsLeader(ctx context.Context) error {
 		}
 		l.drop()
 	}
-	conn, err := l.db.w.Conn(ctx)
+	conn, err := l.db.lead.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("elect leader: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,5 +65,36 @@ func TestFirstSeenSharedByReplicas(t *testing.T) {
 	}
 	if first, err := b.FirstSeen(ctx, "Ev0SHARED1", t0.Add(time.Second)); err != nil || first {
 		t.Fatalf("the redelivery on replica B: first = %v, %v; want false", first, err)
+	}
+}
+
+// TestLeaderKeepsNoPoolConnection: the leader's lock is held on a connection of its own, so a
+// replica with a pool of one connection (pool_max_conns=1) still reads and writes while it leads.
+func TestLeaderKeepsNoPoolConnection(t *testing.T) {
+	if testBackend != "postgres" {
+		t.Skip("runs in the postgres pass")
+	}
+	ctx := context.Background()
+	u := testPG.URL + "?pool_max_conns=1"
+	if strings.Contains(testPG.URL, "?") {
+		u = testPG.URL + "&pool_max_conns=1"
+	}
+	db, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l := db.Leader()
+	defer l.Close()
+	if err := l.IsLeader(ctx); err != nil {
+		t.Fatalf("leader: %v", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PutSetting(wctx, "k", "v"); err != nil {
+		t.Fatalf("a write while leading with a pool of one: %v", err)
+	}
+	if _, err := db.Claim(wctx, time.Now(), 10, time.Minute); err != nil {
+		t.Fatalf("a claim while leading: %v", err)
 	}
 }

@@ -31,7 +31,11 @@ func (db *DB) pipeline(ctx context.Context, stmts ...stmt) ([]int64, error) {
 		for _, s := range stmts {
 			b.Queue(rebind(s.sql), s.args...)
 		}
-		br := dc.(*rebindConn).Conn.Conn().SendBatch(ctx, &b)
+		c, ok := dc.(*rebindConn)
+		if !ok {
+			return fmt.Errorf("pipeline on a %T, not a PostgreSQL connection", dc)
+		}
+		br := c.Conn.Conn().SendBatch(ctx, &b)
 		for i := range stmts {
 			tag, err := br.Exec()
 			if err != nil {

@@ -23,8 +23,9 @@ import (
 // PostgreSQL. The same methods and the same SQL run on PostgreSQL 13 or newer when FOLLOWUP_DB is
 // a postgres:// or postgresql:// URL. The differences from SQLite are few and kept here:
 //
-//   - Connections come from one database/sql pool over pgx; queries are rebound from "?" to "$n"
-//     (rebind.go), so reads and writes share the pool.
+//   - Connections come from one database/sql pool over pgx (max(4, GOMAXPROCS), or pool_max_conns
+//     in the URL); queries are rebound from "?" to "$n" (rebind.go), so reads and writes share
+//     the pool. The claims and the leader's lock each have one connection of their own besides.
 //   - Every write transaction first takes a transaction-level advisory lock (writeLockKey), so
 //     writes are serialized across all replicas exactly as BEGIN IMMEDIATE serializes them on one
 //     SQLite file: a method that reads before it writes decides on fresh data. Reads never wait.
@@ -50,9 +51,11 @@ const writeLockKey = 0x666f6c6c6f77 // "follow"
 // is the touchpoint's id, wrapped to 32 bits: two ids that share a key only wait for each other).
 const touchLockClass int32 = 0x666f6c6c // "foll"
 
-// defaultPool is the most connections one process opens to PostgreSQL, besides the claims' own
-// one, unless FOLLOWUP_DB says otherwise with pool_max_conns (pgxpool's name for it): pgxpool's
-// own default, four or one per CPU the process may use. More is slower, not faster: a reminder's
+// defaultPool is the most connections one process opens to PostgreSQL for its reads and writes,
+// besides the claims' own one and the leader's, unless FOLLOWUP_DB says otherwise with
+// pool_max_conns (pgxpool's name for it): four, or one per CPU the process may use (GOMAXPROCS,
+// which follows a container's CPU limit) when that is more, like pgxpool's own default (which
+// counts the machine's CPUs). More is slower, not faster: a reminder's
 // statements take well under a millisecond each, and with 16 connections per replica the
 // backends of two replicas spent a third more CPU per reminder than with 4 (lock-manager and WAL
 // contention, more processes to schedule) while the work waited for CPU, not for connections.
@@ -136,11 +139,14 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		_ = pool.Close()
 		return nil, err
 	}
-	claims := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
-	claims.SetMaxOpenConns(1)
-	claims.SetMaxIdleConns(1)
-	claims.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{path: url, w: pool, r: pool, pg: true, claims: claims, poolSize: poolSize, Now: time.Now}
+	one := func() *sql.DB {
+		p := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+		p.SetMaxOpenConns(1)
+		p.SetMaxIdleConns(1)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		return p
+	}
+	db := &DB{path: url, w: pool, r: pool, pg: true, claims: one(), lead: one(), poolSize: poolSize, Now: time.Now}
 	if err := db.Migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -219,8 +219,8 @@ var touchViewSelect = `SELECT ` + strings.ReplaceAll(touchCols, "t.", "x.") + `,
 
 // touchView loads one touchpoint with its enrollment, or returns ENOTFOUND. One statement when the
 // touchpoint is open, as a claimed one is: it is then its follow-up's open touchpoint (there is at
-// most one, touchpoints_one_open). The dispatcher reads a touchpoint this way before drafting, and
-// every column scanned costs about a microsecond.
+// most one, touchpoints_one_open). Every column scanned costs about a microsecond. (The dispatcher
+// reads a claimed touchpoint with its details instead: touchDetails.)
 func touchView(ctx context.Context, q queryer, id int64) (cadence.TouchView, error) {
 	var xr touchRow
 	var er enrollmentRow

@@ -51,7 +51,10 @@ type DB struct {
 	// claims is, on PostgreSQL, one connection of its own for the transactions that take the
 	// claim lock (Claim, EndDispatch, Retire): a claim, which feeds every rep's queue, never waits
 	// for a connection behind the reminders it fed. nil on SQLite, whose writes share one.
-	claims   *sql.DB
+	claims *sql.DB
+	// lead is, on PostgreSQL, one connection of its own for the leader's lock (Leader), which a
+	// leading replica holds for as long as it leads: not one of w's. nil on SQLite.
+	lead     *sql.DB
 	poolSize int // PostgreSQL: the most connections of w (parsePG)
 
 	// Now is the clock used when a change carries no time of its own. Open sets it to time.Now;
@@ -154,8 +157,10 @@ func (db *DB) Close() error {
 	if db.r != nil && db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
-	if db.claims != nil {
-		errs = append(errs, db.claims.Close())
+	for _, p := range []*sql.DB{db.claims, db.lead} {
+		if p != nil {
+			errs = append(errs, p.Close())
+		}
 	}
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
