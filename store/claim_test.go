@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -361,5 +362,62 @@ func TestContactLookupsUseTheirIndex(t *testing.T) {
 		if !strings.Contains(plan.String(), "USING INDEX contacts_"+col) {
 			t.Errorf("lookup by %s does not use its index:\n%s", col, plan.String())
 		}
+	}
+}
+
+// TestClaimOwnersSkipsThroughTheIndex: the takeover's list of claim owners has each owner of a
+// claim in hand once, whatever the number of claims each holds, and finds them by probing the
+// touchpoints_claimed index from one owner to the next rather than reading every claim.
+func TestClaimOwnersSkipsThroughTheIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared")
+	a, b, c := mustOpenPath(t, path), mustOpenPath(t, path), mustOpenPath(t, path)
+	for i := range 9 {
+		mustEnroll(t, a, contactN(i), fmt.Sprintf("U%d", i), t0)
+	}
+	list := func() []string {
+		t.Helper()
+		rows, err := a.r.QueryContext(ctx, `WITH RECURSIVE `+claimOwnersCTE+` SELECT id FROM claim_owners WHERE id IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if got := list(); len(got) != 0 {
+		t.Fatalf("owners with no claim: %v", got)
+	}
+	now := t0.Add(time.Hour)
+	for _, db := range []*DB{a, b, c} {
+		if cs, err := db.Claim(ctx, now, 3, time.Hour); err != nil || len(cs) == 0 {
+			t.Fatalf("claim: %d, %v", len(cs), err)
+		}
+	}
+	want := []string{a.Owner(), b.Owner(), c.Owner()}
+	slices.Sort(want)
+	if got := list(); !slices.Equal(got, want) {
+		t.Errorf("claim owners = %v, want each of %v once", got, want)
+	}
+	q := `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT id FROM claim_owners WHERE id IS NOT NULL`
+	var plan string
+	if testBackend == "postgres" {
+		plan = pgPlan(t, a, q)
+	} else {
+		plan = queryPlan(t, a, q)
+	}
+	if !strings.Contains(plan, "touchpoints_claimed") {
+		t.Errorf("the claim owners are not found through touchpoints_claimed: %s", plan)
 	}
 }
