@@ -87,11 +87,6 @@ func (db *DB) Retire(ctx context.Context) error {
 	return nil
 }
 
-// takeOver frees the claims and the reps of every dispatcher that is gone: a process on this host that no
-// longer runs, or one that has not beaten for staleAfter. (Another handle in this same process is
-// alive as long as it beats.) Their touchpoints become claimable at
-// once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
-// It returns how many claims it freed.
 // claimOwnersCTE lists the owners of claims in hand, one row each (and a last NULL), by skipping
 // through the touchpoints_claimed index from one owner to the next: a few index probes per
 // dispatcher rather than a row per claim (a thousand per replica in a large dispatch), on
@@ -104,6 +99,11 @@ const claimOwnersCTE = `claim_owners(id) AS (
 			AND t.claim_owner <> '' AND t.state = 'pending' ORDER BY t.claim_owner LIMIT 1)
 		FROM claim_owners WHERE claim_owners.id IS NOT NULL)`
 
+// takeOver frees the claims and the reps of every dispatcher that is gone: a process on this host that no
+// longer runs, or one that has not beaten for staleAfter. (Another handle in this same process is
+// alive as long as it beats.) Their touchpoints become claimable at
+// once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
+// It returns how many claims it freed.
 func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
 	owners := `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT o.id, d.host, d.pid, d.beat_at FROM
 		(SELECT id FROM claim_owners WHERE id IS NOT NULL
