@@ -181,8 +181,8 @@ func checkFence(ctx context.Context, tx *sql.Tx, touchID int64, token int) error
 }
 
 // Recheck re-reads a claimed touchpoint with its follow-up, before it is drafted, together with
-// the follow-up's details (Details), which the DM draws on: one statement for both when the
-// follow-up has no signals, permalink or news. It returns ErrLeaseLost (ECONFLICT) when the
+// the follow-up's details (Details), which the DM draws on: on PostgreSQL one statement for both
+// when the follow-up has no signals, permalink or news. It returns ErrLeaseLost (ECONFLICT) when the
 // touchpoint was claimed again since the claim with this token, and renews the lease to
 // now+lease when less than half of it is left, so that the claim outlives a long draft or a long
 // 429 wait. The caller decides from the view whether a reminder is still due.
@@ -190,7 +190,16 @@ func (db *DB) Recheck(ctx context.Context, touchID int64, token int, now time.Ti
 	var tv cadence.TouchView
 	var d cadence.Details
 	err := db.readEach(ctx, func(q queryer) (err error) {
-		tv, d, err = touchDetails(ctx, q, touchID)
+		if db.pg {
+			tv, d, err = touchDetails(ctx, q, touchID) // one round trip instead of two
+			return err
+		}
+		// On SQLite a statement costs no round trip, and the one above scans the follow-up and
+		// its contact again on every touchpoint row: two statements cost less.
+		if tv, err = touchView(ctx, q, touchID); err != nil {
+			return err
+		}
+		d, err = details(ctx, q, tv.Enrollment.ID)
 		return err
 	})
 	if err != nil {

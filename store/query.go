@@ -109,20 +109,26 @@ func touchesOf(ctx context.Context, q queryer, enrollmentID string) ([]cadence.T
 // PostgreSQL, and a DM reads them all.
 func (db *DB) Details(ctx context.Context, enrollmentID string) (cadence.Details, error) {
 	var d cadence.Details
-	err := db.readEach(ctx, func(tx queryer) (err error) {
-		var has extras
-		if d.Touches, has, err = touchesWithExtras(ctx, tx, enrollmentID); err != nil {
-			return err
-		}
-		if len(d.Touches) == 0 { // every follow-up has touchpoints: look whether there is one
-			if err := mustExist(ctx, tx, enrollmentID); err != nil {
-				return err
-			}
-			has = extras{signals: true, link: true, news: true} // not known: read them all
-		}
-		return readExtras(ctx, tx, enrollmentID, has, &d)
+	err := db.readEach(ctx, func(q queryer) (err error) {
+		d, err = details(ctx, q, enrollmentID)
+		return err
 	})
 	return d, err
+}
+
+// details reads Details with q.
+func details(ctx context.Context, q queryer, enrollmentID string) (d cadence.Details, err error) {
+	var has extras
+	if d.Touches, has, err = touchesWithExtras(ctx, q, enrollmentID); err != nil {
+		return d, err
+	}
+	if len(d.Touches) == 0 { // every follow-up has touchpoints: look whether there is one
+		if err := mustExist(ctx, q, enrollmentID); err != nil {
+			return d, err
+		}
+		has = extras{signals: true, link: true, news: true} // not known: read them all
+	}
+	return d, readExtras(ctx, q, enrollmentID, has, &d)
 }
 
 // readExtras reads into d the signals, permalink and company news of a follow-up that has them.
