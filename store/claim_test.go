@@ -428,3 +428,42 @@ func TestClaimOwnersSkipsThroughTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimedViewsLeaveOutWhatChanged: the views of a claim are read once it has committed; a
+// touchpoint whose follow-up was stopped, or whose claim was given back, in between is left out
+// of the claim, and the others come with the claim's lease and token.
+func TestClaimedViewsLeaveOutWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	var vs []cadence.EnrollmentView
+	for i := range 3 {
+		vs = append(vs, mustEnroll(t, db, contactN(i), fmt.Sprintf("U%d", i), t0))
+	}
+	now := t0.Add(time.Hour)
+	cs, err := db.Claim(ctx, now, 3, time.Hour)
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("claim: %d, %v", len(cs), err)
+	}
+	byEnrollment := map[string]cadence.Claim{}
+	var ids []any
+	for _, c := range cs {
+		byEnrollment[c.Enrollment.ID] = c
+		ids = append(ids, c.Touch.ID)
+	}
+	if _, err := db.OptOut(ctx, vs[0].Contact.ID, "asked", "U0", now); err != nil {
+		t.Fatal(err)
+	}
+	released := byEnrollment[vs[1].Enrollment.ID]
+	if err := db.Release(ctx, released.Touch.ID, released.Attempts, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.claimedViews(ctx, ids, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := byEnrollment[vs[2].Enrollment.ID]
+	if len(got) != 1 || got[0].Touch.ID != kept.Touch.ID || got[0].Attempts != kept.Attempts ||
+		!got[0].Touch.LeaseUntil.Equal(kept.Touch.LeaseUntil) {
+		t.Errorf("claimed views after an opt-out and a release: %+v, want only touchpoint %d", got, kept.Touch.ID)
+	}
+}
