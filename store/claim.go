@@ -55,56 +55,40 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	if limit <= 0 {
 		return nil, nil
 	}
-	var ids []any
+	var claims []cadence.Claim
 	asked := time.Now() // when the claim was asked for at now: it may wait for the claim lock (claimPG)
-	leaseEnd := now.Add(lease)
 	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
 	// must see the reps the previous one took (rep_leases) and the heartbeats it wrote, so that a
 	// takeover never frees a claim committed while it looked, and commands' writes need not wait
 	// for it. Row locks keep it apart from everything else (claimIDs).
-	err := db.claimWrite(ctx, func(tx *sql.Tx) (err error) {
+	err := db.claimWrite(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
 		}
 		if _, err := db.takeOver(ctx, tx, now); err != nil {
 			return err
 		}
-		ids, err = db.claimIDs(ctx, tx, now, asked, limit, lease)
+		ids, err := db.claimIDs(ctx, tx, now, asked, limit, lease)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		return db.holdReps(ctx, tx, `(`+placeholders(len(ids))+`)`, ids, leaseEnd)
-	}, claimLockSQL, int64(claimLockKey))
-	if err != nil || len(ids) == 0 {
+		in := `(` + placeholders(len(ids)) + `)`
+		if err := db.holdReps(ctx, tx, in, ids, now.Add(lease)); err != nil {
+			return err
+		}
+		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
+		vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
 		if err != nil {
-			return nil, fmt.Errorf("claim due touchpoints: %w", err)
+			return fmt.Errorf("load claimed touchpoints: %w", err)
 		}
-		return nil, nil
-	}
-	return db.claimedViews(ctx, ids, leaseEnd)
-}
-
-// claimedViews reads the views of the touchpoints ids just claimed, leased until leaseEnd. They
-// are read once the claim has committed, so that neither the claim lock (PostgreSQL, where the
-// read goes on the claims' own connection) nor the write lock (SQLite) waits while a batch of
-// views is scanned. A claimed touchpoint is pending, so it is its follow-up's open touchpoint; one
-// that a person closed, snoozed or released in between (its lease no longer the claim's) is left
-// out: it is not this claim's any more, and a touchpoint still due is claimed again.
-func (db *DB) claimedViews(ctx context.Context, ids []any, leaseEnd time.Time) ([]cadence.Claim, error) {
-	var q queryer = db.r
-	if db.claims != nil {
-		q = db.claims
-	}
-	vs, err := views(ctx, q, viewSelect+` WHERE t.id IN (`+placeholders(len(ids))+`) ORDER BY t.due, t.id`, ids...)
+		claims = make([]cadence.Claim, len(vs))
+		for i, v := range vs {
+			claims[i] = cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts}
+		}
+		return nil
+	}, claimLockSQL, int64(claimLockKey))
 	if err != nil {
-		return nil, db.unavailable(fmt.Errorf("claim due touchpoints: load claimed touchpoints: %w", err))
-	}
-	claims := make([]cadence.Claim, 0, len(vs))
-	for _, v := range vs {
-		if v.Open == nil || v.Open.LeaseUntil.UnixMilli() != leaseEnd.UnixMilli() {
-			continue
-		}
-		claims = append(claims, cadence.Claim{TouchView: cadence.TouchView{Touch: *v.Open, EnrollmentView: v}, Attempts: v.Open.Attempts})
+		return nil, fmt.Errorf("claim due touchpoints: %w", err)
 	}
 	return claims, nil
 }
