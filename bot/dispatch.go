@@ -122,8 +122,8 @@ func (b *Bot) dispatchOne(ctx context.Context, c cadence.Claim) (err error) {
 	// The claim may have waited in its rep's queue: a stop, opt-out, pause, outcome or snooze that
 	// came meanwhile wins, so that a stopped follow-up never produces another DM. A claim taken
 	// just now is as fresh as a re-read (and the touch is read again before the post anyway).
-	// The re-read brings the follow-up's details along (one statement for both); a fresh claim
-	// reads them below.
+	// The re-read brings the follow-up's details along (on PostgreSQL one statement for both); a
+	// fresh claim reads them below.
 	tv, err := c.TouchView, error(nil)
 	var details *cadence.Details
 	if claimedAt := c.Touch.LeaseUntil.Add(-dispatchLease); c.Touch.LeaseUntil.IsZero() || now.Sub(claimedAt) > freshClaim {
