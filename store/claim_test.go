@@ -375,27 +375,8 @@ func TestClaimOwnersSkipsThroughTheIndex(t *testing.T) {
 	for i := range 60 { // a rep each: every handle finds due touches in its part of the reps
 		mustEnroll(t, a, contactN(i), fmt.Sprintf("U%d", i), t0)
 	}
-	list := func() []string {
-		t.Helper()
-		rows, err := a.r.QueryContext(ctx, `WITH RECURSIVE `+claimOwnersCTE+` SELECT id FROM claim_owners WHERE id IS NOT NULL`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		slices.Sort(ids)
-		return ids
-	}
+	q := `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT id FROM claim_owners WHERE id IS NOT NULL`
+	list := func() []string { return describe(t, a, q) } // sorted
 	if got := list(); len(got) != 0 {
 		t.Fatalf("owners with no claim: %v", got)
 	}
@@ -410,7 +391,6 @@ func TestClaimOwnersSkipsThroughTheIndex(t *testing.T) {
 	if got := list(); !slices.Equal(got, want) {
 		t.Errorf("claim owners = %v, want each of %v once", got, want)
 	}
-	q := `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT id FROM claim_owners WHERE id IS NOT NULL`
 	// Each step after the first searches the index for the next owner (a range, not a scan).
 	// PostgreSQL's EXPLAIN does not show the plan of the step's subquery; it shows that the first
 	// owner comes from the index and that each step is that subquery, once per owner.
