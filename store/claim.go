@@ -60,7 +60,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	// On PostgreSQL claims are serialized by their own advisory lock, not the write lock: a claim
 	// must see the reps the previous one took (rep_leases) and the heartbeats it wrote, so that a
 	// takeover never frees a claim committed while it looked, and commands' writes need not wait
-	// for it. Row locks keep it apart from everything else (claimIDs).
+	// for it. Row locks keep it apart from everything else (claimSkipLocked).
 	err := db.claimWrite(ctx, func(tx *sql.Tx) error {
 		if err := db.beat(ctx, tx, now); err != nil {
 			return err
@@ -68,18 +68,15 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		if _, err := db.takeOver(ctx, tx, now); err != nil {
 			return err
 		}
-		ids, err := db.claimIDs(ctx, tx, now, asked, limit, lease)
-		if err != nil || len(ids) == 0 {
-			return err
+		var vs []cadence.EnrollmentView
+		var err error
+		if db.pg {
+			vs, err = db.claimPG(ctx, tx, now, asked, limit, lease)
+		} else {
+			vs, err = db.claimOne(ctx, tx, now, limit, lease)
 		}
-		in := `(` + placeholders(len(ids)) + `)`
-		if err := db.holdReps(ctx, tx, in, ids, now.Add(lease)); err != nil {
-			return err
-		}
-		// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
-		vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
 		if err != nil {
-			return fmt.Errorf("load claimed touchpoints: %w", err)
+			return err
 		}
 		claims = make([]cadence.Claim, len(vs))
 		for i, v := range vs {
@@ -93,11 +90,9 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 	return claims, nil
 }
 
-// claimIDs leases up to limit claimable touchpoints to this handle and returns their ids.
-func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]any, error) {
-	if db.pg {
-		return db.claimPG(ctx, tx, now, asked, limit, lease) // its statement leases them too
-	}
+// claimOne leases up to limit claimable touchpoints to this handle on SQLite, where one process
+// dispatches, and returns their views, oldest due first.
+func (db *DB) claimOne(ctx context.Context, tx *sql.Tx, now time.Time, limit int, lease time.Duration) ([]cadence.EnrollmentView, error) {
 	rows, err := tx.QueryContext(ctx, claimableOne, now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
@@ -107,33 +102,20 @@ func (db *DB) claimIDs(ctx context.Context, tx *sql.Tx, now, asked time.Time, li
 		return nil, fmt.Errorf("find due touchpoints: %w", err)
 	}
 	if len(ids) == 0 {
-		return ids, nil
+		return nil, nil
 	}
+	in := `(` + placeholders(len(ids)) + `)`
 	args := append([]any{now.Add(lease).UnixMilli(), db.self.id}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
-		WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		WHERE id IN `+in, args...); err != nil {
 		return nil, fmt.Errorf("lease due touchpoints: %w", err)
 	}
-	return ids, nil
-}
-
-// holdReps records that this handle holds the reps of the touchpoints ids (in is their
-// placeholder list) until until, so that no other dispatcher claims their touchpoints meanwhile.
-// Claims take turns (claimLockKey), so no other claim took one of these reps since this one's
-// walk looked; the reps are recorded in order, as every statement that locks several rep leases
-// locks them.
-func (db *DB) holdReps(ctx context.Context, tx *sql.Tx, in string, ids []any, until time.Time) error {
-	if !db.pg {
-		return nil // one dispatcher on SQLite: no reps to share
+	// A claimed touchpoint is pending, so it is its enrollment's open touchpoint.
+	vs, err := views(ctx, tx, viewSelect+` WHERE t.id IN `+in+` ORDER BY t.due, t.id`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("load claimed touchpoints: %w", err)
 	}
-	args := append([]any{db.self.id, until.UnixMilli()}, ids...)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO rep_leases (rep, dispatcher, until)
-		SELECT DISTINCT e.owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM touchpoints t JOIN enrollments e ON e.id = t.enrollment_id
-		WHERE t.id IN `+in+` ORDER BY 1
-		ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until`, args...); err != nil {
-		return fmt.Errorf("hold reps: %w", err)
-	}
-	return nil
+	return vs, nil
 }
 
 // EndDispatch lets other dispatchers claim the touchpoints of the reps this handle holds, from

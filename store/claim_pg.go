@@ -6,25 +6,65 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/followup-bot/followup/cadence"
 )
 
-// claimSkipLocked is claimable and the lease in one statement, on PostgreSQL: up to n due
+// claimSkipLocked is a whole claim in one statement, on PostgreSQL: it leases up to n due
 // touchpoints nobody else is claiming right now, with FOR UPDATE OF t SKIP LOCKED so that a
-// touchpoint a command has locked is passed over rather than waited for. %s is where the
-// partition of the reps goes when replicas share them (partitionSQL). Its arguments are: lease
-// end, owner, now, now, owner, now, the partition's, limit.
-const claimSkipLocked = `UPDATE touchpoints SET lease_until = ?, claim_owner = ?, attempts = attempts + 1
-	WHERE id IN (SELECT t.id FROM touchpoints t
+// touchpoint a command has locked is passed over rather than waited for; it records that this
+// dispatcher holds their reps, in rep order as every statement that locks several rep leases
+// locks them (no other claim took one of these reps since the walk looked: claims take turns,
+// claimLockKey); it records whether the claim came back short while others held reps
+// (turned_away: 0 when it did not, so the want it started with, or an earlier one, is met); and it
+// returns the claimed touchpoints' views, oldest due first. The follow-up and contact columns come
+// from the walk, which read those rows already, and the touchpoint's from the lease's RETURNING,
+// as the statement's snapshot does not see its own writes. One statement is one round trip and
+// one plan where there were four, and claims hold the claim lock, which every replica's claims
+// wait for, that much less.
+//
+// %[1]s is where the partition of the reps goes when replicas share them (partitionSQL), %[2]s
+// the walk's follow-up and contact columns under their own names and %[3]s the same read back
+// (claimedCols). Its arguments are: lease end, owner, now, now, owner, now, the partition's,
+// limit; then owner, lease end (the reps held); then limit, whether others hold reps, now, owner
+// (turned_away).
+const claimSkipLocked = `WITH claimed AS (
+	UPDATE touchpoints t SET lease_until = ?, claim_owner = ?, attempts = t.attempts + 1
+	FROM (SELECT t.id AS walked, %[2]s FROM touchpoints t
 		JOIN enrollments e ON e.id = t.enrollment_id
 		JOIN contacts c ON c.id = e.contact_id
 		WHERE t.state = 'pending' AND t.due <= ?
 		  AND (t.lease_until IS NULL OR t.lease_until <= ?)
 		  AND e.status = 'active' AND c.dnc = 0
-		  AND NOT EXISTS (SELECT 1 FROM rep_leases r WHERE r.rep = e.owner AND r.dispatcher <> ? AND r.until > ?)%s
+		  AND NOT EXISTS (SELECT 1 FROM rep_leases r WHERE r.rep = e.owner AND r.dispatcher <> ? AND r.until > ?)%[1]s
 		ORDER BY t.due, t.id
 		LIMIT ?
-		FOR UPDATE OF t SKIP LOCKED)
-	RETURNING id`
+		FOR UPDATE OF t SKIP LOCKED) w
+	WHERE t.id = w.walked
+	RETURNING w.*, ` + touchCols + `),
+held AS (
+	INSERT INTO rep_leases (rep, dispatcher, until)
+	SELECT DISTINCT e_owner, CAST(? AS TEXT), CAST(? AS BIGINT) FROM claimed ORDER BY 1
+	ON CONFLICT (rep) DO UPDATE SET dispatcher = excluded.dispatcher, until = excluded.until),
+turned AS (
+	UPDATE dispatchers d SET turned_away = v.at
+	FROM (SELECT CASE WHEN (SELECT count(*) FROM claimed) < ? AND CAST(? AS BOOLEAN) THEN CAST(? AS BIGINT) ELSE 0 END AS at) v
+	WHERE d.owner = ? AND d.turned_away <> v.at)
+SELECT %[3]s, ` + touchCols + ` FROM claimed t ORDER BY t.due, t.id`
+
+// claimedCols returns the follow-up and contact columns of a view (enrollmentCols, contactCols)
+// as claimSkipLocked's walk selects them, each under a name of its own (e.id AS e_id), and as
+// its last SELECT reads them back from the claimed rows (t.e_id).
+func claimedCols() (walk, back string) {
+	var w, r []string
+	for _, col := range strings.Split(enrollmentCols+`,`+contactCols, `,`) {
+		col = strings.TrimSpace(col)
+		name := strings.Replace(col, `.`, `_`, 1)
+		w = append(w, col+` AS `+name)
+		r = append(r, `t.`+name)
+	}
+	return strings.Join(w, `, `), strings.Join(r, `, `)
+}
 
 // claimLockKey is the advisory lock a PostgreSQL claim holds until it commits, so that claims
 // (from every replica) take turns and each sees the reps the one before it took and the
@@ -120,9 +160,9 @@ const letGoDrained = `UPDATE rep_leases SET until = ?
 	  ORDER BY rep FOR UPDATE)`
 
 // claimPG leases up to limit claimable touchpoints to this handle, within its part of the reps
-// when it shares them, and returns their ids. asked is when (by the process's clock) the claim
-// was asked for at now.
-func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]any, error) {
+// when it shares them, holds their reps, and returns their views (claimSkipLocked). asked is when
+// (by the process's clock) the claim was asked for at now.
+func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, limit int, lease time.Duration) ([]cadence.EnrollmentView, error) {
 	others, othersHold, err := db.sharers(ctx, tx, now)
 	if err != nil {
 		return nil, err
@@ -136,28 +176,18 @@ func (db *DB) claimPG(ctx context.Context, tx *sql.Tx, now, asked time.Time, lim
 		}
 	}
 	part, partArgs := db.partitionSQL(others)
-	args := append([]any{now.Add(lease).UnixMilli(), db.self.id, now.UnixMilli(), now.UnixMilli(), db.self.id,
-		now.UnixMilli()}, partArgs...)
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(claimSkipLocked, part), append(args, limit)...)
+	until := now.Add(lease).UnixMilli()
+	args := append([]any{until, db.self.id, now.UnixMilli(), now.UnixMilli(), db.self.id, now.UnixMilli()}, partArgs...)
+	args = append(args, limit, db.self.id, until, limit, othersHold, now.UnixMilli(), db.self.id)
+	vs, err := views(ctx, tx, fmt.Sprintf(claimSkipLocked, part, claimWalkCols, claimBackCols), args...)
 	if err != nil {
-		return nil, fmt.Errorf("find due touchpoints: %w", err)
+		return nil, fmt.Errorf("lease due touchpoints: %w", err)
 	}
-	ids, err := scanIDs(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find due touchpoints: %w", err)
-	}
-	if len(ids) < limit && othersHold {
-		// Short while others hold reps: this one wants some, and counts among the sharers.
-		if _, err := tx.ExecContext(ctx, `UPDATE dispatchers SET turned_away = ? WHERE owner = ?`,
-			now.UnixMilli(), db.self.id); err != nil {
-			return nil, fmt.Errorf("record a short claim: %w", err)
-		}
-	} else if _, err := tx.ExecContext(ctx, `UPDATE dispatchers SET turned_away = 0 WHERE owner = ? AND turned_away <> 0`,
-		db.self.id); err != nil { // not turned away: the want it started with (beat), or an earlier one, is met
-		return nil, fmt.Errorf("record a claim: %w", err)
-	}
-	return ids, nil
+	return vs, nil
 }
+
+// claimWalkCols and claimBackCols are claimedCols' two lists.
+var claimWalkCols, claimBackCols = claimedCols()
 
 // scanIDs reads a column of touchpoint ids and closes rows.
 func scanIDs(rows *sql.Rows) ([]any, error) {

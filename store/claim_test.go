@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,50 @@ func TestClaimTakesDueOldestFirst(t *testing.T) {
 	}
 	if claims, _ := db.Claim(ctx, t0, 0, time.Minute); len(claims) != 0 {
 		t.Errorf("Claim with limit 0 took %d", len(claims))
+	}
+}
+
+// TestClaimReadsWhatAViewReads checks a claim's view field by field against the follow-up read
+// again after the claim: on PostgreSQL the claim's one statement reads the follow-up and contact
+// in its walk and the touchpoint from the lease's RETURNING, under names of its own.
+func TestClaimReadsWhatAViewReads(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	ch := enrollChange("U1", t0.Add(-time.Hour))
+	ch.Enrollment.DecisionDate = t0.Add(72 * time.Hour)
+	c := cadence.Contact{Name: "Dana Ruiz", Email: "dana@example.com", Phone: "+15551234567",
+		LinkedIn: "https://www.linkedin.com/in/dana", Company: "Acme", Role: "VP Ops", SMSConsent: true,
+		TimeZone: "Europe/Berlin"}
+	enrolled, err := db.Enroll(ctx, c, ch, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEnroll(t, db, contactN(2), "U2", t0.Add(-2*time.Hour))
+	claims, err := db.Claim(ctx, t0, 10, 10*time.Minute)
+	if err != nil || len(claims) != 2 {
+		t.Fatalf("Claim = %d claims, %v; want 2", len(claims), err)
+	}
+	for _, cl := range claims {
+		v, err := db.Enrollment(ctx, cl.Enrollment.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cl.Enrollment, v.Enrollment) {
+			t.Errorf("claimed follow-up\n%+v\nread again\n%+v", cl.Enrollment, v.Enrollment)
+		}
+		if !reflect.DeepEqual(cl.Contact, v.Contact) {
+			t.Errorf("claimed contact\n%+v\nread again\n%+v", cl.Contact, v.Contact)
+		}
+		if cl.Open == nil || v.Open == nil || !reflect.DeepEqual(*cl.Open, *v.Open) || !reflect.DeepEqual(cl.Touch, *v.Open) {
+			t.Errorf("claimed touchpoint\n%+v\nread again\n%+v", cl.Touch, v.Open)
+		}
+		if cl.Touch.Attempts != 1 || !cl.Touch.LeaseUntil.Equal(t0.Add(10*time.Minute)) {
+			t.Errorf("claimed touchpoint attempts %d, lease until %s; want 1 and the new lease", cl.Touch.Attempts, cl.Touch.LeaseUntil)
+		}
+	}
+	if got := claims[1].Enrollment.ID; got != enrolled.Enrollment.ID || claims[1].Contact.Company != "Acme" ||
+		!claims[1].Enrollment.DecisionDate.Equal(t0.Add(72*time.Hour)) {
+		t.Errorf("second claim = %s %+v, want %s of Acme with its decision date", got, claims[1].Contact, enrolled.Enrollment.ID)
 	}
 }
 

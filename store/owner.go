@@ -110,7 +110,7 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 		 UNION SELECT dispatcher FROM rep_leases WHERE until > ?) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
 		WHERE o.id <> ?`
-	if !db.pg { // no rep leases on SQLite (holdReps)
+	if !db.pg { // no rep leases on SQLite (claimSkipLocked holds them)
 		owners = `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT o.id, d.host, d.pid, d.beat_at FROM
 		(SELECT id FROM claim_owners WHERE id IS NOT NULL) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
@@ -172,7 +172,7 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rep_leases SET until = ? WHERE rep IN (SELECT rep FROM rep_leases
-			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`, // in rep order, as holdReps locks them
+			WHERE dispatcher = ? AND until > ? ORDER BY rep FOR UPDATE)`, // in rep order, as claimSkipLocked locks them
 			now.Add(takeoverGap).UnixMilli(), id, now.Add(takeoverGap).UnixMilli()); err != nil {
 			return 0, fmt.Errorf("take over reps: %w", err)
 		}
