@@ -80,6 +80,10 @@ type Config struct {
 	// AnswerBudget is how long a slash command's ack may wait to carry the command's answer;
 	// zero means 20 ms (ackreply.go). Tests lengthen it.
 	AnswerBudget time.Duration
+
+	// jobsMonitor, when set (tests), is told of the scheduled jobs' runs, and of the runs gocron
+	// skips because the job's previous run was still being wound up.
+	jobsMonitor gocron.Monitor
 }
 
 // Bot is a running followup Slack bot.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/followup-bot/followup/bot/slacktest"
@@ -322,7 +324,8 @@ func TestDecisionDatePassedStops(t *testing.T) {
 
 // TestSchedulerDispatches: the gocron job on the fake clock dispatches by itself every Tick.
 func TestSchedulerDispatches(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Tick = time.Minute })
+	runs := runMonitor{ran: make(chan struct{}, 16), skipped: make(chan struct{}, 16)}
+	h := newHarness(t, func(c *Config) { c.Tick = time.Minute; c.jobsMonitor = runs })
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	// The immediate first pass must be over before the clock moves: a pass still running when the
 	// next run fires makes gocron skip that run (singleton mode) and reschedule it past the advance.
@@ -335,10 +338,66 @@ func TestSchedulerDispatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.advanceTo(t, v.Open.Due)
-	if got := metaTouch(t, h.waitDM(t, alice, 1)[0]); got != v.Open.ID {
-		t.Errorf("DM for touchpoint %d, want %d", got, v.Open.ID)
+	// gocron counts a run as over a moment after its task returns (firstPass): a run that fires
+	// within that moment is skipped and rescheduled a Tick on. The clock then moves there, the
+	// first time once gocron has counted the first run (any skip after that came within the
+	// moment between its count and its end).
+	dms := make(chan []slacktest.Message, 1)
+	go func() {
+		ms, _ := h.slack.WaitMessages(h.ctx, alice, 1)
+		dms <- ms
+	}()
+	counted := false
+	for {
+		select {
+		case ms := <-dms:
+			if len(ms) == 0 {
+				t.Fatalf("waiting for the DM to %s: %v", alice, h.ctx.Err())
+			}
+			if got := metaTouch(t, ms[0]); got != v.Open.ID {
+				t.Errorf("DM for touchpoint %d, want %d", got, v.Open.ID)
+			}
+			return
+		case <-runs.skipped:
+			if !counted {
+				select {
+				case <-runs.ran:
+					counted = true
+				case <-h.ctx.Done():
+					t.Fatal(h.ctx.Err())
+				}
+			}
+			if err := h.clock.BlockUntilContext(h.ctx, 1); err != nil { // the skipped run is rescheduled
+				t.Fatal(err)
+			}
+			h.clock.Advance(time.Minute)
+		}
 	}
 }
+
+// runMonitor is a gocron.Monitor that reports the dispatch job's runs as gocron counts them
+// done, and the runs it skips.
+type runMonitor struct{ ran, skipped chan struct{} }
+
+func (m runMonitor) IncrementJob(_ uuid.UUID, name string, _ []string, status gocron.JobStatus) {
+	if name != "dispatch" {
+		return
+	}
+	ch := m.ran
+	switch status {
+	case gocron.Success, gocron.Fail:
+	case gocron.SingletonRescheduled:
+		ch = m.skipped
+	default:
+		return
+	}
+	select { // never holds up gocron's executor: the test needs the first few
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (runMonitor) RecordJobTiming(time.Time, time.Time, uuid.UUID, string, []string) {}
 
 // faultBot is a second bot on the harness's store and fake Slack, not running (no scheduler, no
 // Socket Mode), with a fake clock of its own that the fake Slack follows too: the only sleepers

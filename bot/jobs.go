@@ -28,6 +28,9 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 		stopTimeout = b.jobs.stopTimeout
 	}
 	opts := []gocron.SchedulerOption{gocron.WithStopTimeout(stopTimeout), gocron.WithClock(b.cfg.Clock)}
+	if b.cfg.jobsMonitor != nil {
+		opts = append(opts, gocron.WithMonitor(b.cfg.jobsMonitor))
+	}
 	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start scheduler: %w", err)
