@@ -324,7 +324,7 @@ func TestDecisionDatePassedStops(t *testing.T) {
 
 // TestSchedulerDispatches: the gocron job on the fake clock dispatches by itself every Tick.
 func TestSchedulerDispatches(t *testing.T) {
-	runs := runMonitor{ran: make(chan struct{}, 16), skipped: make(chan struct{}, 16)}
+	runs := newRunMonitor()
 	h := newHarness(t, func(c *Config) { c.Tick = time.Minute; c.jobsMonitor = runs })
 	v := h.enroll(t, alice, dana, "demo", h.clock.Now())
 	// The immediate first pass must be over before the clock moves: a pass still running when the
@@ -338,16 +338,16 @@ func TestSchedulerDispatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.advanceTo(t, v.Open.Due)
-	// gocron counts a run as over a moment after its task returns (firstPass): a run that fires
-	// within that moment is skipped and rescheduled a Tick on. The clock then moves there, the
-	// first time once gocron has counted the first run (any skip after that came within the
-	// moment between its count and its end).
+	// The run the advance fires reminds the rep. gocron may also skip a run, as the advance
+	// catches up on the Ticks it jumped (one of them running, the next skipped), or as a run
+	// fires in the moment between the end of the previous one's task and gocron counting it
+	// over. After a skip the clock moves on a Tick, once every pass begun is counted over: a pass
+	// reads the clock, and moving it under a pass could carry it past the rep's working hours.
 	dms := make(chan []slacktest.Message, 1)
 	go func() {
 		ms, _ := h.slack.WaitMessages(h.ctx, alice, 1)
 		dms <- ms
 	}()
-	counted := false
 	for {
 		select {
 		case ms := <-dms:
@@ -359,13 +359,13 @@ func TestSchedulerDispatches(t *testing.T) {
 			}
 			return
 		case <-runs.skipped:
-			if !counted {
+			if done, over := runs.over(); h.bot.jobs.started.Load() > done {
 				select {
-				case <-runs.ran:
-					counted = true
+				case <-over:
 				case <-h.ctx.Done():
 					t.Fatal(h.ctx.Err())
 				}
+				continue // the pass that ran may have reminded the rep; a skip after it says otherwise
 			}
 			if err := h.clock.BlockUntilContext(h.ctx, 1); err != nil { // the skipped run is rescheduled
 				t.Fatal(err)
@@ -375,29 +375,47 @@ func TestSchedulerDispatches(t *testing.T) {
 	}
 }
 
-// runMonitor is a gocron.Monitor that reports the dispatch job's runs as gocron counts them
-// done, and the runs it skips.
-type runMonitor struct{ ran, skipped chan struct{} }
+// runMonitor is a gocron.Monitor that counts the dispatch runs gocron has counted over, and
+// reports the runs it skips.
+type runMonitor struct {
+	skipped chan struct{} // one pending skip is enough to act on
 
-func (m runMonitor) IncrementJob(_ uuid.UUID, name string, _ []string, status gocron.JobStatus) {
+	mu      sync.Mutex
+	done    int64
+	changed chan struct{} // closed and replaced when done goes up
+}
+
+func newRunMonitor() *runMonitor {
+	return &runMonitor{skipped: make(chan struct{}, 1), changed: make(chan struct{})}
+}
+
+// over returns how many runs gocron has counted over, and a channel closed at the next.
+func (m *runMonitor) over() (int64, <-chan struct{}) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done, m.changed
+}
+
+func (m *runMonitor) IncrementJob(_ uuid.UUID, name string, _ []string, status gocron.JobStatus) {
 	if name != "dispatch" {
 		return
 	}
-	ch := m.ran
 	switch status {
 	case gocron.Success, gocron.Fail:
+		m.mu.Lock()
+		m.done++
+		close(m.changed)
+		m.changed = make(chan struct{})
+		m.mu.Unlock()
 	case gocron.SingletonRescheduled:
-		ch = m.skipped
-	default:
-		return
-	}
-	select { // never holds up gocron's executor: the test needs the first few
-	case ch <- struct{}{}:
-	default:
+		select { // never holds up gocron's executor
+		case m.skipped <- struct{}{}:
+		default:
+		}
 	}
 }
 
-func (runMonitor) RecordJobTiming(time.Time, time.Time, uuid.UUID, string, []string) {}
+func (*runMonitor) RecordJobTiming(time.Time, time.Time, uuid.UUID, string, []string) {}
 
 // faultBot is a second bot on the harness's store and fake Slack, not running (no scheduler, no
 // Socket Mode), with a fake clock of its own that the fake Slack follows too: the only sleepers

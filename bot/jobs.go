@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -61,6 +62,7 @@ func (b *Bot) startJobs(ctx context.Context) (stop func() error, err error) {
 	if !b.cfg.ManualDispatch {
 		_, err = s.NewJob(gocron.DurationJob(b.cfg.Tick),
 			gocron.NewTask(guard(func(ctx context.Context) {
+				b.jobs.started.Add(1)
 				b.Tick(ctx)
 				b.jobs.passed()
 			})),
@@ -117,6 +119,9 @@ type jobState struct {
 	first        chan struct{} // closed when the first scheduled pass has run
 	// stopTimeout overrides jobsStopTimeout when set (tests).
 	stopTimeout time.Duration
+	// started counts the scheduled passes begun (tests compare it with gocron's count of runs
+	// over, Config.jobsMonitor).
+	started atomic.Int64
 }
 
 func (j *jobState) init() { j.once.Do(func() { j.first = make(chan struct{}) }) }
