@@ -75,7 +75,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, limit int, lease time.Du
 		} else {
 			vs, err = db.claimOne(ctx, tx, now, limit, lease)
 		}
-		if err != nil {
+		if err != nil || len(vs) == 0 {
 			return err
 		}
 		claims = make([]cadence.Claim, len(vs))

@@ -110,7 +110,7 @@ func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, e
 		 UNION SELECT dispatcher FROM rep_leases WHERE until > ?) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
 		WHERE o.id <> ?`
-	if !db.pg { // no rep leases on SQLite (claimSkipLocked holds them)
+	if !db.pg { // no rep leases on SQLite (on PostgreSQL claimSkipLocked holds them)
 		owners = `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT o.id, d.host, d.pid, d.beat_at FROM
 		(SELECT id FROM claim_owners WHERE id IS NOT NULL) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
