@@ -5,7 +5,8 @@
 //
 // While developing, shrink every fixture with -scale (0.01 builds 1% of the rows) and pick
 // benchmarks with -only (tokens, claim, report, startup, ack, classify, crash, dispatch, and on
-// PostgreSQL claim-pg, ack-pg, dispatch-replicas). Figures are medians over -runs runs; classify,
+// PostgreSQL claim-pg, ack-pg, dispatch-replicas). Figures are medians over -runs runs (at most 3
+// for crash, and 3 rounds alternating one and two replicas for dispatch-replicas); classify,
 // the mail classifier's accuracy on its case set, is counted once. The bot is driven as a child
 // process ("followup run", built from ./cmd/followup)
 // against the in-repo fake Slack served by this process; the database benchmarks call package
