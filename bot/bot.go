@@ -82,7 +82,7 @@ type Config struct {
 	AnswerBudget time.Duration
 
 	// jobsMonitor, when set (tests), is told of the scheduled jobs' runs, and of the runs gocron
-	// skips because the job's previous run was still being wound up.
+	// skips because the job's previous run was still going on.
 	jobsMonitor gocron.Monitor
 }
 
