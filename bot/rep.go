@@ -63,10 +63,7 @@ func (b *Bot) rep(ctx context.Context, userID string) (cadence.Rep, error) {
 		}
 		return true, nil
 	})
-	if err != nil && cadence.ErrorCode(err) == cadence.EINTERNAL {
-		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)
-	}
-	return r, err
+	return repSaved(userID, r, err)
 }
 
 // errRepDeactivated is why a rep whom users.info reports as deleted is gone.
@@ -139,6 +136,12 @@ func (b *Bot) loadRep(ctx context.Context, userID string) (cadence.Rep, error) {
 // while changes of different reps go side by side. It returns the settings as stored afterwards.
 func (b *Bot) updateRep(ctx context.Context, userID string, change func(*cadence.Rep) (save bool, err error)) (cadence.Rep, error) {
 	r, err := b.store.UpdateRep(ctx, userID, change)
+	return repSaved(userID, r, err)
+}
+
+// repSaved is what saving a rep's settings returns to the bot: a database failure wrapped with the
+// rep, a coded error (and change's own) as it is.
+func repSaved(userID string, r cadence.Rep, err error) (cadence.Rep, error) {
 	if err != nil && cadence.ErrorCode(err) == cadence.EINTERNAL {
 		return cadence.Rep{}, fmt.Errorf("save rep %s: %w", userID, err)
 	}

@@ -105,21 +105,16 @@ const claimOwnersCTE = `claim_owners(id) AS (
 // once; their attempt counts stay, so the next claim looks for a DM the dead one may have posted.
 // It returns how many claims it freed.
 func (db *DB) takeOver(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
+	// On PostgreSQL the reps a dispatcher holds count too (no rep leases on SQLite: on PostgreSQL
+	// claimSkipLocked holds them).
+	held, args := ``, []any{db.self.id}
+	if db.pg {
+		held, args = ` UNION SELECT dispatcher FROM rep_leases WHERE until > ?`, []any{now.UnixMilli(), db.self.id}
+	}
 	owners := `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT o.id, d.host, d.pid, d.beat_at FROM
-		(SELECT id FROM claim_owners WHERE id IS NOT NULL
-		 UNION SELECT dispatcher FROM rep_leases WHERE until > ?) o
+		(SELECT id FROM claim_owners WHERE id IS NOT NULL` + held + `) o
 		LEFT JOIN dispatchers d ON d.owner = o.id
 		WHERE o.id <> ?`
-	if !db.pg { // no rep leases on SQLite (on PostgreSQL claimSkipLocked holds them)
-		owners = `WITH RECURSIVE ` + claimOwnersCTE + ` SELECT o.id, d.host, d.pid, d.beat_at FROM
-		(SELECT id FROM claim_owners WHERE id IS NOT NULL) o
-		LEFT JOIN dispatchers d ON d.owner = o.id
-		WHERE o.id <> ?`
-	}
-	args := []any{now.UnixMilli(), db.self.id}
-	if !db.pg {
-		args = []any{db.self.id}
-	}
 	rows, err := tx.QueryContext(ctx, owners, args...)
 	if err != nil {
 		return 0, fmt.Errorf("find claim owners: %w", err)
